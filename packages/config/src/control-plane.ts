@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { commonSchema, dataDir, poolSize, repoRoot } from './common.ts';
+import { ConfigError, parseEnv, port, positiveInt, secretKey } from './parse.ts';
+
+export const controlPlaneSchema = z.object({
+  ...commonSchema,
+  CONTROL_PLANE_HOST: z.string().default('127.0.0.1'),
+  CONTROL_PLANE_PORT: port(4000),
+  DATABASE_POOL_SIZE: poolSize(10),
+  ADMIN_API_KEY: secretKey,
+  PORTAL_INTERNAL_KEY: secretKey,
+  PM2_HOME: z.string().default(path.join(dataDir, 'pm2')),
+  /** Entry point PM2 runs for each tenant (through tsx). */
+  WORKER_SCRIPT: z.string().default(path.join(repoRoot, 'apps/worker/src/main.ts')),
+  HEARTBEAT_INTERVAL_MS: positiveInt(10_000),
+  STALE_CHECK_INTERVAL_MS: positiveInt(15_000),
+  STALE_AFTER_MS: positiveInt(45_000),
+  RECONCILE_INTERVAL_MS: positiveInt(30_000),
+  /** PM2 SIGKILLs a worker this long after SIGINT; above the worker's SHUTDOWN_GRACE_MS. */
+  WORKER_KILL_TIMEOUT_MS: positiveInt(10_000),
+  WORKER_SHUTDOWN_GRACE_MS: positiveInt(8_000),
+  WORKER_MAX_MEMORY_MB: positiveInt(700),
+  WORKER_RESTART_BACKOFF_MS: positiveInt(1_000),
+  LOGIN_RATE_LIMIT_MAX: positiveInt(10),
+  LOGIN_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+});
+
+export type ControlPlaneConfig = z.infer<typeof controlPlaneSchema>;
+
+export function loadControlPlaneConfig(
+  env: Record<string, string | undefined> = process.env,
+): ControlPlaneConfig {
+  const config = parseEnv('control-plane', controlPlaneSchema, env);
+  if (config.WORKER_SHUTDOWN_GRACE_MS >= config.WORKER_KILL_TIMEOUT_MS) {
+    throw new ConfigError('control-plane', [
+      'WORKER_SHUTDOWN_GRACE_MS must be below WORKER_KILL_TIMEOUT_MS, or PM2 kills workers mid-shutdown',
+    ]);
+  }
+  return config;
+}

@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { UUID_PATTERN } from '@wa-fleet/shared';
+import { commonSchema, dataDir, poolSize } from './common.ts';
+import { bool, intMs, parseEnv, positiveInt } from './parse.ts';
+
+export const workerSchema = z.object({
+  ...commonSchema,
+  TENANT_ID: z.string().regex(UUID_PATTERN, 'must be a tenant id (uuid)'),
+  DATABASE_POOL_SIZE: poolSize(3),
+  HEARTBEAT_INTERVAL_MS: positiveInt(10_000),
+  /** Must stay below the kill_timeout PM2 is given (WORKER_KILL_TIMEOUT_MS of the control plane). */
+  SHUTDOWN_GRACE_MS: positiveInt(8_000),
+  SEND_RATE_PER_MIN: positiveInt(60),
+  SEND_MAX_ATTEMPTS: positiveInt(5),
+  SEND_BACKOFF_MS: positiveInt(1_000),
+  /** Simulator: link this long after the QR is shown; negative = only when told to (`link` command). */
+  SIM_LINK_DELAY_MS: z.coerce.number().int().default(5_000),
+  /** Simulator: random inbound messages per minute once linked (0 = only on command). */
+  SIM_INBOUND_PER_MIN: z.coerce.number().min(0).default(0),
+  /** Simulator: delay before a sent message is acknowledged delivered, then read. */
+  SIM_ACK_DELAY_MS: intMs(200),
+  WWEBJS_SESSION_DIR: z.string().default(path.join(dataDir, 'sessions')),
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+  WWEBJS_INIT_TIMEOUT_MS: positiveInt(60_000),
+  WWEBJS_HEADLESS: bool(true),
+});
+
+export type WorkerConfig = z.infer<typeof workerSchema>;
+
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  return parseEnv('worker', workerSchema, env);
+}

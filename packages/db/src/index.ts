@@ -1,0 +1,13 @@
+export { createDbClient, isUniqueViolation, type DbClient, type DbClientOptions } from './client.ts';
+export { PrismaClient, Prisma } from './generated/prisma/client.ts';
+export type * from './generated/prisma/client.ts';
+export {
+  Role,
+  TenantStatus,
+  WorkerStatus,
+  SessionState,
+  MessageDirection,
+  MessageStatus,
+  MatchType,
+  SetupRequestStatus,
+} from './generated/prisma/enums.ts';

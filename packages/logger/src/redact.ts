@@ -1,0 +1,35 @@
+/**
+ * Paths Pino removes before a line is written. Keys, passwords, tokens, session data and QR payloads
+ * must never reach a log file: on-call engineers read these files and paste them into tickets.
+ */
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'passwordHash',
+  '*.passwordHash',
+  'token',
+  '*.token',
+  'apiKey',
+  '*.apiKey',
+  'secret',
+  '*.secret',
+  'qr',
+  '*.qr',
+  'lastQr',
+  '*.lastQr',
+  'session',
+  '*.session',
+  'authorization',
+  '*.authorization',
+  'req.headers.authorization',
+  'req.headers["x-portal-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-portal-key"]',
+  'ADMIN_API_KEY',
+  'PORTAL_INTERNAL_KEY',
+  'SESSION_SECRET',
+  '*.ADMIN_API_KEY',
+  '*.PORTAL_INTERNAL_KEY',
+  '*.SESSION_SECRET',
+];

@@ -1,0 +1,35 @@
+// String unions mirroring the Prisma enums, for code that must not depend on the database package
+// (the portal, the logger). Kept in sync by packages/db/test (schema enum test).
+
+export const ROLES = ['SUPER_ADMIN', 'TENANT_ADMIN', 'OPERATOR', 'VIEWER'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Higher rank includes every permission of a lower one. */
+export const ROLE_RANK: Record<Role, number> = {
+  VIEWER: 1,
+  OPERATOR: 2,
+  TENANT_ADMIN: 3,
+  SUPER_ADMIN: 4,
+};
+
+export function hasRoleAtLeast(role: Role, needed: Role): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[needed];
+}
+
+export const WORKER_STATUSES = ['STOPPED', 'STARTING', 'RUNNING', 'STOPPING', 'ERROR'] as const;
+export type WorkerStatus = (typeof WORKER_STATUSES)[number];
+
+export const SESSION_STATES = ['DISCONNECTED', 'QR', 'CONNECTED', 'LOGGED_OUT', 'AUTH_FAILURE'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+export const MESSAGE_DIRECTIONS = ['IN', 'OUT'] as const;
+export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
+
+export const MESSAGE_STATUSES = ['RECEIVED', 'QUEUED', 'SENT', 'DELIVERED', 'READ', 'FAILED'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const WA_ENGINES = ['simulator', 'wwebjs'] as const;
+export type WaEngineName = (typeof WA_ENGINES)[number];
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,0 +1,5 @@
+export * from './slug.ts';
+export * from './domain.ts';
+export * from './redis-keys.ts';
+export * from './repo-root.ts';
+export * from './mask.ts';

@@ -1,0 +1,34 @@
+/**
+ * Tenant slugs name log files (logs/<slug>.log) and PM2 apps (wa-tenant-<slug>), so this pattern is a
+ * security boundary: lowercase ASCII letters, digits and inner hyphens, 3-40 characters. Nothing that
+ * matches it can contain "/", "." or a look-alike character, so no path built from it leaves logs/.
+ */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/;
+
+export function isValidSlug(value: unknown): value is string {
+  return typeof value === 'string' && SLUG_PATTERN.test(value);
+}
+
+export class InvalidSlugError extends Error {
+  constructor(value: unknown) {
+    const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : typeof value;
+    super(`invalid tenant slug ${shown}: expected ${SLUG_PATTERN.source}`);
+    this.name = 'InvalidSlugError';
+  }
+}
+
+export function assertValidSlug(value: unknown): asserts value is string {
+  if (!isValidSlug(value)) throw new InvalidSlugError(value);
+}
+
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value);
+}
+
+/** PM2 app name of a tenant's worker. */
+export function workerAppName(slug: string): string {
+  assertValidSlug(slug);
+  return `wa-tenant-${slug}`;
+}
