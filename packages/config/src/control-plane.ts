@@ -24,9 +24,20 @@ export const controlPlaneSchema = z.object({
   WORKER_RESTART_BACKOFF_MS: positiveInt(1_000),
   LOGIN_RATE_LIMIT_MAX: positiveInt(10),
   LOGIN_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+  /** PM2 waits this long for a starting worker's process.send('ready') before counting the start failed. */
+  WORKER_LISTEN_TIMEOUT_MS: positiveInt(30_000),
 });
 
-export type ControlPlaneConfig = z.infer<typeof controlPlaneSchema>;
+/**
+ * Worker tuning the control plane hands through to every worker it starts (simulator pace, send limits,
+ * Chromium), so the quick start and tests can tune workers without the control plane knowing each knob.
+ */
+const WORKER_PASSTHROUGH = /^(SIM_|SEND_|WWEBJS_|CHROMIUM_PATH$)/;
+
+export type ControlPlaneConfig = z.infer<typeof controlPlaneSchema> & {
+  /** Variables matching SIM_*, SEND_*, WWEBJS_*, CHROMIUM_PATH from the control plane's environment. */
+  WORKER_PASSTHROUGH_ENV: Record<string, string>;
+};
 
 export function loadControlPlaneConfig(
   env: Record<string, string | undefined> = process.env,
@@ -37,5 +48,34 @@ export function loadControlPlaneConfig(
       'WORKER_SHUTDOWN_GRACE_MS must be below WORKER_KILL_TIMEOUT_MS, or PM2 kills workers mid-shutdown',
     ]);
   }
-  return config;
+  const passthrough: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (WORKER_PASSTHROUGH.test(key) && value !== undefined && value !== '') passthrough[key] = value;
+  }
+  return { ...config, WORKER_PASSTHROUGH_ENV: passthrough };
+}
+
+/**
+ * The on-call CLI (`pnpm fleet`): everything optional, because `fleet logs` and `fleet doctor` must work
+ * on a half-configured host or while the control plane is down. Keys fall back to .data/keys.json.
+ */
+export const fleetCliSchema = z.object({
+  LOG_DIR: commonSchema.LOG_DIR,
+  CONTROL_PLANE_HOST: z.string().default('127.0.0.1'),
+  CONTROL_PLANE_PORT: port(4000),
+  CONTROL_PLANE_URL: z.string().url().optional(),
+  ADMIN_API_KEY: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+  PM2_HOME: z.string().default(path.join(dataDir, 'pm2')),
+  WORKER_SCRIPT: z.string().default(path.join(repoRoot, 'apps/worker/src/main.ts')),
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+  WA_ENGINE: commonSchema.WA_ENGINE,
+  KEYS_FILE: z.string().default(path.join(dataDir, 'keys.json')),
+});
+
+export type FleetCliConfig = z.infer<typeof fleetCliSchema>;
+
+export function loadFleetCliConfig(env: Record<string, string | undefined> = process.env): FleetCliConfig {
+  return parseEnv('fleet', fleetCliSchema, env);
 }

