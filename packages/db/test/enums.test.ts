@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { MESSAGE_DIRECTIONS, MESSAGE_STATUSES, ROLES, SESSION_STATES, WORKER_STATUSES } from '@wa-fleet/shared';
+import { MessageDirection, MessageStatus, Role, SessionState, WorkerStatus } from '../src/index.ts';
+
+// The portal and logger use @wa-fleet/shared's unions instead of importing the database package; a
+// value added to the schema but not there would be silently unknown to them.
+describe('shared unions match the schema enums', () => {
+  it.each([
+    ['Role', Role, ROLES],
+    ['WorkerStatus', WorkerStatus, WORKER_STATUSES],
+    ['SessionState', SessionState, SESSION_STATES],
+    ['MessageDirection', MessageDirection, MESSAGE_DIRECTIONS],
+    ['MessageStatus', MessageStatus, MESSAGE_STATUSES],
+  ] as const)('%s', (_name, schemaEnum, shared) => {
+    expect(Object.values(schemaEnum).sort()).toEqual([...shared].sort());
+  });
+});
