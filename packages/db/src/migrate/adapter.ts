@@ -31,8 +31,11 @@ function remapCharFields(result: unknown): unknown {
 
 /** pg.Client whose query results report `"char"` columns as text (workaround 1). */
 class CharAsTextClient extends pg.Client {}
-const baseQuery = pg.Client.prototype.query as unknown as QueryFn;
-(CharAsTextClient.prototype as unknown as { query: QueryFn }).query = function (this: pg.Client, ...args: unknown[]) {
+const baseQuery = (pg.Client.prototype as unknown as { query: QueryFn }).query;
+(CharAsTextClient.prototype as unknown as { query: QueryFn }).query = function (
+  this: pg.Client,
+  ...args: unknown[]
+) {
   const last = args[args.length - 1];
   if (typeof last === 'function') {
     const cb = last as (err: unknown, res: unknown) => void;

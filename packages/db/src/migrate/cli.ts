@@ -4,7 +4,14 @@
 //   status            list applied / pending migrations
 //   check             exit 1 when schema.prisma and the migrations folder differ
 //   reset --force     drop everything in the database, then deploy
-import { checkDrift, createMigration, deployMigrations, maskUrl, migrationStatus, resetDatabase } from './index.ts';
+import {
+  checkDrift,
+  createMigration,
+  deployMigrations,
+  maskUrl,
+  migrationStatus,
+  resetDatabase,
+} from './index.ts';
 
 const USAGE = `Usage: pnpm db <command>
   deploy            apply pending migrations to DATABASE_URL
@@ -22,7 +29,8 @@ const fail = (msg: string, code = 1): never => {
 
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
-  if (!url) return fail('DATABASE_URL is not set (e.g. postgresql://user:password@127.0.0.1:5432/wa_fleet)', 2);
+  if (!url)
+    return fail('DATABASE_URL is not set (e.g. postgresql://user:password@127.0.0.1:5432/wa_fleet)', 2);
   try {
     new URL(url);
   } catch {
@@ -67,7 +75,8 @@ async function main(argv: string[]): Promise<number> {
       print(`Pending (${st.pending.length}): ${st.pending.join(', ') || '-'}`);
       if (st.failed.length) print(`FAILED: ${st.failed.join(', ')}`);
       if (st.edited.length) print(`EDITED after being applied: ${st.edited.join(', ')}`);
-      if (st.missingFromFolder.length) print(`Applied but missing from the folder: ${st.missingFromFolder.join(', ')}`);
+      if (st.missingFromFolder.length)
+        print(`Applied but missing from the folder: ${st.missingFromFolder.join(', ')}`);
       const bad = st.failed.length + st.edited.length + st.missingFromFolder.length;
       return bad ? 1 : 0;
     }
@@ -87,7 +96,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'reset': {
       if (!flags.has('--force')) {
-        return fail('`pnpm db reset` drops EVERY table and row in DATABASE_URL. Re-run with --force to confirm.', 2);
+        return fail(
+          '`pnpm db reset` drops EVERY table and row in DATABASE_URL. Re-run with --force to confirm.',
+          2,
+        );
       }
       const url = databaseUrl();
       print(`Resetting ${maskUrl(url)}`);

@@ -25,12 +25,13 @@ async function session(databaseUrl: string, opts: CommandOptions) {
 }
 
 /** Applies every pending migration of the migrations folder (like `prisma migrate deploy`). */
-export async function deployMigrations(databaseUrl: string, opts: CommandOptions = {}): Promise<{ applied: string[] }> {
+export async function deployMigrations(
+  databaseUrl: string,
+  opts: CommandOptions = {},
+): Promise<{ applied: string[] }> {
   const s = await session(databaseUrl, opts);
   const migrationsList = await listMigrations(s.migrationsDir);
-  const out = await withEngine(s, (engine) =>
-    engine.applyMigrations({ migrationsList, filters: FILTERS }),
-  );
+  const out = await withEngine(s, (engine) => engine.applyMigrations({ migrationsList, filters: FILTERS }));
   for (const name of out.appliedMigrationNames) s.log(`applied ${name}`);
   return { applied: out.appliedMigrationNames };
 }
@@ -60,7 +61,10 @@ export async function createMigration(
 ): Promise<{ name: string | null; path?: string }> {
   const migrationName = slugifyMigrationName(name);
   const s = await session(databaseUrl, opts);
-  return withEngine(s, async (engine) => {
+  // Engine quirk: once applyMigrations has applied something, the same engine instance loses its
+  // shadow-database factory ("PostgreSQL shadow DB must be provided through an external factory").
+  // So pending migrations are applied in one engine session and the new one generated in another.
+  await withEngine(s, async (engine) => {
     const migrationsList = await listMigrations(s.migrationsDir);
     const diag = await engine.devDiagnostic({ migrationsList, filters: FILTERS });
     if (diag.action.tag === 'reset') {
@@ -68,6 +72,11 @@ export async function createMigration(
     }
     const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: FILTERS });
     for (const applied of appliedMigrationNames) s.log(`applied pending migration ${applied}`);
+  });
+  return withEngine(s, async (engine) => {
+    const migrationsList = await listMigrations(s.migrationsDir);
+    // createMigration needs devDiagnostic to have run on the same engine first
+    await engine.devDiagnostic({ migrationsList, filters: FILTERS });
     const out = await engine.createMigration({
       draft: false,
       migrationName,
@@ -103,7 +112,10 @@ export interface MigrationStatus {
 }
 
 /** Compares the migrations folder with the database's _prisma_migrations (like `prisma migrate status`). */
-export async function migrationStatus(databaseUrl: string, opts: CommandOptions = {}): Promise<MigrationStatus> {
+export async function migrationStatus(
+  databaseUrl: string,
+  opts: CommandOptions = {},
+): Promise<MigrationStatus> {
   const s = await session(databaseUrl, opts);
   const migrationsList = await listMigrations(s.migrationsDir);
   const local = migrationNames(migrationsList);
@@ -164,7 +176,10 @@ export async function checkDrift(opts: DriftOptions = {}): Promise<{ drift: bool
 }
 
 /** Drops everything in the database (like `prisma migrate reset`, without seeding), then deploys. */
-export async function resetDatabase(databaseUrl: string, opts: CommandOptions = {}): Promise<{ applied: string[] }> {
+export async function resetDatabase(
+  databaseUrl: string,
+  opts: CommandOptions = {},
+): Promise<{ applied: string[] }> {
   const s = await session(databaseUrl, opts);
   await withEngine(s, (engine) => engine.reset({ filter: FILTERS }));
   s.log('database reset');

@@ -13,6 +13,19 @@ import { MigrationAdapterFactory } from './adapter.ts';
 export type { SchemaEngine };
 export const FILTERS: SchemaFilter = { externalTables: [], externalEnums: [] };
 
+// lib "ES2023" without DOM has no WebAssembly typings: declare the two calls we use.
+interface WasmInstance {
+  exports: Record<string, unknown>;
+}
+const Wasm = (
+  globalThis as unknown as {
+    WebAssembly: {
+      compile(bytes: Uint8Array): Promise<object>;
+      instantiate(module: object, imports: Record<string, object>): Promise<WasmInstance>;
+    };
+  }
+).WebAssembly;
+
 let loaded: Promise<typeof glue> | undefined;
 
 function loadWasm(): Promise<typeof glue> {
@@ -20,10 +33,8 @@ function loadWasm(): Promise<typeof glue> {
     const require = createRequire(import.meta.url);
     const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(join(dirname(gluePath), 'schema_engine_bg.wasm'));
-    const module = await WebAssembly.compile(bytes);
-    const instance = await WebAssembly.instantiate(module, {
-      './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports,
-    });
+    const module = await Wasm.compile(bytes);
+    const instance = await Wasm.instantiate(module, { './schema_engine_bg.js': glue });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
     return glue;
@@ -36,7 +47,8 @@ export function engineError(e: unknown): Error {
   if (e instanceof Error) return e;
   if (e && typeof e === 'object') {
     const o = e as { message?: unknown; error?: unknown; meta?: unknown };
-    const msg = typeof o.message === 'string' ? o.message : typeof o.error === 'string' ? o.error : JSON.stringify(e);
+    const msg =
+      typeof o.message === 'string' ? o.message : typeof o.error === 'string' ? o.error : JSON.stringify(e);
     return Object.assign(new Error(msg), { cause: e });
   }
   return new Error(String(e));
