@@ -30,13 +30,26 @@ export async function query<T extends pg.QueryResultRow = pg.QueryResultRow>(
   }
 }
 
-/** Names of shadow databases left on the server (must stay empty). */
-export async function leftoverShadowDbs(): Promise<string[]> {
+async function shadowDbs(): Promise<string[]> {
   const rows = await query<{ datname: string }>(
     adminUrl(),
     `SELECT datname FROM pg_database WHERE datname LIKE 'wa_fleet_shadow%'`,
   );
   return rows.map((r) => r.datname);
+}
+
+// Shadow databases that were already on a shared development server (say, left by a killed run) are
+// not this run's leaks; on CI's throwaway server the set is empty.
+let preexisting: Set<string> | undefined;
+export async function rememberExistingShadowDbs(): Promise<void> {
+  preexisting = new Set(await shadowDbs());
+}
+
+/** Names of shadow databases this run left on the server (must stay empty). */
+export async function leftoverShadowDbs(): Promise<string[]> {
+  if (!preexisting) throw new Error('call rememberExistingShadowDbs() in beforeAll first');
+  const known = preexisting;
+  return (await shadowDbs()).filter((name) => !known.has(name));
 }
 
 /** Copies packages/db/prisma into a temp dir; optionally edits schema.prisma there. */

@@ -1,7 +1,7 @@
 // deployMigrations / migrationStatus / resetDatabase / createMigration against a real Postgres.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, afterEach, describe, expect, it } from 'vitest';
 import {
   createMigration,
   deployMigrations,
@@ -11,7 +11,9 @@ import {
 } from '../src/migrate/index.ts';
 import { createDatabase, dropDatabase, uniqueDbName, withDatabase } from '../src/migrate/pg-admin.ts';
 import { createMigratedTestDatabase, prepareTemplateDatabase } from '../src/testing.ts';
-import { addTenantColumn, adminUrl, copyPrismaDir, leftoverShadowDbs, query } from './helpers.ts';
+import { addTenantColumn, adminUrl, copyPrismaDir, leftoverShadowDbs, rememberExistingShadowDbs, query } from './helpers.ts';
+
+beforeAll(rememberExistingShadowDbs);
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -22,11 +22,32 @@ function remapCharFields(result: unknown): unknown {
   if (Array.isArray(result)) {
     for (const r of result) remapCharFields(r);
   } else if (result && typeof result === 'object' && 'fields' in result && Array.isArray(result.fields)) {
-    for (const f of result.fields as Array<{ dataTypeID?: number }>) {
+    const fields = result.fields as Array<{ dataTypeID?: number; name?: string }>;
+    for (const f of fields) {
       if (f.dataTypeID === PG_CHAR_OID) f.dataTypeID = PG_TEXT_OID;
     }
+    dropNotNullConstraintRows(result as { rows?: unknown[]; rowCount?: number | null }, fields);
   }
   return result;
+}
+
+/**
+ * PostgreSQL 18 lists NOT NULL constraints in pg_constraint (contype 'n'). This engine build predates
+ * that and panics on the unknown type while introspecting; NOT NULL is read from pg_attribute anyway,
+ * so those rows are dropped from the constraint query's result.
+ */
+function dropNotNullConstraintRows(
+  result: { rows?: unknown[]; rowCount?: number | null },
+  fields: Array<{ name?: string }>,
+): void {
+  const index = fields.findIndex((f) => f.name === 'constraint_type');
+  if (index < 0 || !Array.isArray(result.rows)) return;
+  const valueOf = (row: unknown): unknown =>
+    Array.isArray(row) ? row[index] : (row as Record<string, unknown>)['constraint_type'];
+  const kept = result.rows.filter((row) => valueOf(row) !== 'n');
+  if (kept.length === result.rows.length) return;
+  result.rows = kept;
+  result.rowCount = kept.length;
 }
 
 /** pg.Client whose query results report `"char"` columns as text (workaround 1). */

@@ -28,6 +28,25 @@ const Wasm = (
 
 let loaded: Promise<typeof glue> | undefined;
 
+/**
+ * The wasm build reports a Rust panic's message through this global before it aborts; without it the
+ * panic surfaces as "Cannot read properties of undefined (reading 'set_message')" and the real cause
+ * is lost.
+ */
+let lastPanicMessage: string | undefined;
+(globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY ??= {
+  set_message(message: string) {
+    lastPanicMessage = message;
+  },
+};
+
+/** The message of the last engine panic in this process, if any. */
+export function takeEnginePanic(): string | undefined {
+  const message = lastPanicMessage;
+  lastPanicMessage = undefined;
+  return message;
+}
+
 function loadWasm(): Promise<typeof glue> {
   loaded ??= (async () => {
     const require = createRequire(import.meta.url);
