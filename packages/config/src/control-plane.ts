@@ -32,10 +32,10 @@ export const controlPlaneSchema = z.object({
  * Worker tuning the control plane hands through to every worker it starts (simulator pace, send limits,
  * Chromium), so the quick start and tests can tune workers without the control plane knowing each knob.
  */
-const WORKER_PASSTHROUGH = /^(SIM_|SEND_|WWEBJS_|CHROMIUM_PATH$)/;
+const WORKER_PASSTHROUGH = /^(SIM_|SEND_|WWEBJS_|CHROMIUM_PATH$|PATH$|HOME$|TZ$|LANG$)/;
 
 export type ControlPlaneConfig = z.infer<typeof controlPlaneSchema> & {
-  /** Variables matching SIM_*, SEND_*, WWEBJS_*, CHROMIUM_PATH from the control plane's environment. */
+  /** SIM_*, SEND_*, WWEBJS_*, CHROMIUM_PATH (and PATH, HOME, TZ, LANG) from the control plane's environment. */
   WORKER_PASSTHROUGH_ENV: Record<string, string>;
 };
 
@@ -72,6 +72,8 @@ export const fleetCliSchema = z.object({
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   WA_ENGINE: commonSchema.WA_ENGINE,
   KEYS_FILE: z.string().default(path.join(dataDir, 'keys.json')),
+  /** Password of every demo login written by `seed-demo`. */
+  DEMO_PASSWORD: z.string().min(8, 'must be at least 8 characters').default('demo-password'),
 });
 
 export type FleetCliConfig = z.infer<typeof fleetCliSchema>;

@@ -63,6 +63,8 @@ function loadWasm(): Promise<typeof glue> {
 
 /** Turns whatever the engine throws into an Error with a readable message. */
 export function engineError(e: unknown): Error {
+  const panic = takeEnginePanic();
+  if (panic) return new Error(`schema engine panicked: ${panic}`);
   if (e instanceof Error) return e;
   if (e && typeof e === 'object') {
     const o = e as { message?: unknown; error?: unknown; meta?: unknown };

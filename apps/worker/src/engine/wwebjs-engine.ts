@@ -1,0 +1,218 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { Logger } from '@wa-fleet/logger';
+import { killBrowsersUsing } from './browser-processes.ts';
+import { EngineNotReadyError, PermanentSendError, describeError } from './errors.ts';
+import { jidToNumber, numberToJid, type AckStatus, type EngineEvents, type SendOptions, type WaEngine } from './types.ts';
+
+/** The part of whatsapp-web.js's Client the adapter uses, so a fake can stand in for it in tests. */
+export interface WwebjsClientLike {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeAllListeners(): unknown;
+  initialize(): Promise<void>;
+  destroy(): Promise<void>;
+  sendMessage(chatId: string, content: string): Promise<{ id: { _serialized: string } }>;
+  info?: { wid?: { user?: string } } | undefined;
+}
+
+/** whatsapp-web.js's Message, as far as the adapter reads it. */
+interface WwebjsMessage {
+  id: { _serialized: string };
+  from: string;
+  to: string;
+  body?: string;
+  timestamp?: number;
+  fromMe?: boolean;
+}
+
+export interface WwebjsClientSettings {
+  clientId: string;
+  dataPath: string;
+  chromiumPath: string;
+  isHeadless: boolean;
+}
+
+export type WwebjsClientFactory = (settings: WwebjsClientSettings) => Promise<WwebjsClientLike>;
+
+export interface WwebjsOptions extends WwebjsClientSettings {
+  logger: Logger;
+  initTimeoutMs: number;
+  /** Injected in tests; defaults to the real whatsapp-web.js Client. */
+  createClient?: WwebjsClientFactory;
+}
+
+/** Flags verified on these hosts (shared/notes/offline-toolchain.md). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** How long to wait after a lost connection before re-initializing with the saved session. */
+const REINIT_DELAY_MS = 5_000;
+const DESTROY_TIMEOUT_MS = 5_000;
+
+export const createRealWwebjsClient: WwebjsClientFactory = async (settings) => {
+  // Loaded lazily: simulator workers never pay for puppeteer.
+  const { default: wwebjs } = await import('whatsapp-web.js');
+  return new wwebjs.Client({
+    authStrategy: new wwebjs.LocalAuth({ clientId: settings.clientId, dataPath: settings.dataPath }),
+    puppeteer: {
+      executablePath: settings.chromiumPath,
+      headless: settings.isHeadless,
+      args: CHROMIUM_ARGS,
+      // The worker owns its signals: puppeteer's handlers would exit before our graceful shutdown.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    },
+  });
+};
+
+const ACK_STATUS: Record<number, AckStatus | undefined> = { [-1]: 'FAILED', 1: 'SENT', 2: 'DELIVERED', 3: 'READ', 4: 'READ' };
+
+/** whatsapp-web.js (Chromium running WhatsApp Web) behind the engine interface. */
+export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine {
+  readonly name = 'wwebjs';
+  private readonly opts: WwebjsOptions;
+  private client: WwebjsClientLike | undefined;
+  private isReady = false;
+  private isStopped = false;
+  private reinitTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: WwebjsOptions) {
+    super();
+    this.opts = opts;
+  }
+
+  /** LocalAuth's profile directory for this tenant (also Chromium's --user-data-dir). */
+  get userDataDir(): string {
+    return path.resolve(this.opts.dataPath, `session-${this.opts.clientId}`);
+  }
+
+  async start(): Promise<void> {
+    // A browser orphaned by a SIGKILLed predecessor holds the profile lock: the new one could not start.
+    const killed = killBrowsersUsing(this.userDataDir);
+    if (killed > 0) this.opts.logger.warn({ processes: killed }, 'killed a browser left over by a previous worker');
+    await this.initializeClient();
+  }
+
+  private async initializeClient(): Promise<void> {
+    const client = await (this.opts.createClient ?? createRealWwebjsClient)(this.opts);
+    this.client = client;
+    this.attach(client);
+    // Not awaited: the outcome arrives as events (qr, ready) or as `fatal`.
+    void this.initializeWithTimeout(client);
+  }
+
+  private async initializeWithTimeout(client: WwebjsClientLike): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`WhatsApp Web did not load within ${this.opts.initTimeoutMs} ms`)),
+        this.opts.initTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([client.initialize(), timeout]);
+    } catch (err) {
+      if (this.isStopped) return;
+      await this.closeBrowser();
+      this.emit('fatal', new Error(`whatsapp-web.js failed to start: ${describeError(err)}`, { cause: err }));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private attach(client: WwebjsClientLike): void {
+    const on = <A extends unknown[]>(event: string, fn: (...args: A) => void) =>
+      client.on(event, ((...args: A) => {
+        if (!this.isStopped) fn(...args);
+      }) as unknown as (...args: unknown[]) => void);
+
+    on('qr', (qr: unknown) => this.emit('qr', textOf(qr, '')));
+    on('authenticated', () => this.emit('authenticated'));
+    on('auth_failure', (message: unknown) => this.emit('auth_failure', textOf(message, 'authentication failed')));
+    on('ready', () => {
+      this.isReady = true;
+      this.emit('ready', client.info?.wid?.user ?? '');
+    });
+    on('change_state', (state: unknown) => this.emit('change_state', textOf(state, 'unknown')));
+    on('disconnected', (reason: unknown) => {
+      this.isReady = false;
+      const text = textOf(reason, 'unknown');
+      this.emit('disconnected', text);
+      // After LOGOUT the library itself reloads WhatsApp Web to show a new QR; anything else left the
+      // client dead, so start it again with the saved session.
+      if (text !== 'LOGOUT') this.scheduleReinitialize();
+    });
+    on('message', (msg: WwebjsMessage) => {
+      if (msg.fromMe || msg.from === 'status@broadcast') return;
+      this.emit('message', {
+        waMessageId: msg.id._serialized,
+        from: jidToNumber(msg.from),
+        to: jidToNumber(msg.to),
+        body: msg.body ?? '',
+        timestamp: msg.timestamp ? new Date(msg.timestamp * 1000) : new Date(),
+      });
+    });
+    on('message_ack', (msg: WwebjsMessage, ack: number) => {
+      const status = ACK_STATUS[ack];
+      if (status && msg.fromMe !== false) this.emit('message_ack', msg.id._serialized, status);
+    });
+  }
+
+  private scheduleReinitialize(): void {
+    if (this.reinitTimer || this.isStopped) return;
+    this.reinitTimer = setTimeout(() => {
+      this.reinitTimer = undefined;
+      void (async () => {
+        if (this.isStopped) return;
+        this.opts.logger.info('re-initializing whatsapp-web.js after a lost connection');
+        await this.closeBrowser();
+        if (!this.isStopped) await this.initializeClient();
+      })().catch((err: unknown) => this.emit('fatal', err instanceof Error ? err : new Error(String(err))));
+    }, REINIT_DELAY_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.isStopped = true;
+    this.isReady = false;
+    clearTimeout(this.reinitTimer);
+    await this.closeBrowser();
+  }
+
+  /** destroy() first (clean profile), then make sure: no Chromium of ours may outlive this call. */
+  private async closeBrowser(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      client.removeAllListeners();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        client.destroy().catch((err: unknown) => this.opts.logger.warn({ err }, 'whatsapp-web.js destroy failed')),
+        new Promise((resolve) => (timer = setTimeout(resolve, DESTROY_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    killBrowsersUsing(this.userDataDir);
+  }
+
+  async sendText(to: string, text: string, _opts: SendOptions): Promise<{ waMessageId: string }> {
+    const client = this.client;
+    if (!client || !this.isReady) throw new EngineNotReadyError();
+    if (!/^\d{6,20}$/.test(to) && !to.includes('@')) throw new PermanentSendError('recipient is not a phone number');
+    const sent = await client.sendMessage(numberToJid(to), text);
+    return { waMessageId: sent.id._serialized };
+  }
+}
+
+/** The library passes strings for these events; anything else is shown as JSON, never "[object Object]". */
+function textOf(value: unknown, fallback: string): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return fallback;
+  return JSON.stringify(value) ?? fallback;
+}

@@ -1,0 +1,124 @@
+// The tenant worker process (one per tenant, run by PM2 as wa-tenant-<slug>). This file owns the process:
+// config, connections, signals, readiness, exit codes. The work itself is TenantWorker.
+import { Redis } from 'ioredis';
+import { ConfigError, loadWorkerConfig, redactConfig, type WorkerConfig } from '@wa-fleet/config';
+import { createDbClient, type DbClient } from '@wa-fleet/db';
+import { createTenantLogger, flushLogger, type TenantLogger } from '@wa-fleet/logger';
+import { WA_ENGINES, type WaEngineName } from '@wa-fleet/shared';
+import { TenantWorker } from './tenant-worker.ts';
+
+/** Bounds the cleanup after a fatal error, so a stuck database cannot keep a broken worker alive. */
+const CRASH_CLEANUP_MS = 5_000;
+
+function failStartup(message: string, log?: TenantLogger): Promise<never> {
+  console.error(`wa-worker: ${message}`);
+  const done = log ? (log.fatal(message), flushLogger(log)) : Promise.resolve();
+  return done.then(() => process.exit(1));
+}
+
+function resolveEngine(tenantEngine: string | null, fallback: WaEngineName): WaEngineName {
+  return WA_ENGINES.find((name) => name === tenantEngine) ?? fallback;
+}
+
+async function main(): Promise<void> {
+  let config: WorkerConfig;
+  try {
+    config = loadWorkerConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) return failStartup(err.message);
+    throw err;
+  }
+
+  const db: DbClient = createDbClient(config.DATABASE_URL, {
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: `wa-worker:${config.TENANT_ID}`,
+  });
+  let tenant: { id: string; slug: string; engine: string | null } | null;
+  try {
+    tenant = await db.tenant.findUnique({ where: { id: config.TENANT_ID }, select: { id: true, slug: true, engine: true } });
+  } catch (err) {
+    return failStartup(`cannot read tenant ${config.TENANT_ID} from the database: ${(err as Error).message}`);
+  }
+  if (!tenant) return failStartup(`unknown tenant: no tenant with id ${config.TENANT_ID} (TENANT_ID)`);
+
+  const log = await createTenantLogger(tenant.slug, { service: 'worker', logDir: config.LOG_DIR, level: config.LOG_LEVEL });
+  log.info({ config: redactConfig(config) }, 'worker starting');
+
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
+  redis.on('error', (err) => log.error({ err }, 'redis connection error'));
+  try {
+    await redis.connect();
+  } catch (err) {
+    await db.$disconnect().catch(() => undefined);
+    return failStartup(`cannot connect to Redis: ${(err as Error).message}`, log);
+  }
+
+  const worker = new TenantWorker({
+    config,
+    tenant: { id: tenant.id, slug: tenant.slug, engine: resolveEngine(tenant.engine, config.WA_ENGINE) },
+    db,
+    redis,
+    log,
+  });
+
+  let isExiting = false;
+
+  const closeConnections = async () => {
+    await redis.quit().catch(() => redis.disconnect());
+    await db.$disconnect().catch(() => undefined);
+  };
+
+  const crash = async (err: Error, origin: string) => {
+    if (isExiting) return;
+    isExiting = true;
+    log.fatal({ err, origin }, 'worker crashed');
+    const forceExit = setTimeout(() => process.exit(1), CRASH_CLEANUP_MS);
+    await worker.crash(err);
+    await closeConnections();
+    await flushLogger(log);
+    clearTimeout(forceExit);
+    process.exit(1);
+  };
+
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (isExiting) return;
+    isExiting = true;
+    log.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'worker stopping');
+    // PM2 SIGKILLs after kill_timeout (set above this grace): better our own exit, with a log line.
+    const grace = setTimeout(() => {
+      log.error({ graceMs: config.SHUTDOWN_GRACE_MS }, 'shutdown did not finish within the grace period');
+      void flushLogger(log).finally(() => process.exit(1));
+    }, config.SHUTDOWN_GRACE_MS);
+    try {
+      await worker.stop();
+      await closeConnections();
+      log.info('worker stopped');
+      await flushLogger(log);
+      clearTimeout(grace);
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      await flushLogger(log);
+      process.exit(1);
+    }
+  };
+
+  process.on('SIGINT', (signal) => void shutdown(signal));
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('uncaughtException', (err) => void crash(err, 'uncaughtException'));
+  process.on('unhandledRejection', (reason) => {
+    void crash(reason instanceof Error ? reason : new Error(String(reason)), 'unhandledRejection');
+  });
+
+  try {
+    await worker.start({
+      // PM2 starts workers with wait_ready: this tells it (and the control plane) we are up.
+      onReady: () => process.send?.('ready'),
+      onFatal: (err) => void crash(err, 'engine'),
+    });
+  } catch (err) {
+    await crash(err instanceof Error ? err : new Error(String(err)), 'startup');
+  }
+}
+
+await main();

@@ -1,0 +1,174 @@
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '@wa-fleet/logger';
+import { isUuid, maskPhone, sendQueueName } from '@wa-fleet/shared';
+import { isRetryableEngineError, type WaEngine } from './engine/index.ts';
+import type { MessageRepository } from './message-repository.ts';
+
+export interface SendQueueOptions {
+  tenantId: string;
+  redisUrl: string;
+  redisPrefix: string;
+  ratePerMin: number;
+  /** The limiter's window; SEND_RATE_PER_MIN is scaled to it (a shorter window paces sends more evenly). */
+  rateWindowMs: number;
+  maxAttempts: number;
+  backoffMs: number;
+  sweepIntervalMs: number;
+  engine: WaEngine;
+  messages: MessageRepository;
+  log: Logger;
+  /** Called after a row became SENT (applies acks that overtook the write). */
+  onSent: (messageId: string, waMessageId: string) => void;
+}
+
+interface SendJobData {
+  messageId?: unknown;
+}
+
+// A send takes milliseconds; a job whose lock is not renewed for this long belongs to a dead process
+// (one worker per tenant), so a SIGKILLed worker's in-flight job is back in the queue ~20 s later.
+const LOCK_DURATION_MS = 15_000;
+const STALLED_INTERVAL_MS = 5_000;
+const SWEEP_BATCH = 5_000;
+
+/**
+ * The tenant's outbound queue. The message row is the source of truth: a job only says "look at row X".
+ * Sending once per row rests on three things: the row must still be QUEUED to be attempted, the engine
+ * gets the row id as clientRef, and a periodic sweep re-adds QUEUED rows whose job Redis lost (jobId =
+ * row id, so re-adding an existing job is a no-op).
+ */
+export class SendQueue {
+  private readonly opts: SendQueueOptions;
+  private readonly queue: Queue;
+  private readonly worker: Worker<SendJobData>;
+  private readonly connections: Redis[] = [];
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private isClosed = false;
+
+  constructor(opts: SendQueueOptions) {
+    this.opts = opts;
+    const name = sendQueueName(opts.tenantId);
+    const queueConnection = this.connect();
+    const workerConnection = this.connect();
+    this.queue = new Queue(name, { connection: queueConnection, prefix: opts.redisPrefix });
+    this.queue.on('error', (err) => opts.log.error({ err }, 'send queue connection error'));
+    this.worker = new Worker<SendJobData>(name, (job, token) => this.process(job, token), {
+      connection: workerConnection,
+      prefix: opts.redisPrefix,
+      autorun: false,
+      // One at a time: messages to a chat keep their order, and stop() waits for at most one send.
+      concurrency: 1,
+      limiter: { max: Math.max(1, Math.round((opts.ratePerMin * opts.rateWindowMs) / 60_000)), duration: opts.rateWindowMs },
+      lockDuration: LOCK_DURATION_MS,
+      stalledInterval: STALLED_INTERVAL_MS,
+      maxStalledCount: 5,
+      // The producer may not set these; finished jobs must go, or a re-add of the same id would be a no-op.
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: 0 },
+    });
+    this.worker.on('error', (err) => opts.log.error({ err }, 'send worker error'));
+  }
+
+  private connect(): Redis {
+    const connection = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
+    this.connections.push(connection);
+    return connection;
+  }
+
+  async enqueue(messageId: string): Promise<void> {
+    await this.queue.add('send', { messageId }, { jobId: messageId });
+  }
+
+  /** Begins sweeping now and every sweepIntervalMs (next sweep scheduled after the previous one). */
+  startSweeping(): void {
+    const tick = () => {
+      this.sweeping = this.sweep()
+        .then(() => undefined)
+        .catch((err: unknown) => this.opts.log.error({ err }, 'queued-message sweep failed'))
+        .finally(() => {
+          if (!this.isClosed) this.sweepTimer = setTimeout(tick, this.opts.sweepIntervalMs);
+        });
+    };
+    tick();
+  }
+
+  async sweep(): Promise<number> {
+    const ids = await this.opts.messages.listQueued(SWEEP_BATCH);
+    if (ids.length === 0 || this.isClosed) return 0;
+    await this.queue.addBulk(ids.map((id) => ({ name: 'send', data: { messageId: id }, opts: { jobId: id } })));
+    this.opts.log.debug({ count: ids.length }, 'queued messages re-enqueued');
+    return ids.length;
+  }
+
+  /** Takes jobs while the session is connected; pauses (without waiting) when it is not. */
+  setSending(isConnected: boolean): void {
+    if (this.isClosed) return;
+    if (isConnected) {
+      if (!this.worker.isRunning()) {
+        this.worker.run().catch((err: unknown) => this.opts.log.error({ err }, 'send worker stopped with an error'));
+      } else if (this.worker.isPaused()) {
+        void this.worker.resume().catch((err: unknown) => this.opts.log.error({ err }, 'resuming the send worker failed'));
+      }
+      this.opts.log.info('sending enabled');
+    } else if (this.worker.isRunning() && !this.worker.isPaused()) {
+      void this.worker.pause(true).catch((err: unknown) => this.opts.log.error({ err }, 'pausing the send worker failed'));
+      this.opts.log.info('sending paused: session not connected');
+    }
+  }
+
+  /** Stops taking jobs and waits for an in-flight send to finish, then closes the connections. */
+  async close(): Promise<void> {
+    this.isClosed = true;
+    clearTimeout(this.sweepTimer);
+    await this.sweeping;
+    await this.worker.close();
+    await this.queue.close();
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  private async process(job: Job<SendJobData>, token?: string): Promise<void> {
+    const { log, messages, engine } = this.opts;
+    const messageId = job.data.messageId;
+    if (!isUuid(messageId)) {
+      log.warn({ jobId: job.id }, 'send job ignored: no valid messageId');
+      return;
+    }
+    const attempt = await messages.beginAttempt(messageId);
+    if (!attempt) {
+      log.debug({ messageId }, 'send job skipped: message is not queued (already handled)');
+      return;
+    }
+    let waMessageId: string;
+    try {
+      ({ waMessageId } = await engine.sendText(attempt.toNumber, attempt.body, { clientRef: messageId }));
+    } catch (err) {
+      await this.handleSendError(job, token, messageId, attempt.attempts, err);
+      return;
+    }
+    // A failure from here on is the database's, not the send's: the row stays QUEUED and the retry
+    // reaches the engine with the same clientRef again.
+    const isSent = await messages.markSent(messageId, waMessageId);
+    if (isSent) {
+      log.info({ messageId, to: maskPhone(attempt.toNumber), attempt: attempt.attempts }, 'message sent');
+      this.opts.onSent(messageId, waMessageId);
+    }
+  }
+
+  private async handleSendError(job: Job, token: string | undefined, messageId: string, attempts: number, err: unknown) {
+    const { log, messages } = this.opts;
+    const reason = err instanceof Error ? err.message : String(err);
+    if (isRetryableEngineError(err) && attempts < this.opts.maxAttempts) {
+      const delayMs = this.opts.backoffMs * 2 ** (attempts - 1);
+      log.warn({ messageId, attempt: attempts, delayMs, reason }, 'send failed, will retry');
+      // Retries are counted on the row (not in the job), so they survive restarts and do not depend
+      // on which producer added the job with which options.
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
+    await messages.markFailed(messageId, reason);
+    log.error({ messageId, attempt: attempts, reason }, 'send failed permanently');
+    throw new UnrecoverableError(reason);
+  }
+}

@@ -1,0 +1,221 @@
+import type { Redis } from 'ioredis';
+import type { WorkerConfig } from '@wa-fleet/config';
+import type { DbClient } from '@wa-fleet/db';
+import type { Logger } from '@wa-fleet/logger';
+import { rulesChangedChannel, type WaEngineName } from '@wa-fleet/shared';
+import { AutoReplyRuleCache } from './auto-reply-rules.ts';
+import { createEngine, type AckStatus, type WaEngine, type WwebjsClientFactory } from './engine/index.ts';
+import { HeartbeatLoop } from './heartbeat-loop.ts';
+import { InboundPipeline } from './inbound-pipeline.ts';
+import { MessageRepository } from './message-repository.ts';
+import { SendQueue } from './send-queue.ts';
+import { SessionRecorder } from './session-recorder.ts';
+import { WorkerStatusRepository } from './worker-status-repository.ts';
+
+export interface TenantWorkerDeps {
+  config: WorkerConfig;
+  tenant: { id: string; slug: string; engine: WaEngineName };
+  db: DbClient;
+  /** Commands connection; owned by the caller (it closes it after stop()). */
+  redis: Redis;
+  log: Logger;
+  pid?: number;
+  createWwebjsClient?: WwebjsClientFactory;
+}
+
+export interface StartHooks {
+  /** Called once the first heartbeat is written: the moment to tell PM2 we are up. */
+  onReady?: () => void;
+  /** The engine (or the heartbeat) cannot continue: the caller records ERROR and exits. */
+  onFatal: (err: Error) => void;
+}
+
+const QUEUE_SWEEP_INTERVAL_MS = 30_000;
+const PENDING_ACK_TTL_MS = 60_000;
+
+/**
+ * One tenant's worker. start() brings it up in this order: status rows -> first heartbeat (RUNNING)
+ * -> readiness -> send queue (paused until the session connects) and sweep -> rule-change subscription
+ * -> engine. stop() undoes it in reverse (see there).
+ */
+export class TenantWorker {
+  private readonly deps: TenantWorkerDeps;
+  private readonly pid: number;
+  private readonly status: WorkerStatusRepository;
+  private readonly messages: MessageRepository;
+  private readonly rules: AutoReplyRuleCache;
+  private readonly session: SessionRecorder;
+  readonly engine: WaEngine;
+  private readonly sendQueue: SendQueue;
+  private readonly pipeline: InboundPipeline;
+  private heartbeat: HeartbeatLoop | undefined;
+  private rulesSubscriber: Redis | undefined;
+  /** Acks that arrived before their row was marked SENT (the engine can be faster than our write). */
+  private readonly pendingAcks = new Map<string, { status: AckStatus; at: number }>();
+  private isStopping = false;
+
+  constructor(deps: TenantWorkerDeps) {
+    this.deps = deps;
+    const { config, tenant, db, log } = deps;
+    this.pid = deps.pid ?? process.pid;
+    this.status = new WorkerStatusRepository(db, tenant);
+    this.messages = new MessageRepository(db, tenant.id);
+    this.rules = new AutoReplyRuleCache(db, tenant.id, log);
+    this.session = new SessionRecorder(db, tenant.id, log);
+    this.engine = createEngine({
+      config,
+      engineName: tenant.engine,
+      redis: deps.redis,
+      logger: log,
+      ...(deps.createWwebjsClient ? { createWwebjsClient: deps.createWwebjsClient } : {}),
+    });
+    this.sendQueue = new SendQueue({
+      tenantId: tenant.id,
+      redisUrl: config.REDIS_URL,
+      redisPrefix: config.REDIS_PREFIX,
+      ratePerMin: config.SEND_RATE_PER_MIN,
+      rateWindowMs: config.SEND_RATE_WINDOW_MS,
+      maxAttempts: config.SEND_MAX_ATTEMPTS,
+      backoffMs: config.SEND_BACKOFF_MS,
+      sweepIntervalMs: QUEUE_SWEEP_INTERVAL_MS,
+      engine: this.engine,
+      messages: this.messages,
+      log,
+      onSent: (messageId, waMessageId) => this.applyPendingAck(waMessageId),
+    });
+    this.pipeline = new InboundPipeline({
+      messages: this.messages,
+      rules: this.rules,
+      enqueueSend: (id) => this.sendQueue.enqueue(id),
+      log,
+    });
+  }
+
+  async start(hooks: StartHooks): Promise<void> {
+    const { log, config } = this.deps;
+    await this.status.ensureRows();
+    await this.status.markStarting(this.pid);
+    await this.beat();
+    this.heartbeat = new HeartbeatLoop(
+      () => this.beat().catch((err: unknown) => log.error({ err }, 'heartbeat failed')),
+      config.HEARTBEAT_INTERVAL_MS,
+    );
+    this.heartbeat.start();
+    hooks.onReady?.();
+
+    this.sendQueue.startSweeping();
+    await this.subscribeToRuleChanges();
+    this.attachEngine(hooks.onFatal);
+    log.info({ engine: this.engine.name }, 'starting WhatsApp engine');
+    await this.engine.start();
+  }
+
+  /**
+   * Shutdown order:
+   * 1. stop taking send jobs and let an in-flight send finish (BullMQ worker.close());
+   * 2. stop listening to the engine and finish inbound messages already received;
+   * 3. stop the heartbeat (waits for a beat in flight), then write STOPPED, so no late beat undoes it;
+   * 4. stop the engine (closes Chromium);
+   * 5. close our Redis subscribers. The caller then closes Redis and Postgres and flushes the log.
+   */
+  async stop(): Promise<void> {
+    if (this.isStopping) return;
+    this.isStopping = true;
+    const { log } = this.deps;
+    await this.sendQueue.close();
+    this.engine.removeAllListeners();
+    await this.pipeline.drain();
+    await this.session.drain();
+    await this.heartbeat?.stop();
+    await this.status.markStopped();
+    log.info({ status: 'STOPPED' }, 'worker status changed');
+    await this.engine.stop();
+    await this.closeRulesSubscriber();
+  }
+
+  /**
+   * Best-effort cleanup after a fatal error: record ERROR with the reason and make sure no browser
+   * outlives us. Never throws; the caller exits 1 afterwards.
+   */
+  async crash(err: Error): Promise<void> {
+    this.isStopping = true;
+    this.engine.removeAllListeners();
+    await this.heartbeat?.stop().catch(() => undefined);
+    await this.status.markError(err.message).catch((e: unknown) => this.deps.log.error({ err: e }, 'could not record ERROR'));
+    await this.engine.stop().catch(() => undefined);
+    await this.sendQueue.close().catch(() => undefined);
+    await this.closeRulesSubscriber();
+  }
+
+  private async beat(): Promise<void> {
+    const result = await this.status.beat(this.pid);
+    if (!result) throw new Error('worker row is gone (tenant deleted?)');
+    if (result.previous === result.current) return;
+    if (result.previous === 'ERROR') {
+      this.deps.log.warn({ status: result.current, previousStatus: result.previous }, 'worker recovered');
+    } else {
+      this.deps.log.info({ status: result.current, previousStatus: result.previous }, 'worker status changed');
+    }
+  }
+
+  private attachEngine(onFatal: (err: Error) => void): void {
+    const { engine } = this;
+    this.session.attach(engine);
+    engine.on('ready', () => this.sendQueue.setSending(true));
+    engine.on('disconnected', () => this.sendQueue.setSending(false));
+    engine.on('auth_failure', () => this.sendQueue.setSending(false));
+    engine.on('message', (message) => {
+      if (!this.isStopping) this.pipeline.push(message);
+    });
+    engine.on('message_ack', (waMessageId, status) => void this.applyAck(waMessageId, status));
+    engine.on('fatal', (err) => onFatal(err));
+  }
+
+  private async applyAck(waMessageId: string, status: AckStatus): Promise<void> {
+    try {
+      const isApplied = await this.messages.applyAck(waMessageId, status);
+      if (isApplied) {
+        this.deps.log.debug({ waMessageId, status }, 'message acknowledged');
+        return;
+      }
+      this.rememberAck(waMessageId, status);
+    } catch (err) {
+      this.deps.log.error({ err, waMessageId, status }, 'applying a message ack failed');
+    }
+  }
+
+  private rememberAck(waMessageId: string, status: AckStatus): void {
+    const now = Date.now();
+    for (const [id, entry] of this.pendingAcks) {
+      if (now - entry.at > PENDING_ACK_TTL_MS) this.pendingAcks.delete(id);
+    }
+    const known = this.pendingAcks.get(waMessageId);
+    if (!known || known.status !== 'READ') this.pendingAcks.set(waMessageId, { status, at: now });
+  }
+
+  private applyPendingAck(waMessageId: string): void {
+    const pending = this.pendingAcks.get(waMessageId);
+    if (!pending) return;
+    this.pendingAcks.delete(waMessageId);
+    void this.messages
+      .applyAck(waMessageId, pending.status)
+      .catch((err: unknown) => this.deps.log.error({ err, waMessageId }, 'applying a message ack failed'));
+  }
+
+  private async subscribeToRuleChanges(): Promise<void> {
+    const { config, tenant } = this.deps;
+    const subscriber = this.deps.redis.duplicate();
+    this.rulesSubscriber = subscriber;
+    subscriber.on('error', (err) => this.deps.log.error({ err }, 'rules subscriber error'));
+    subscriber.on('message', (_channel: string, payload: string) => {
+      if (payload.trim() === tenant.id) this.rules.invalidate();
+    });
+    await subscriber.subscribe(rulesChangedChannel(config.REDIS_PREFIX));
+  }
+
+  private async closeRulesSubscriber(): Promise<void> {
+    const subscriber = this.rulesSubscriber;
+    this.rulesSubscriber = undefined;
+    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
+  }
+}
