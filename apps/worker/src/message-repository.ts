@@ -104,7 +104,7 @@ export class MessageRepository {
     const count = await this.db.$executeRaw`
       WITH sent AS (
         UPDATE message_logs SET status = 'SENT', wa_message_id = ${waMessageId.slice(0, 128)}, error = NULL,
-          updated_at = now()
+          sent_at = now(), updated_at = now()
         WHERE id = ${messageId}::uuid AND tenant_id = ${this.tenantId}::uuid AND status = 'QUEUED'
         RETURNING id
       )

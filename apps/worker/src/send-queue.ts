@@ -10,8 +10,6 @@ export interface SendQueueOptions {
   redisUrl: string;
   redisPrefix: string;
   ratePerMin: number;
-  /** The limiter's window; SEND_RATE_PER_MIN is scaled to it (a shorter window paces sends more evenly). */
-  rateWindowMs: number;
   maxAttempts: number;
   backoffMs: number;
   sweepIntervalMs: number;
@@ -60,7 +58,10 @@ export class SendQueue {
       autorun: false,
       // One at a time: messages to a chat keep their order, and stop() waits for at most one send.
       concurrency: 1,
-      limiter: { max: Math.max(1, Math.round((opts.ratePerMin * opts.rateWindowMs) / 60_000)), duration: opts.rateWindowMs },
+      // Evenly paced: one send per 60 s / SEND_RATE_PER_MIN. BullMQ counts in back-to-back windows, so
+      // "N per minute" would allow 2N inside a minute straddling two windows (and bursts look like spam
+      // to WhatsApp); with one send per window no minute ever holds more than N.
+      limiter: { max: 1, duration: Math.max(1, Math.floor(60_000 / opts.ratePerMin)) },
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: 5,

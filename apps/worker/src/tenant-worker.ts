@@ -74,7 +74,6 @@ export class TenantWorker {
       redisUrl: config.REDIS_URL,
       redisPrefix: config.REDIS_PREFIX,
       ratePerMin: config.SEND_RATE_PER_MIN,
-      rateWindowMs: config.SEND_RATE_WINDOW_MS,
       maxAttempts: config.SEND_MAX_ATTEMPTS,
       backoffMs: config.SEND_BACKOFF_MS,
       sweepIntervalMs: QUEUE_SWEEP_INTERVAL_MS,

@@ -59,7 +59,7 @@ describe('outbound sends (real worker, simulator network)', () => {
   it('after kill -9 during traffic and a restart, every accepted send ends SENT or beyond, sent exactly once', async () => {
     const tenant = await createTenant(suite);
     const ids = await acceptSends(suite, tenant.id, 300);
-    const env = tenantEnv(tenant.id, { SEND_RATE_PER_MIN: '6000', SEND_RATE_WINDOW_MS: '1000', SIM_ACK_DELAY_MS: '20' });
+    const env = tenantEnv(tenant.id, { SEND_RATE_PER_MIN: '6000', SIM_ACK_DELAY_MS: '20' });
 
     const first = spawnWorker(suite, env);
     await waitFor('some sends done', async () => {

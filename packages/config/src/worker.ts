@@ -12,8 +12,6 @@ export const workerSchema = z.object({
   /** Must stay below the kill_timeout PM2 is given (WORKER_KILL_TIMEOUT_MS of the control plane). */
   SHUTDOWN_GRACE_MS: positiveInt(8_000),
   SEND_RATE_PER_MIN: positiveInt(60),
-  /** Window the send limiter counts in; SEND_RATE_PER_MIN is scaled to it (shorter = smoother pacing). */
-  SEND_RATE_WINDOW_MS: positiveInt(60_000),
   SEND_MAX_ATTEMPTS: positiveInt(5),
   SEND_BACKOFF_MS: positiveInt(1_000),
   /** Simulator: link this long after the QR is shown; negative = only when told to (`link` command). */

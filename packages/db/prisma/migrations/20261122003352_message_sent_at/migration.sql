@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "message_logs" ADD COLUMN     "sent_at" TIMESTAMPTZ(3);
