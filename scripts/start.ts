@@ -11,10 +11,9 @@ import { deployMigrations } from '@wa-fleet/db/migrate';
 import {
   canReachPostgres,
   canReachRedis,
-  ensureDatabase,
   freePort,
-  startEmbeddedPostgres,
-  startRedis,
+  hasRedisServer,
+  RedisNotInstalledError,
   waitFor,
 } from '@wa-fleet/devstack';
 import { maskUrl } from '@wa-fleet/shared';
@@ -48,38 +47,43 @@ function loadOrCreateKeys(): Keys {
   return keys;
 }
 
-async function resolveDatabase(): Promise<string> {
-  const given = process.env.DATABASE_URL;
-  if (given) {
-    if (await canReachPostgres(given)) {
-      say(`using DATABASE_URL ${maskUrl(given)}`);
-      return given;
-    }
-    say(`DATABASE_URL ${maskUrl(given)} is not reachable; starting the embedded PostgreSQL instead`);
+/** A configured URL when it answers; otherwise undefined (the local service is started instead). */
+async function usable(name: string, url: string | undefined, reach: (url: string) => Promise<boolean>) {
+  if (!url) return undefined;
+  if (await reach(url)) {
+    say(`using ${name} ${maskUrl(url)}`);
+    return url;
   }
-  const port = await freePort(54329);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port });
-  stops.push({ name: 'PostgreSQL', stop: () => pg.stop() });
-  await ensureDatabase(pg.adminUrl, 'wa_fleet');
-  say(`embedded PostgreSQL on 127.0.0.1:${pg.port} (data in .data/postgres)`);
-  return pg.urlFor('wa_fleet');
+  say(`${name} ${maskUrl(url)} is not reachable; starting a local one instead`);
+  return undefined;
 }
 
-async function resolveRedis(): Promise<string> {
-  const given = process.env.REDIS_URL;
-  if (given) {
-    if (await canReachRedis(given)) {
-      say(`using REDIS_URL ${maskUrl(given)}`);
-      return given;
-    }
-    say(`REDIS_URL ${maskUrl(given)} is not reachable; starting a local redis-server instead`);
-  }
-  const port = await freePort(56379);
-  // Append-only persistence: sends queued in Redis survive a restart of the quick start.
-  const redis = await startRedis({ port, dir: path.join(dataDir, 'redis'), persist: true });
-  stops.push({ name: 'Redis', stop: () => redis.stop() });
-  say(`local Redis on 127.0.0.1:${redis.port} (data in .data/redis)`);
-  return redis.url;
+/** Starts the embedded PostgreSQL and/or redis-server in scripts/local-services.ts (own process group). */
+async function startLocalServices(want: { postgres: boolean; redis: boolean }) {
+  if (!want.postgres && !want.redis) return {};
+  if (want.redis && !hasRedisServer()) throw new RedisNotInstalledError();
+  const child = spawn('node', ['--import', 'tsx', 'scripts/local-services.ts'], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  stops.push({
+    name: 'PostgreSQL and Redis',
+    stop: async () => {
+      if (child.connected) child.send('stop');
+      await exited;
+    },
+  });
+  const reply = await new Promise<{ ready?: { databaseUrl?: string; redisUrl?: string }; error?: string }>((resolve) => {
+    child.once('message', (m) => resolve(m as { error?: string }));
+    child.once('exit', (code) => resolve({ error: `local services exited (${code})` }));
+    child.send({ dataDir, ...want });
+  });
+  if (!reply.ready) throw new Error(`could not start the local services: ${reply.error}`);
+  if (reply.ready.databaseUrl) say(`embedded PostgreSQL at ${maskUrl(reply.ready.databaseUrl)} (data in .data/postgres)`);
+  if (reply.ready.redisUrl) say(`local Redis at ${reply.ready.redisUrl} (data in .data/redis)`);
+  return reply.ready;
 }
 
 function startChild(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = root): ChildProcess {
@@ -150,11 +154,16 @@ async function shutdown(code: number): Promise<void> {
 
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  // A terminal's Ctrl-C reaches this process and the apps alike (npm may forward it once more); every
+  // signal after the first is ignored so the shutdown below runs to its end.
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
   const keys = loadOrCreateKeys();
-  const databaseUrl = await resolveDatabase();
-  const redisUrl = await resolveRedis();
+  const givenDb = await usable('DATABASE_URL', process.env.DATABASE_URL, canReachPostgres);
+  const givenRedis = await usable('REDIS_URL', process.env.REDIS_URL, canReachRedis);
+  const local = await startLocalServices({ postgres: !givenDb, redis: !givenRedis });
+  const databaseUrl = givenDb ?? local.databaseUrl!;
+  const redisUrl = givenRedis ?? local.redisUrl!;
 
   const { applied } = await deployMigrations(databaseUrl);
   say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
@@ -205,6 +214,7 @@ async function main(): Promise<void> {
   const webUrl = `http://127.0.0.1:${webPort}`;
   startChild('portal', 'pnpm', ['exec', 'next', 'start', '-H', '127.0.0.1', '-p', String(webPort)], {
     ...env,
+    NODE_ENV: 'production',
     CONTROL_PLANE_URL: cpUrl,
   }, path.join(root, 'apps/web'));
   await waitFor('the portal to answer', async () => (await fetch(`${webUrl}/login`)).status < 500, { timeoutMs: 60_000, intervalMs: 200 });

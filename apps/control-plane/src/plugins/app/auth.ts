@@ -1,0 +1,136 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { hasRoleAtLeast, isValidSlug, type Role } from '@wa-fleet/shared';
+import { AppError } from '../../errors.ts';
+import type { PortalIdentity } from '../../types.ts';
+
+/**
+ * Compares a presented key with the expected one in constant time. Hashing first gives both sides the
+ * same length, so neither the content nor the length of the real key leaks through timing.
+ */
+export function isKeyMatch(presented: string | undefined, expected: string): boolean {
+  if (typeof presented !== 'string' || presented.length === 0) return false;
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message);
+const forbidden = (message: string) => new AppError('FORBIDDEN', message);
+
+/** Checks x-portal-key only (sign-in, where the user is not known yet). */
+export function requirePortalKey(app: FastifyInstance): onRequestAsyncHookHandler {
+  return async (request) => {
+    if (!isKeyMatch(header(request, 'x-portal-key'), app.config.PORTAL_INTERNAL_KEY)) {
+      throw unauthenticated('missing or invalid x-portal-key');
+    }
+  };
+}
+
+async function loadIdentity(app: FastifyInstance, request: FastifyRequest): Promise<PortalIdentity> {
+  if (!isKeyMatch(header(request, 'x-portal-key'), app.config.PORTAL_INTERNAL_KEY)) {
+    throw unauthenticated('missing or invalid x-portal-key');
+  }
+  const email = header(request, 'x-user-email')?.trim().toLowerCase();
+  if (!email) throw unauthenticated('missing x-user-email');
+  const user = await app.db.user.findUnique({
+    where: { email },
+    select: {
+      id: true,
+      email: true,
+      name: true,
+      isActive: true,
+      memberships: {
+        orderBy: { createdAt: 'asc' },
+        select: { role: true, tenantId: true, tenant: { select: { id: true, slug: true, name: true } } },
+      },
+    },
+  });
+  if (!user || !user.isActive) throw unauthenticated('unknown or inactive user');
+  request.actor = `user:${user.email}`;
+  return {
+    user: { id: user.id, email: user.email, name: user.name },
+    tenant: null,
+    role: null,
+    isSuperAdmin: user.memberships.some((m) => m.role === 'SUPER_ADMIN'),
+    memberships: user.memberships.map((m) => ({
+      tenantId: m.tenantId,
+      tenantSlug: m.tenant?.slug ?? null,
+      tenantName: m.tenant?.name ?? null,
+      role: m.role,
+    })),
+  };
+}
+
+/**
+ * Portal routes on the caller's tenant. The tenant comes only from the caller's memberships; x-tenant
+ * merely chooses among them (a SUPER_ADMIN may choose any tenant). Role rules run here, before the body
+ * is even parsed, so a VIEWER's write is refused whatever it sends.
+ */
+export function requirePortalUser(app: FastifyInstance, opts: { needsTenant: boolean }): onRequestAsyncHookHandler {
+  return async (request) => {
+    const identity = await loadIdentity(app, request);
+    request.portal = identity;
+    if (!opts.needsTenant) return;
+    const wanted = header(request, 'x-tenant');
+    if (wanted !== undefined && !isValidSlug(wanted)) {
+      throw new AppError('INVALID_TENANT', 'x-tenant must be a tenant slug');
+    }
+    const membership = identity.memberships.find((m) =>
+      wanted === undefined ? m.tenantId !== null : m.tenantSlug === wanted,
+    );
+    if (membership?.tenantId && membership.tenantSlug && membership.tenantName) {
+      identity.tenant = { id: membership.tenantId, slug: membership.tenantSlug, name: membership.tenantName };
+      identity.role = membership.role;
+    } else if (identity.isSuperAdmin && wanted !== undefined) {
+      const tenant = await app.db.tenant.findUnique({ where: { slug: wanted }, select: { id: true, slug: true, name: true } });
+      if (!tenant) throw forbidden(`no access to tenant ${wanted}`);
+      identity.tenant = tenant;
+      identity.role = 'SUPER_ADMIN';
+    } else if (wanted !== undefined) {
+      // Same answer whether or not the tenant exists: membership is the only way in.
+      throw forbidden(`no access to tenant ${wanted}`);
+    } else {
+      throw forbidden('no tenant membership: choose a tenant with x-tenant');
+    }
+    const needed: Role | undefined = request.routeOptions.config.minRole;
+    if (needed && !hasRoleAtLeast(identity.role, needed)) {
+      throw forbidden(`requires role ${needed} or higher (you are ${identity.role})`);
+    }
+  };
+}
+
+/** Admin routes: Bearer ADMIN_API_KEY, or the portal headers of a SUPER_ADMIN. */
+export function requireAdmin(app: FastifyInstance): onRequestAsyncHookHandler {
+  return async (request) => {
+    const authorization = header(request, 'authorization');
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(.+)$/i.exec(authorization);
+      if (!isKeyMatch(match?.[1]?.trim(), app.config.ADMIN_API_KEY)) {
+        throw unauthenticated('invalid admin key');
+      }
+      request.actor = 'api-key';
+      return;
+    }
+    if (header(request, 'x-portal-key') === undefined) {
+      throw unauthenticated('missing Authorization: Bearer <ADMIN_API_KEY>');
+    }
+    const identity = await loadIdentity(app, request);
+    request.portal = identity;
+    if (!identity.isSuperAdmin) throw forbidden('requires role SUPER_ADMIN');
+  };
+}
+
+export default fp(
+  async (app) => {
+    app.decorateRequest('actor', 'anonymous');
+    app.decorateRequest('portal', null);
+  },
+  { name: 'auth', dependencies: ['db'] },
+);

@@ -1,0 +1,34 @@
+import fp from 'fastify-plugin';
+import type { FastifyError } from 'fastify';
+import { AppError } from '../../errors.ts';
+
+/**
+ * One shape for every error: {"error":{"code","message"}}. Schema failures are 400 naming the field;
+ * messages of 5xx errors are never shown (they may carry internals), only logged with the request id.
+ */
+export default fp(
+  async (app) => {
+    app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+      if (err instanceof AppError) {
+        if (err.statusCode >= 500) request.log.error({ err }, 'request failed');
+        return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
+      }
+      if ('validation' in err && err.validation) {
+        return reply.status(400).send({ error: { code: 'VALIDATION_ERROR', message: err.message } });
+      }
+      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
+      if (status >= 500) {
+        request.log.error({ err }, 'request failed');
+        return reply.status(status).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+      }
+      // Fastify's own 4xx (malformed JSON, unsupported media type, body too large): safe to show.
+      return reply
+        .status(status)
+        .send({ error: { code: status === 400 ? 'VALIDATION_ERROR' : (err.code ?? 'BAD_REQUEST'), message: err.message } });
+    });
+    app.setNotFoundHandler((request, reply) =>
+      reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+    );
+  },
+  { name: 'error-handler' },
+);

@@ -1,0 +1,60 @@
+import fp from 'fastify-plugin';
+import { Pm2Client } from '../../services/pm2-client.ts';
+import { WorkerLifecycle } from '../../services/worker-lifecycle.ts';
+import { startRepeatingTask, type RepeatingTask } from '../../services/repeating-task.ts';
+import { checkStaleWorkers } from '../../services/stale-worker-checker.ts';
+import { reconcileWorkers } from '../../services/reconciler.ts';
+
+export interface Pm2PluginOptions {
+  pm2?: Pm2Client;
+  /** Stale checker and reconciler; off in tests that only exercise routes. */
+  runBackgroundJobs?: boolean;
+}
+
+/**
+ * `app.pm2` and `app.workers`. Closing the app disconnects from the PM2 daemon but never kills it:
+ * workers must outlive a control plane restart (the next one reconciles with them).
+ */
+export default fp<Pm2PluginOptions>(
+  async (app, opts) => {
+    const pm2 = opts.pm2 ?? new Pm2Client(app.config.PM2_HOME);
+    const workers = new WorkerLifecycle({ config: app.config, db: app.db, pm2, log: app.log });
+    app.decorate('pm2', pm2);
+    app.decorate('workers', workers);
+
+    const tasks: RepeatingTask[] = [];
+    if (opts.runBackgroundJobs !== false) {
+      app.addHook('onReady', async () => {
+        const log = app.log.child({ component: 'background' });
+        tasks.push(
+          startRepeatingTask(
+            'stale-checker',
+            app.config.STALE_CHECK_INTERVAL_MS,
+            async () => {
+              await checkStaleWorkers(app.db, app.config.STALE_AFTER_MS, log);
+            },
+            log,
+          ),
+          startRepeatingTask(
+            'reconciler',
+            app.config.RECONCILE_INTERVAL_MS,
+            async () => {
+              const result = await reconcileWorkers({ db: app.db, pm2, config: app.config, log });
+              const changed = Object.values(result).some((list: string[]) => list.length > 0);
+              if (changed) log.info({ result }, 'reconciled workers with PM2');
+            },
+            log,
+            { runNow: true },
+          ),
+        );
+      });
+    }
+
+    app.addHook('onClose', async () => {
+      await Promise.all(tasks.map((t) => t.stop()));
+      await workers.settle();
+      if (!opts.pm2) await pm2.disconnect();
+    });
+  },
+  { name: 'pm2', dependencies: ['config', 'db'] },
+);

@@ -1,0 +1,30 @@
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+
+/** OpenAPI document at /docs/json, built from the route schemas; its UI at /docs. */
+export default fp(
+  async (app) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'wa-fleet control plane',
+          version: '0.1.0',
+          description:
+            'Admin API (Bearer ADMIN_API_KEY, or a SUPER_ADMIN through the portal headers) and portal API ' +
+            '(x-portal-key + x-user-email, optional x-tenant). Errors are {"error":{"code","message"}}.',
+        },
+        components: {
+          securitySchemes: {
+            adminKey: { type: 'http', scheme: 'bearer' },
+            portalKey: { type: 'apiKey', in: 'header', name: 'x-portal-key' },
+            portalUser: { type: 'apiKey', in: 'header', name: 'x-user-email' },
+          },
+        },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  },
+  { name: 'swagger' },
+);

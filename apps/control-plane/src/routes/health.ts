@@ -1,0 +1,75 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ErrorBody } from '../schemas/common.ts';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+const Checks = Type.Object({ database: Type.String(), redis: Type.String() });
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: the process answers',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: Postgres and Redis reachable (503 naming what is down)',
+        response: {
+          200: Type.Object({ status: Type.Literal('ready'), checks: Checks }),
+          503: Type.Object({ ...ErrorBody.properties, checks: Checks }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const [database, redis] = await Promise.all([
+        withTimeout(app.db.$queryRaw`SELECT 1`).then(() => 'ok', () => 'down'),
+        withTimeout(app.redis.ping()).then(() => 'ok', () => 'down'),
+      ]);
+      const checks = { database, redis };
+      const down = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
+      if (down.length === 0) return { status: 'ready' as const, checks };
+      return reply.status(503).send({
+        error: { code: 'DEPENDENCY_DOWN', message: `not ready: ${down.join(', ')} down` },
+        checks,
+      });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics: workers by status, heartbeat age and queue depth per tenant, HTTP latency',
+        response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: Type.String() } } } },
+      },
+    },
+    async (_request, reply) => {
+      const text = await app.metrics.registry.metrics();
+      return reply.type(app.metrics.registry.contentType).send(text);
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,31 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { requirePortalKey, requirePortalUser } from '../../plugins/app/auth.ts';
+import authRoutes from './auth.ts';
+import autoReplyRoutes from './auto-replies.ts';
+import messageRoutes from './messages.ts';
+import tenantRoutes from './tenant.ts';
+
+/**
+ * /portal/*: called only by the portal's server with the internal key. Sign-in needs just the key;
+ * everything else acts on the tenant resolved from the signed-in user's memberships.
+ */
+const portalRoutes: FastifyPluginAsync = async (app) => {
+  await app.register(async (signIn) => {
+    signIn.addHook('onRequest', requirePortalKey(app));
+    signIn.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ portalKey: [] }] };
+    });
+    await signIn.register(authRoutes);
+  });
+  await app.register(async (tenantScoped) => {
+    tenantScoped.addHook('onRequest', requirePortalUser(app, { needsTenant: true }));
+    tenantScoped.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ portalKey: [], portalUser: [] }] };
+    });
+    await tenantScoped.register(tenantRoutes);
+    await tenantScoped.register(messageRoutes);
+    await tenantScoped.register(autoReplyRoutes);
+  });
+};
+
+export default portalRoutes;

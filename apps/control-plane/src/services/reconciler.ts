@@ -1,0 +1,93 @@
+import type { ControlPlaneConfig } from '@wa-fleet/config';
+import type { DbClient } from '@wa-fleet/db';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import { writeAudit } from './audit.ts';
+import type { Pm2Client } from './pm2-client.ts';
+
+const APP_PREFIX = 'wa-tenant-';
+
+export interface ReconcileResult {
+  missing: string[];
+  orphansStopped: string[];
+  stopped: string[];
+  startFailed: string[];
+}
+
+/**
+ * Brings the database and PM2 to agree. PM2 is the truth about processes, the database about intent:
+ * - RUNNING in the database, no live process: ERROR "process missing" (tenant ERROR too);
+ * - STOPPING with no process left (a control plane died mid-stop): STOPPED;
+ * - STARTING for longer than PM2's listen timeout with no process: ERROR "start failed";
+ * - a PM2 app whose tenant no longer exists: deleted;
+ * - tenant ERROR while its worker is RUNNING again (recovered): ACTIVE.
+ * Every change is a conditional UPDATE, so a worker's own concurrent write is never overwritten.
+ */
+export async function reconcileWorkers(deps: {
+  db: DbClient;
+  pm2: Pm2Client;
+  config: ControlPlaneConfig;
+  log: Logger;
+}): Promise<ReconcileResult> {
+  const { db, pm2, config, log } = deps;
+  const result: ReconcileResult = { missing: [], orphansStopped: [], stopped: [], startFailed: [] };
+  // A worker started after this instant may be RUNNING before PM2's list shows it: leave it alone.
+  const [{ now: listedAt }] = await db.$queryRaw<[{ now: Date }]>`SELECT now() AS now`;
+  const apps = (await pm2.list()).filter((p) => p.name.startsWith(APP_PREFIX));
+  const liveNames = apps.filter((p) => p.status === 'online' || p.status === 'launching').map((p) => p.name);
+  const presentNames = apps.filter((p) => p.status !== 'stopped').map((p) => p.name);
+
+  const missing = await db.$queryRaw<{ tenant_id: string; slug: string }[]>`
+    WITH gone AS (
+      UPDATE worker_processes w SET status = 'ERROR', last_error = 'process missing', pid = NULL, updated_at = now()
+      FROM tenants t
+      WHERE t.id = w.tenant_id AND w.status = 'RUNNING' AND NOT (w.pm2_name = ANY(${liveNames}::text[]))
+        AND (w.started_at IS NULL OR w.started_at < ${listedAt})
+      RETURNING w.tenant_id
+    ), marked AS (
+      UPDATE tenants t SET status = 'ERROR', updated_at = now() FROM gone
+      WHERE t.id = gone.tenant_id AND t.status = 'ACTIVE' RETURNING t.id
+    )
+    SELECT gone.tenant_id::text AS tenant_id, t.slug FROM gone JOIN tenants t ON t.id = gone.tenant_id`;
+  for (const row of missing) {
+    result.missing.push(row.slug);
+    log.warn({ tenant: row.slug }, 'worker process missing: marked ERROR');
+    await writeAudit(db, {
+      actor: 'system:reconciler',
+      action: 'worker.process_missing',
+      tenantId: row.tenant_id,
+      tenantSlug: row.slug,
+    });
+  }
+
+  const stopped = await db.$queryRaw<{ pm2_name: string }[]>`
+    UPDATE worker_processes SET status = 'STOPPED', pid = NULL, updated_at = now()
+    WHERE status = 'STOPPING' AND NOT (pm2_name = ANY(${presentNames}::text[]))
+      AND updated_at < now() - make_interval(secs => ${config.WORKER_KILL_TIMEOUT_MS}::int / 1000.0)
+    RETURNING pm2_name`;
+  result.stopped = stopped.map((r) => r.pm2_name);
+
+  const failed = await db.$queryRaw<{ tenant_id: string; pm2_name: string }[]>`
+    UPDATE worker_processes SET status = 'ERROR', last_error = 'start failed: no process after listen timeout',
+      updated_at = now()
+    WHERE status = 'STARTING' AND NOT (pm2_name = ANY(${presentNames}::text[]))
+      AND updated_at < now() - make_interval(secs => ${config.WORKER_LISTEN_TIMEOUT_MS}::int / 1000.0)
+    RETURNING tenant_id::text AS tenant_id, pm2_name`;
+  result.startFailed = failed.map((r) => r.pm2_name);
+
+  const known = new Set(
+    (await db.tenant.findMany({ select: { slug: true } })).map((t) => `${APP_PREFIX}${t.slug}`),
+  );
+  for (const app of apps) {
+    if (known.has(app.name)) continue;
+    await pm2.deleteApp(app.name);
+    result.orphansStopped.push(app.name);
+    log.warn({ app: app.name }, 'worker of a deleted tenant stopped');
+    await writeAudit(db, { actor: 'system:reconciler', action: 'worker.orphan_stopped', details: { app: app.name } });
+  }
+
+  await db.$executeRaw`
+    UPDATE tenants t SET status = 'ACTIVE', updated_at = now()
+    FROM worker_processes w
+    WHERE w.tenant_id = t.id AND t.status = 'ERROR' AND w.status = 'RUNNING'`;
+  return result;
+}

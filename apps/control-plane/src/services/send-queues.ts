@@ -1,0 +1,62 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { sendQueueName } from '@wa-fleet/shared';
+
+/** How long an enqueue may take before we give up; the QUEUED row is safe either way (the worker sweeps it). */
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+/**
+ * One BullMQ Queue per tenant, created on first use and kept (a Queue is cheap and shares our connection).
+ * The worker retries sends itself; BullMQ attempts only cover a worker dying mid-job.
+ */
+export class SendQueues {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private queue(tenantId: string): Queue {
+    let queue = this.queues.get(tenantId);
+    if (!queue) {
+      queue = new Queue(sendQueueName(tenantId), { connection: this.connection, prefix: this.prefix });
+      this.queues.set(tenantId, queue);
+    }
+    return queue;
+  }
+
+  async enqueueSend(tenantId: string, messageId: string): Promise<void> {
+    const add = this.queue(tenantId).add(
+      'send',
+      { messageId },
+      {
+        jobId: messageId,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 2_000 },
+        removeOnComplete: 1_000,
+        removeOnFail: 5_000,
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`enqueue timed out after ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([add, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Jobs not yet sent (waiting, delayed, active, prioritized) for the queue-depth metric. */
+  async depth(tenantId: string): Promise<number> {
+    const counts = await this.queue(tenantId).getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

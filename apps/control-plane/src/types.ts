@@ -1,0 +1,39 @@
+import type { ControlPlaneConfig } from '@wa-fleet/config';
+import type { DbClient } from '@wa-fleet/db';
+import type { Role } from '@wa-fleet/shared';
+import type { Redis } from 'ioredis';
+import type { Pm2Client } from './services/pm2-client.ts';
+import type { WorkerLifecycle } from './services/worker-lifecycle.ts';
+import type { SendQueues } from './services/send-queues.ts';
+import type { Metrics } from './plugins/app/metrics.ts';
+
+/** Who is calling, as established by the auth plugin before any handler runs. */
+export interface PortalIdentity {
+  user: { id: string; email: string; name: string };
+  /** The tenant every /portal/tenant/current route acts on: always from a membership, never from input. */
+  tenant: { id: string; slug: string; name: string } | null;
+  role: Role | null;
+  isSuperAdmin: boolean;
+  memberships: { tenantId: string | null; tenantSlug: string | null; tenantName: string | null; role: Role }[];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: ControlPlaneConfig;
+    db: DbClient;
+    redis: Redis;
+    pm2: Pm2Client;
+    workers: WorkerLifecycle;
+    sendQueues: SendQueues;
+    metrics: Metrics;
+  }
+  interface FastifyRequest {
+    /** Audit actor: "api-key" or "user:<email>". */
+    actor: string;
+    portal: PortalIdentity | null;
+  }
+  interface FastifyContextConfig {
+    /** Lowest tenant role allowed on a /portal/tenant/current route (absent: any member). */
+    minRole?: Role;
+  }
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { adminHeaders, buildTestApp, createTenant, createTestStack, createUser, portalHeaders, type TestStack } from './helpers.ts';
+
+let stack: TestStack;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  stack = await createTestStack();
+  app = await buildTestApp(stack, {}, {});
+  const tenant = await createTenant(stack.db, 'contract');
+  await createUser(stack.db, 'owner@contract.test', [{ tenantId: tenant.id, role: 'TENANT_ADMIN' }]);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await stack?.cleanup();
+});
+
+describe('API contract', () => {
+  it('answers /health and /ready', async () => {
+    expect((await app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toEqual({ database: 'ok', redis: 'ok' });
+  });
+
+  it('lists every route in the OpenAPI document', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const documented = new Set<string>();
+    for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      for (const method of Object.keys(ops)) documented.add(`${method.toUpperCase()} ${p}`);
+    }
+    const expected = [
+      'GET /health', 'GET /ready', 'GET /metrics',
+      'POST /admin/tenants', 'GET /admin/tenants', 'GET /admin/tenants/{tenant}', 'PATCH /admin/tenants/{tenant}',
+      'DELETE /admin/tenants/{tenant}', 'POST /admin/tenants/{tenant}/worker/start', 'POST /admin/tenants/{tenant}/worker/stop',
+      'POST /admin/tenants/{tenant}/worker/restart', 'GET /admin/workers', 'GET /admin/tenants/{tenant}/logs',
+      'GET /admin/tenants/{tenant}/logs/stream', 'GET /admin/tenants/{tenant}/diagnostics', 'POST /admin/users',
+      'GET /admin/users', 'GET /admin/users/{id}', 'PATCH /admin/users/{id}', 'DELETE /admin/users/{id}', 'GET /admin/audit',
+      'GET /admin/setup-requests', 'PATCH /admin/setup-requests/{id}', 'POST /admin/tenants/{tenant}/simulate',
+      'POST /portal/auth/login', 'GET /portal/tenant/current', 'GET /portal/tenant/current/qr', 'GET /portal/tenant/current/logs',
+      'POST /portal/tenant/current/messages', 'GET /portal/tenant/current/auto-replies', 'POST /portal/tenant/current/auto-replies',
+      'GET /portal/tenant/current/auto-replies/{id}', 'PATCH /portal/tenant/current/auto-replies/{id}',
+      'DELETE /portal/tenant/current/auto-replies/{id}', 'POST /portal/tenant/current/worker/restart',
+      'POST /portal/tenant/current/setup-requests', 'GET /portal/tenant/current/setup-requests', 'GET /portal/tenant/current/stats',
+    ];
+    for (const route of expected) expect(documented, route).toContain(route);
+    for (const route of expected) {
+      const [method, url] = route.split(' ') as [string, string];
+      const fastifyUrl = url.replace(/\{(\w+)\}/g, ':$1');
+      expect(app.hasRoute({ method, url: fastifyUrl }), route).toBe(true);
+    }
+    expect(documented.size).toBe(expected.length);
+  });
+
+  it.each([
+    ['POST', '/admin/tenants', { slug: 'Bad Slug!', name: 'x' }, 'body/slug'],
+    ['POST', '/admin/tenants', { slug: 'okay' }, 'name'],
+    ['POST', '/admin/tenants', { slug: 'okay', name: 'x', extra: 1 }, 'extra'],
+    ['POST', '/admin/tenants', '{not json', ''],
+    ['POST', '/admin/users', { email: 'nope', name: 'x', password: 'longenough' }, 'body/email'],
+    ['PATCH', '/admin/tenants/contract', { slug: 'renamed' }, 'slug'],
+    ['POST', '/admin/tenants/contract/simulate', { type: 'explode' }, 'body/type'],
+  ])('refuses a malformed admin request %s %s with 400 naming the field', async (method, url, payload, field) => {
+    const res = await app.inject({
+      method: method as 'POST',
+      url,
+      headers: { ...adminHeaders, 'content-type': 'application/json' },
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.error.code).toBe('VALIDATION_ERROR');
+    expect(body.error.message).toContain(field);
+  });
+
+  it.each([
+    ['/admin/tenants/contract/logs?lines=abc', 'querystring/lines'],
+    ['/admin/tenants/contract/logs?lines=0', 'querystring/lines'],
+    ['/admin/tenants/contract/logs?level=loud', 'querystring/level'],
+    ['/admin/tenants/contract/logs?since=yesterday', 'querystring/since'],
+    ['/admin/audit?limit=-1', 'querystring/limit'],
+    ['/admin/users/not-a-uuid', 'params/id'],
+  ])('refuses a malformed admin query %s with 400', async (url, field) => {
+    const res = await app.inject({ method: 'GET', url, headers: adminHeaders });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain(field);
+  });
+
+  it.each([
+    ['GET', '/portal/tenant/current/logs?limit=1000', undefined, 'querystring/limit'],
+    ['GET', '/portal/tenant/current/logs?direction=SIDEWAYS', undefined, 'querystring/direction'],
+    ['GET', '/portal/tenant/current/logs?cursor=garbage', undefined, 'cursor'],
+    ['GET', '/portal/tenant/current/logs?from=monday', undefined, 'querystring/from'],
+    ['GET', '/portal/tenant/current/stats?days=1000', undefined, 'querystring/days'],
+    ['POST', '/portal/tenant/current/messages', { to: 'abc', text: 'hi' }, 'body/to'],
+    ['POST', '/portal/tenant/current/messages', { to: '4915112345678' }, 'text'],
+    ['POST', '/portal/tenant/current/auto-replies', { name: 'r', matchType: 'REGEX', pattern: '(', reply: 'x' }, 'body/pattern'],
+    ['POST', '/portal/tenant/current/auto-replies', { name: 'r', matchType: 'FUZZY', reply: 'x' }, 'body/matchType'],
+    ['PATCH', '/portal/tenant/current/auto-replies/123', { name: 'x' }, 'params/id'],
+  ])('refuses a malformed portal request %s %s with 400', async (method, url, payload, field) => {
+    const res = await app.inject({
+      method: method as 'GET',
+      url,
+      headers: portalHeaders('owner@contract.test'),
+      ...(payload ? { payload } : {}),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain(field);
+  });
+
+  it('answers unknown routes with the error shape', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('NOT_FOUND');
+  });
+
+  it('serves Prometheus metrics', async () => {
+    await app.inject({ method: 'GET', url: '/health' });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('wa_workers{status="STOPPED"} 1');
+    expect(res.body).toContain('wa_http_request_duration_seconds_bucket');
+    expect(res.body).toContain('wa_send_queue_depth{tenant="contract"} 0');
+  });
+});

@@ -1,0 +1,113 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadControlPlaneConfig, type ControlPlaneConfig } from '@wa-fleet/config';
+import { createDbClient, type DbClient } from '@wa-fleet/db';
+import { createMigratedTestDatabase } from '@wa-fleet/db/testing';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppDeps } from '../src/app.ts';
+import { hashPassword } from '../src/services/passwords.ts';
+import { Pm2Client } from '../src/services/pm2-client.ts';
+
+export const ADMIN_KEY = `admin-${randomBytes(24).toString('hex')}`;
+export const PORTAL_KEY = `portal-${randomBytes(24).toString('hex')}`;
+export const PASSWORD = 'correct horse battery';
+
+export function requireEnv(name: 'TEST_DATABASE_URL' | 'TEST_REDIS_URL'): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set (see vitest.config.ts)`);
+  return value;
+}
+
+export interface TestStack {
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  tmpDir: string;
+  logDir: string;
+  pm2Home: string;
+  db: DbClient;
+  /** PM2 client on this stack's temporary PM2_HOME; its daemon (if any was spawned) dies in cleanup(). */
+  pm2: Pm2Client;
+  config(overrides?: Record<string, string>): ControlPlaneConfig;
+  env(overrides?: Record<string, string>): Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh migrated database, a unique Redis prefix, and temp dirs for logs and PM2 for one test file. */
+export async function createTestStack(): Promise<TestStack> {
+  const database = await createMigratedTestDatabase();
+  const tmpDir = mkdtempSync(path.join(tmpdir(), 'wacp-'));
+  const logDir = path.join(tmpDir, 'logs');
+  const pm2Home = path.join(tmpDir, 'pm2');
+  const redisPrefix = `t${randomUUID().slice(0, 8)}`;
+  const redisUrl = requireEnv('TEST_REDIS_URL');
+  const db = createDbClient(database.url, { poolSize: 4, applicationName: 'control-plane-test' });
+  const pm2 = new Pm2Client(pm2Home);
+  const env = (overrides: Record<string, string> = {}): Record<string, string> => ({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
+    ADMIN_API_KEY: ADMIN_KEY,
+    PORTAL_INTERNAL_KEY: PORTAL_KEY,
+    LOG_DIR: logDir,
+    LOG_LEVEL: 'info',
+    PM2_HOME: pm2Home,
+    CONTROL_PLANE_PORT: '0',
+    WA_ENGINE: 'simulator',
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? tmpDir,
+    ...overrides,
+  });
+  return {
+    databaseUrl: database.url,
+    redisUrl,
+    redisPrefix,
+    tmpDir,
+    logDir,
+    pm2Home,
+    db,
+    pm2,
+    env,
+    config: (overrides) => loadControlPlaneConfig(env(overrides)),
+    async cleanup() {
+      await pm2.killDaemon();
+      await db.$disconnect();
+      await database.drop();
+      rmSync(tmpDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function buildTestApp(stack: TestStack, deps: AppDeps = {}, overrides?: Record<string, string>): Promise<FastifyInstance> {
+  const app = await buildApp(stack.config(overrides), { db: stack.db, pm2: stack.pm2, runBackgroundJobs: false, ...deps });
+  await app.ready();
+  return app;
+}
+
+export async function createTenant(db: DbClient, slug: string, engine: string | null = 'simulator') {
+  return db.tenant.create({
+    data: { slug, name: `Tenant ${slug}`, engine, worker: { create: { pm2Name: `wa-tenant-${slug}` } }, session: { create: {} } },
+  });
+}
+
+let cachedHash: Promise<string> | undefined;
+export async function createUser(
+  db: DbClient,
+  email: string,
+  memberships: { tenantId: string | null; role: 'SUPER_ADMIN' | 'TENANT_ADMIN' | 'OPERATOR' | 'VIEWER' }[],
+) {
+  cachedHash ??= hashPassword(PASSWORD);
+  return db.user.create({
+    data: { email, name: email.split('@')[0] ?? email, passwordHash: await cachedHash, memberships: { create: memberships } },
+  });
+}
+
+export const adminHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
+export const portalHeaders = (email: string, tenant?: string): Record<string, string> => ({
+  'x-portal-key': PORTAL_KEY,
+  'x-user-email': email,
+  ...(tenant ? { 'x-tenant': tenant } : {}),
+});

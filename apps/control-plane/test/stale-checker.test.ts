@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createDbClient } from '@wa-fleet/db';
+import { createServiceLogger } from '@wa-fleet/logger';
+import type { Pm2Client } from '../src/services/pm2-client.ts';
+import { checkStaleWorkers } from '../src/services/stale-worker-checker.ts';
+import { adminHeaders, buildTestApp, createTenant, createTestStack, type TestStack } from './helpers.ts';
+import { isAlive, waitForStatus, workerEnv } from './worker-helpers.ts';
+
+const STALE_AFTER_MS = 1_500;
+const STALE_CHECK_INTERVAL_MS = 500;
+
+let stack: TestStack;
+let planeA: FastifyInstance;
+let planeB: FastifyInstance;
+let pm2: Pm2Client;
+let stoppedPid: number | undefined;
+
+beforeAll(async () => {
+  stack = await createTestStack();
+  pm2 = stack.pm2;
+  const env = workerEnv({
+    STALE_AFTER_MS: String(STALE_AFTER_MS),
+    STALE_CHECK_INTERVAL_MS: String(STALE_CHECK_INTERVAL_MS),
+    RECONCILE_INTERVAL_MS: '60000',
+  });
+  // Two control planes on one database, both running the checker.
+  planeA = await buildTestApp(stack, { pm2, runBackgroundJobs: true }, env);
+  planeB = await buildTestApp(stack, { pm2, db: undefined, runBackgroundJobs: true }, env);
+});
+
+afterAll(async () => {
+  if (stoppedPid && isAlive(stoppedPid)) process.kill(stoppedPid, 'SIGCONT');
+  await planeA?.close();
+  await planeB?.close();
+  await pm2?.killDaemon();
+  await stack?.cleanup();
+});
+
+describe('stale-worker checker', () => {
+  it('marks a hung (SIGSTOPped) worker ERROR in time, once, and it recovers on SIGCONT', async () => {
+    const tenant = await createTenant(stack.db, 'hangs');
+    const res = await planeA.inject({ method: 'POST', url: '/admin/tenants/hangs/worker/start', headers: adminHeaders });
+    expect(res.statusCode).toBe(202);
+    const running = await waitForStatus(stack.db, tenant.id, 'RUNNING', 10_000);
+    const pid = running.pid!;
+
+    process.kill(pid, 'SIGSTOP');
+    stoppedPid = pid;
+    const stoppedAt = Date.now();
+    const marked = await waitForStatus(stack.db, tenant.id, 'ERROR', STALE_AFTER_MS + STALE_CHECK_INTERVAL_MS + 1_000);
+    expect(Date.now() - stoppedAt).toBeLessThanOrEqual(STALE_AFTER_MS + STALE_CHECK_INTERVAL_MS + 1_000);
+    expect(marked.lastError).toMatch(/^heartbeat stale/);
+    expect((await stack.db.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).status).toBe('ERROR');
+
+    // Both planes keep checking while the worker stays hung; let each run several passes.
+    await new Promise((r) => setTimeout(r, STALE_CHECK_INTERVAL_MS * 4));
+    const audits = await stack.db.auditLog.findMany({ where: { tenantId: tenant.id, action: 'worker.stale' } });
+    expect(audits).toHaveLength(1);
+    expect(audits[0]!.actor).toBe('system:stale-checker');
+
+    process.kill(pid, 'SIGCONT');
+    stoppedPid = undefined;
+    const recovered = await waitForStatus(stack.db, tenant.id, 'RUNNING', 10_000);
+    expect(recovered.pid).toBe(pid);
+  });
+
+  it('two concurrent checker passes mark and report each stale worker exactly once', async () => {
+    const tenants = await Promise.all(['race-a', 'race-b', 'race-c'].map((slug) => createTenant(stack.db, slug)));
+    await stack.db.$executeRaw`
+      UPDATE worker_processes SET status = 'RUNNING', last_heartbeat_at = now() - interval '1 hour'
+      WHERE pm2_name IN ('wa-tenant-race-a', 'wa-tenant-race-b', 'wa-tenant-race-c')`;
+    const log = await createServiceLogger({ service: 'test', stdout: false });
+    const clients = [1, 2, 3, 4].map(() => createDbClient(stack.databaseUrl, { poolSize: 1 }));
+    try {
+      const results = await Promise.all(clients.map((db) => checkStaleWorkers(db, STALE_AFTER_MS, log)));
+      const reported = results.flat().map((w) => w.tenantSlug).filter((s) => s.startsWith('race-')).sort();
+      expect(reported).toEqual(['race-a', 'race-b', 'race-c']);
+      const audits = await stack.db.auditLog.count({
+        where: { action: 'worker.stale', tenantId: { in: tenants.map((t) => t.id) } },
+      });
+      expect(audits).toBe(3);
+    } finally {
+      await Promise.all(clients.map((c) => c.$disconnect()));
+    }
+  });
+});

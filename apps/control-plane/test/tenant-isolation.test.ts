@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { adminHeaders, buildTestApp, createTenant, createTestStack, createUser, portalHeaders, PORTAL_KEY, type TestStack } from './helpers.ts';
+
+let stack: TestStack;
+let app: FastifyInstance;
+const ids = { a: '', b: '', ruleA: '', ruleB: '', msgA: '', msgB: '', setupB: '' };
+
+// Every portal route on the current tenant, with a body that would be valid.
+const READS = [
+  '/portal/tenant/current',
+  '/portal/tenant/current/qr',
+  '/portal/tenant/current/logs',
+  '/portal/tenant/current/auto-replies',
+  '/portal/tenant/current/setup-requests',
+  '/portal/tenant/current/stats?days=3',
+] as const;
+const WRITES = [
+  { method: 'POST', url: '/portal/tenant/current/messages', payload: { to: '4915100000001', text: 'hi' }, role: 'OPERATOR' },
+  { method: 'POST', url: '/portal/tenant/current/setup-requests', payload: { notes: 'help' }, role: 'OPERATOR' },
+  { method: 'POST', url: '/portal/tenant/current/auto-replies', payload: { name: 'n', matchType: 'EXACT', pattern: 'x', reply: 'y' }, role: 'TENANT_ADMIN' },
+  { method: 'PATCH', url: '/portal/tenant/current/auto-replies/RULE_A', payload: { reply: 'changed' }, role: 'TENANT_ADMIN' },
+  { method: 'DELETE', url: '/portal/tenant/current/auto-replies/RULE_A', payload: undefined, role: 'TENANT_ADMIN' },
+  { method: 'POST', url: '/portal/tenant/current/worker/restart', payload: undefined, role: 'TENANT_ADMIN' },
+] as const;
+const ALL = [...READS.map((url) => ({ method: 'GET', url, payload: undefined })), ...WRITES];
+
+function inject(method: string, url: string, headers: Record<string, string>, payload?: object) {
+  return app.inject({ method: method as 'GET', url: url.replace('RULE_A', ids.ruleA), headers, ...(payload ? { payload } : {}) });
+}
+
+beforeAll(async () => {
+  stack = await createTestStack();
+  app = await buildTestApp(stack);
+  for (const side of ['a', 'b'] as const) {
+    const tenant = await createTenant(stack.db, `tenant-${side}`);
+    ids[side] = tenant.id;
+    await createUser(stack.db, `admin@${side}.test`, [{ tenantId: tenant.id, role: 'TENANT_ADMIN' }]);
+    await createUser(stack.db, `operator@${side}.test`, [{ tenantId: tenant.id, role: 'OPERATOR' }]);
+    await createUser(stack.db, `viewer@${side}.test`, [{ tenantId: tenant.id, role: 'VIEWER' }]);
+    const rule = await stack.db.autoReplyRule.create({ data: { tenantId: tenant.id, name: `rule ${side}`, matchType: 'EXACT', pattern: 'hi', reply: `secret reply ${side}` } });
+    const msg = await stack.db.messageLog.create({ data: { tenantId: tenant.id, direction: 'IN', fromNumber: '111', toNumber: '222', body: `secret message ${side}`, status: 'RECEIVED', waMessageId: `wa-${side}` } });
+    const setup = await stack.db.setupRequest.create({ data: { tenantId: tenant.id, notes: `secret setup ${side}` } });
+    await stack.db.whatsAppSession.update({ where: { tenantId: tenant.id }, data: { state: 'QR', lastQr: `qr-payload-${side}` } });
+    if (side === 'a') Object.assign(ids, { ruleA: rule.id, msgA: msg.id });
+    else Object.assign(ids, { ruleB: rule.id, msgB: msg.id, setupB: setup.id });
+  }
+  // Someone in both tenants, to prove x-tenant chooses only among memberships.
+  await createUser(stack.db, 'both@x.test', [
+    { tenantId: ids.a, role: 'VIEWER' },
+    { tenantId: ids.b, role: 'TENANT_ADMIN' },
+  ]);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await stack?.cleanup();
+});
+
+describe('portal authentication', () => {
+  it.each(ALL.map((r) => [r.method, r.url, r.payload] as const))('%s %s: 401 without key, with a wrong key, unknown or missing user', async (method, url, payload) => {
+    const cases: Record<string, string>[] = [
+      {},
+      { 'x-user-email': 'admin@a.test' },
+      { 'x-portal-key': 'x'.repeat(PORTAL_KEY.length), 'x-user-email': 'admin@a.test' },
+      { 'x-portal-key': `${PORTAL_KEY}x`, 'x-user-email': 'admin@a.test' },
+      { 'x-portal-key': PORTAL_KEY },
+      { 'x-portal-key': PORTAL_KEY, 'x-user-email': 'nobody@a.test' },
+      { authorization: adminHeaders.authorization }, // the admin key is not a portal identity
+    ];
+    for (const headers of cases) {
+      const res = await inject(method, url, headers, payload);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(401);
+      expect(res.json().error.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('sign-in needs the portal key too', async () => {
+    const res = await app.inject({ method: 'POST', url: '/portal/auth/login', payload: { email: 'admin@a.test', password: 'x' } });
+    expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('tenant isolation', () => {
+  it.each(READS)('GET %s as tenant A shows nothing of tenant B, whatever headers say', async (url) => {
+    for (const extra of [{}, { 'x-tenant-id': ids.b, 'x-tenant-slug': 'tenant-b' }] as Record<string, string>[]) {
+      const res = await inject('GET', url, { ...portalHeaders('admin@a.test'), ...extra });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).not.toContain(ids.b);
+      expect(res.body).not.toContain('secret reply b');
+      expect(res.body).not.toContain('secret message b');
+      expect(res.body).not.toContain('secret setup b');
+    }
+  });
+
+  it.each(ALL.map((r) => [r.method, r.url, r.payload] as const))('%s %s with x-tenant of a tenant the user is not in: 403', async (method, url, payload) => {
+    for (const tenant of ['tenant-b', 'no-such-tenant']) {
+      const res = await inject(method, url, portalHeaders('admin@a.test', tenant), payload);
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.message).toContain(`no access to tenant ${tenant}`);
+    }
+  });
+
+  it.each(['../x', '%2e%2e%2f', '/etc/passwd', 'TENANT-B', 'tеnant-b', 'a'])('x-tenant %s that is not a slug: 400', async (value) => {
+    const res = await app.inject({ method: 'GET', url: '/portal/tenant/current', headers: { ...portalHeaders('admin@a.test'), 'x-tenant': value } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('INVALID_TENANT');
+  });
+
+  it("x-tenant naming tenant B by its id: still only memberships count (403)", async () => {
+    const res = await inject('GET', '/portal/tenant/current', portalHeaders('admin@a.test', ids.b));
+    expect(res.statusCode).toBe(403);
+  });
+
+  it('extra tenant fields in bodies are refused, not obeyed', async () => {
+    const res = await inject('POST', '/portal/tenant/current/messages', portalHeaders('operator@a.test'), { to: '4915100000001', text: 'hi', tenantId: ids.b });
+    expect(res.statusCode).toBe(400);
+    expect(await stack.db.messageLog.count({ where: { tenantId: ids.b, direction: 'OUT' } })).toBe(0);
+  });
+
+  it("tenant B's rule ids are not found for tenant A, and stay untouched", async () => {
+    for (const method of ['GET', 'PATCH', 'DELETE']) {
+      const res = await app.inject({
+        method: method as 'GET',
+        url: `/portal/tenant/current/auto-replies/${ids.ruleB}`,
+        headers: portalHeaders('admin@a.test'),
+        ...(method === 'PATCH' ? { payload: { reply: 'hacked' } } : {}),
+      });
+      expect(res.statusCode).toBe(404);
+    }
+    const ruleB = await stack.db.autoReplyRule.findUniqueOrThrow({ where: { id: ids.ruleB } });
+    expect(ruleB.reply).toBe('secret reply b');
+  });
+
+  it('writes land in the caller tenant only', async () => {
+    const res = await inject('POST', '/portal/tenant/current/messages', portalHeaders('operator@a.test'), { to: '4915100000009', text: 'from a' });
+    expect(res.statusCode).toBe(202);
+    const row = await stack.db.messageLog.findUniqueOrThrow({ where: { id: res.json().id } });
+    expect(row.tenantId).toBe(ids.a);
+  });
+
+  it('x-tenant chooses among memberships, with the role of that membership', async () => {
+    const inA = await inject('GET', '/portal/tenant/current', portalHeaders('both@x.test', 'tenant-a'));
+    expect(inA.json()).toMatchObject({ tenant: { slug: 'tenant-a' }, role: 'VIEWER' });
+    const inB = await inject('GET', '/portal/tenant/current', portalHeaders('both@x.test', 'tenant-b'));
+    expect(inB.json()).toMatchObject({ tenant: { slug: 'tenant-b' }, role: 'TENANT_ADMIN' });
+    const write = await inject('POST', '/portal/tenant/current/setup-requests', portalHeaders('both@x.test', 'tenant-a'), { notes: 'x' });
+    expect(write.statusCode).toBe(403);
+  });
+
+  it('a tenant user on an admin route: 403 naming SUPER_ADMIN', async () => {
+    for (const url of ['/admin/tenants', `/admin/tenants/${ids.a}`, '/admin/workers', '/admin/tenants/tenant-a/logs']) {
+      const res = await app.inject({ method: 'GET', url, headers: portalHeaders('admin@a.test') });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.message).toContain('SUPER_ADMIN');
+    }
+  });
+});
+
+describe('roles', () => {
+  it.each(WRITES.map((w) => [w.method, w.url, w.payload, w.role] as const))('%s %s: VIEWER gets 403 naming the role needed', async (method, url, payload, role) => {
+    const res = await inject(method, url, portalHeaders('viewer@a.test'), payload);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.message).toContain(`requires role ${role}`);
+  });
+
+  it.each(WRITES.filter((w) => w.role === 'TENANT_ADMIN').map((w) => [w.method, w.url, w.payload] as const))('%s %s: OPERATOR gets 403', async (method, url, payload) => {
+    const res = await inject(method, url, portalHeaders('operator@a.test'), payload);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.message).toContain('requires role TENANT_ADMIN');
+  });
+
+  it('VIEWER reads everything of its own tenant, QR included', async () => {
+    for (const url of READS) expect((await inject('GET', url, portalHeaders('viewer@a.test'))).statusCode).toBe(200);
+    const qr = (await inject('GET', '/portal/tenant/current/qr', portalHeaders('viewer@a.test'))).json();
+    expect(qr.state).toBe('QR');
+    expect(qr.qr).toMatch(/^data:image\/png;base64,/);
+    expect(JSON.stringify(qr)).not.toContain('qr-payload-a');
+  });
+});

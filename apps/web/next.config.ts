@@ -1,0 +1,10 @@
+import type { NextConfig } from 'next';
+
+const nextConfig: NextConfig = {
+  // Internal packages are TypeScript source (with .ts import extensions); Next compiles them itself.
+  transpilePackages: ['@wa-fleet/shared', '@wa-fleet/config'],
+  poweredByHeader: false,
+  reactStrictMode: true,
+};
+
+export default nextConfig;

@@ -1,0 +1,108 @@
+'use client';
+import { formText } from '@/lib/form.ts';
+import { useState } from 'react';
+import { callApi, type ApiError } from '@/lib/api-client.ts';
+import type { Items } from '@/lib/admin-types.ts';
+import { formatDateTime } from '@/lib/format.ts';
+import { usePoll } from '@/lib/use-poll.ts';
+import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { StatusBadge } from '@/components/status-badge.tsx';
+
+interface AdminSetupRequest {
+  id: string;
+  tenantSlug: string;
+  userEmail: string | null;
+  status: string;
+  notes: string;
+  adminNote: string | null;
+  createdAt: string;
+}
+
+const STATUSES = ['OPEN', 'IN_PROGRESS', 'DONE', 'REJECTED'] as const;
+
+export function SetupRequestsAdmin() {
+  const [status, setStatus] = useState('');
+  const list = usePoll<Items<AdminSetupRequest>>(
+    `/api/admin/setup-requests${status ? `?status=${status}` : ''}`,
+    15_000,
+  );
+  const [error, setError] = useState<ApiError>();
+  const [saved, setSaved] = useState<string>();
+
+  async function save(id: string, event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const note = formText(form, 'adminNote');
+    const res = await callApi(`/api/admin/setup-requests/${id}`, {
+      method: 'PATCH',
+      body: { status: formText(form, 'status'), adminNote: note === '' ? null : note },
+    });
+    if (!res.ok) {
+      setError(res.error);
+      return;
+    }
+    setError(undefined);
+    setSaved(id);
+    await list.refresh();
+  }
+
+  const items = list.data?.items ?? [];
+  return (
+    <>
+      <div className="actions" style={{ marginBottom: '0.75rem' }}>
+        <label htmlFor="sr-filter">Show</label>
+        <select id="sr-filter" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">All</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ApiErrorNotice error={error ?? list.error} what="update the request" />
+      {list.isLoading ? (
+        <p aria-busy="true">Loading…</p>
+      ) : items.length === 0 ? (
+        <p className="empty card">No setup requests{status ? ` with status ${status}` : ''}.</p>
+      ) : (
+        items.map((r) => (
+          <section key={r.id} className="card" aria-label={`Request from ${r.tenantSlug}`}>
+            <p>
+              <StatusBadge value={r.status} /> <strong>{r.tenantSlug}</strong>{' '}
+              <span className="muted small">
+                {r.userEmail ?? 'unknown user'} · {formatDateTime(r.createdAt)}
+              </span>
+            </p>
+            <p style={{ whiteSpace: 'pre-wrap' }}>{r.notes}</p>
+            <form className="filters" onSubmit={(e) => void save(r.id, e)}>
+              <div className="field">
+                <label htmlFor={`st-${r.id}`}>Status</label>
+                <select id={`st-${r.id}`} name="status" defaultValue={r.status}>
+                  {STATUSES.map((s) => (
+                    <option key={s} value={s}>
+                      {s}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field" style={{ flex: '1 1 16rem' }}>
+                <label htmlFor={`note-${r.id}`}>Note to the tenant</label>
+                <input
+                  id={`note-${r.id}`}
+                  name="adminNote"
+                  maxLength={2000}
+                  defaultValue={r.adminNote ?? ''}
+                />
+              </div>
+              <div className="actions">
+                <button type="submit">Save</button>
+                {saved === r.id && <span role="status">Saved.</span>}
+              </div>
+            </form>
+          </section>
+        ))
+      )}
+    </>
+  );
+}

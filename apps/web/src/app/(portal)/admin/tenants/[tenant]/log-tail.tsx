@@ -1,0 +1,128 @@
+'use client';
+import { useEffect, useRef, useState } from 'react';
+import type { LogLine } from '@/lib/admin-types.ts';
+import { formatLogTime } from '@/lib/format.ts';
+import { extraFields, levelLabel, lineKey } from './log-line.ts';
+
+const MAX_LINES = 1_000;
+const RECENT_LINES = 100;
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
+type Connection = 'connecting' | 'live' | 'retrying';
+
+/**
+ * The tenant's process log, live (SSE through the portal). Each line shows the time written in it by
+ * the worker, never the time it arrived. Pausing holds new lines aside instead of dropping them.
+ */
+export function LogTail({ slug }: { slug: string }) {
+  const [level, setLevel] = useState<string>('');
+  const [lines, setLines] = useState<LogLine[]>([]);
+  const [held, setHeld] = useState<LogLine[]>([]);
+  const [isPaused, setIsPaused] = useState(false);
+  const [connection, setConnection] = useState<Connection>('connecting');
+  const pausedRef = useRef(isPaused);
+  pausedRef.current = isPaused;
+  const boxRef = useRef<HTMLDivElement>(null);
+  const stickToBottom = useRef(true);
+
+  useEffect(() => {
+    const seen = new Set<string>();
+    setLines([]);
+    setHeld([]);
+    setConnection('connecting');
+    const params = new URLSearchParams({ lines: String(RECENT_LINES) });
+    if (level) params.set('level', level);
+    const source = new EventSource(`/api/admin/tenants/${slug}/logs/stream?${params.toString()}`);
+    source.onopen = () => setConnection('live');
+    source.onerror = () => setConnection('retrying');
+    source.onmessage = (event: MessageEvent<string>) => {
+      let line: LogLine;
+      try {
+        line = JSON.parse(event.data) as LogLine;
+      } catch {
+        return;
+      }
+      const key = lineKey(line);
+      if (seen.has(key)) return;
+      seen.add(key);
+      const append = (list: LogLine[]) => [...list, line].slice(-MAX_LINES);
+      if (pausedRef.current) setHeld(append);
+      else setLines(append);
+    };
+    return () => source.close();
+  }, [slug, level]);
+
+  useEffect(() => {
+    const box = boxRef.current;
+    if (box && stickToBottom.current) box.scrollTop = box.scrollHeight;
+  }, [lines]);
+
+  function togglePause() {
+    if (isPaused) {
+      setLines((list) => [...list, ...held].slice(-MAX_LINES));
+      setHeld([]);
+    }
+    setIsPaused(!isPaused);
+  }
+
+  return (
+    <section className="card" aria-labelledby="logs-h">
+      <h2 id="logs-h">Live log</h2>
+      <div className="actions" style={{ marginBottom: '0.5rem' }}>
+        <label htmlFor="log-level">Minimum level</label>
+        <select id="log-level" value={level} onChange={(e) => setLevel(e.target.value)}>
+          <option value="">All</option>
+          {LEVELS.map((l) => (
+            <option key={l} value={l}>
+              {l}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="secondary" aria-pressed={isPaused} onClick={togglePause}>
+          {isPaused ? `Resume${held.length ? ` (${held.length} new)` : ''}` : 'Pause'}
+        </button>
+        <span className="small muted" role="status" data-testid="log-connection">
+          {connection === 'live'
+            ? 'Following the log.'
+            : connection === 'connecting'
+              ? 'Connecting…'
+              : 'Connection lost, retrying…'}
+        </span>
+      </div>
+      <div
+        className="log-tail"
+        ref={boxRef}
+        role="log"
+        aria-label={`Process log of ${slug}`}
+        tabIndex={0}
+        data-testid="log-tail"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+        }}
+      >
+        {lines.length === 0 ? (
+          <div className="muted">No log lines yet. Lines appear here as the worker writes them.</div>
+        ) : (
+          lines.map((line, i) => {
+            const label = levelLabel(line.level);
+            return (
+              <div
+                className="log-line"
+                key={`${i}-${lineKey(line)}`}
+                data-testid="log-line"
+                data-time={String(line.time ?? '')}
+              >
+                <span className="log-time">
+                  {formatLogTime(typeof line.time === 'string' ? line.time : undefined)}
+                </span>{' '}
+                <span className={`log-level lvl-${label}`}>{label.toUpperCase()}</span>{' '}
+                {String(line.msg ?? '')} <span className="log-time">{extraFields(line)}</span>
+              </div>
+            );
+          })
+        )}
+      </div>
+    </section>
+  );
+}

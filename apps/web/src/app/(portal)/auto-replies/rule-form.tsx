@@ -1,0 +1,106 @@
+'use client';
+import { formText } from '@/lib/form.ts';
+
+export interface AutoReplyRule {
+  id: string;
+  name: string;
+  matchType: 'EXACT' | 'CONTAINS' | 'REGEX' | 'DEFAULT';
+  pattern: string;
+  reply: string;
+  priority: number;
+  isEnabled: boolean;
+}
+
+export type RuleInput = Omit<AutoReplyRule, 'id'>;
+
+const MATCH_HINTS: Record<AutoReplyRule['matchType'], string> = {
+  EXACT: 'the whole message equals the pattern (case-insensitive)',
+  CONTAINS: 'the message contains the pattern (case-insensitive)',
+  REGEX: 'the message matches the regular expression',
+  DEFAULT: 'nothing else matched (pattern ignored)',
+};
+
+/** Create and edit share one form; `idPrefix` keeps label ids unique when several are open. */
+export function RuleForm({
+  initial,
+  idPrefix,
+  submitLabel,
+  onSubmit,
+  onCancel,
+}: {
+  initial?: AutoReplyRule;
+  idPrefix: string;
+  submitLabel: string;
+  onSubmit: (input: RuleInput) => Promise<boolean>;
+  onCancel?: () => void;
+}) {
+  async function submit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formEl = event.currentTarget;
+    const form = new FormData(formEl);
+    const isDone = await onSubmit({
+      name: formText(form, 'name'),
+      matchType: formText(form, 'matchType', 'CONTAINS') as AutoReplyRule['matchType'],
+      pattern: formText(form, 'pattern'),
+      reply: formText(form, 'reply'),
+      priority: Number(form.get('priority') ?? 100),
+      isEnabled: form.get('isEnabled') === 'on',
+    });
+    if (isDone && !initial) formEl.reset();
+  }
+  const id = (name: string) => `${idPrefix}-${name}`;
+  return (
+    <form className="stack" onSubmit={(e) => void submit(e)}>
+      <div className="field">
+        <label htmlFor={id('name')}>Name</label>
+        <input id={id('name')} name="name" required maxLength={200} defaultValue={initial?.name} />
+      </div>
+      <div className="field">
+        <label htmlFor={id('matchType')}>Match when</label>
+        <select id={id('matchType')} name="matchType" defaultValue={initial?.matchType ?? 'CONTAINS'}>
+          {Object.entries(MATCH_HINTS).map(([value, hint]) => (
+            <option key={value} value={value}>
+              {value}: {hint}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={id('pattern')}>Pattern</label>
+        <input id={id('pattern')} name="pattern" maxLength={500} defaultValue={initial?.pattern} />
+      </div>
+      <div className="field">
+        <label htmlFor={id('reply')}>Reply</label>
+        <textarea id={id('reply')} name="reply" required maxLength={4096} defaultValue={initial?.reply} />
+      </div>
+      <div className="field">
+        <label htmlFor={id('priority')}>Priority (lower wins)</label>
+        <input
+          id={id('priority')}
+          name="priority"
+          type="number"
+          min={0}
+          max={10000}
+          defaultValue={initial?.priority ?? 100}
+        />
+      </div>
+      <div>
+        <input
+          id={id('isEnabled')}
+          name="isEnabled"
+          type="checkbox"
+          defaultChecked={initial?.isEnabled ?? true}
+        />{' '}
+        <label htmlFor={id('isEnabled')}>Enabled</label>
+      </div>
+      <div className="actions">
+        <button type="submit">{submitLabel}</button>
+        {onCancel && (
+          <button type="button" className="secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,216 @@
+'use client';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { callApi, type ApiError } from '@/lib/api-client.ts';
+import { formatDateTime } from '@/lib/format.ts';
+import type { CurrentTenant, MessageItem, MessagePage } from '@/lib/types.ts';
+import { usePoll } from '@/lib/use-poll.ts';
+import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { StatusBadge } from '@/components/status-badge.tsx';
+import { MessageFiltersForm } from './message-filters.tsx';
+import { EMPTY_FILTERS, hasAnyFilter, toFilterQuery, type MessageFilters } from './message-filter-state.ts';
+
+const PAGE_SIZE = 50;
+const REFRESH_MS = 4_000;
+
+/** The control plane's order: newest first on (createdAt, id). */
+function compareNewestFirst(a: MessageItem, b: MessageItem): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * Folds a fresh first page into what is shown: new rows join, shown rows take their newer status.
+ * Sorted again because a row can commit after a newer one was already displayed.
+ */
+function mergeNewest(shown: MessageItem[], fresh: MessageItem[]): MessageItem[] {
+  const byId = new Map(shown.map((m) => [m.id, m]));
+  for (const m of fresh) byId.set(m.id, m);
+  return [...byId.values()].sort(compareNewestFirst);
+}
+
+export function MessagesView() {
+  const [filters, setFilters] = useState<MessageFilters>(EMPTY_FILTERS);
+  const [items, setItems] = useState<MessageItem[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [isLoading, setIsLoading] = useState(true);
+  const [isLoadingMore, setIsLoadingMore] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const [isPaused, setIsPaused] = useState(false);
+  const [refreshedAt, setRefreshedAt] = useState<string>();
+  const filterKey = toFilterQuery(filters).toString();
+  const filterKeyRef = useRef(filterKey);
+  filterKeyRef.current = filterKey;
+  // Explains an empty list: not linked yet, or linked with no traffic.
+  const current = usePoll<CurrentTenant>('/api/tenant/current', 15_000);
+
+  const fetchPage = useCallback(async (cursor: string | null) => {
+    const params = new URLSearchParams(filterKeyRef.current);
+    params.set('limit', String(PAGE_SIZE));
+    if (cursor) params.set('cursor', cursor);
+    return callApi<MessagePage>(`/api/tenant/messages?${params.toString()}`);
+  }, []);
+
+  useEffect(() => {
+    let isStale = false;
+    setIsLoading(true);
+    setItems([]);
+    setNextCursor(null);
+    void fetchPage(null).then((res) => {
+      if (isStale) return;
+      if (res.ok) {
+        setItems(res.data.items);
+        setNextCursor(res.data.nextCursor);
+        setError(undefined);
+        setRefreshedAt(new Date().toISOString());
+      } else setError(res.error);
+      setIsLoading(false);
+    });
+    return () => {
+      isStale = true;
+    };
+  }, [filterKey, fetchPage]);
+
+  useEffect(() => {
+    if (isPaused) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout>;
+    const tick = async () => {
+      const key = filterKeyRef.current;
+      const res = await fetchPage(null);
+      if (stopped || key !== filterKeyRef.current) return;
+      if (res.ok) {
+        setItems((shown) => mergeNewest(shown, res.data.items));
+        setNextCursor((cursor) => cursor ?? res.data.nextCursor);
+        setError(undefined);
+        setRefreshedAt(new Date().toISOString());
+      } else setError(res.error);
+      timer = setTimeout(() => void tick(), REFRESH_MS);
+    };
+    timer = setTimeout(() => void tick(), REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [isPaused, filterKey, fetchPage]);
+
+  async function loadMore() {
+    if (!nextCursor) return;
+    setIsLoadingMore(true);
+    const res = await fetchPage(nextCursor);
+    if (res.ok) {
+      setItems((shown) => {
+        const ids = new Set(shown.map((m) => m.id));
+        return [...shown, ...res.data.items.filter((m) => !ids.has(m.id))];
+      });
+      setNextCursor(res.data.nextCursor);
+    } else setError(res.error);
+    setIsLoadingMore(false);
+  }
+
+  const exportHref = `/api/tenant/messages/export${filterKey ? `?${filterKey}` : ''}`;
+  return (
+    <>
+      <MessageFiltersForm value={filters} onApply={setFilters} />
+      <div className="actions" style={{ marginBottom: '0.75rem' }}>
+        <button
+          type="button"
+          className="secondary"
+          aria-pressed={isPaused}
+          onClick={() => setIsPaused((p) => !p)}
+        >
+          {isPaused ? 'Resume auto-refresh' : 'Pause auto-refresh'}
+        </button>
+        <a className="button secondary" href={exportHref} download data-testid="export-csv">
+          Export CSV
+        </a>
+        <span className="muted small" role="status" aria-live="polite">
+          {isPaused ? 'Auto-refresh paused.' : `Refreshes every ${REFRESH_MS / 1000} s.`}
+          {refreshedAt ? ` Last update ${formatDateTime(refreshedAt)}.` : ''}
+        </span>
+      </div>
+      <ApiErrorNotice error={error} what="load messages" />
+      {isLoading ? (
+        <p aria-busy="true">Loading messages…</p>
+      ) : items.length === 0 ? (
+        <EmptyMessages
+          filters={filters}
+          sessionState={current.data?.session?.state}
+          failed={error !== undefined}
+        />
+      ) : (
+        <MessagesTable items={items} />
+      )}
+      {nextCursor && items.length > 0 && (
+        <div className="actions" style={{ marginTop: '0.75rem' }}>
+          <button type="button" onClick={() => void loadMore()} disabled={isLoadingMore}>
+            {isLoadingMore ? 'Loading…' : 'Load more'}
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
+function EmptyMessages({
+  filters,
+  sessionState,
+  failed,
+}: {
+  filters: MessageFilters;
+  sessionState: string | undefined;
+  failed: boolean;
+}) {
+  if (failed) return null;
+  let why: string;
+  if (hasAnyFilter(filters)) why = 'No messages match these filters. Clear them to see everything.';
+  else if (sessionState !== undefined && sessionState !== 'CONNECTED')
+    why =
+      'No messages yet: your WhatsApp number is not linked. Scan the QR code on the Overview page to start.';
+  else if (sessionState === 'CONNECTED')
+    why = 'No messages yet: the number is linked, but nobody has written and nothing was sent.';
+  else why = 'No messages yet.';
+  return (
+    <p className="empty card" data-testid="messages-empty" role="status">
+      {why}
+    </p>
+  );
+}
+
+function MessagesTable({ items }: { items: MessageItem[] }) {
+  return (
+    <div className="table-wrap">
+      <table data-testid="messages-table" className="cards-on-phone">
+        <caption className="visually-hidden">Messages, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Direction</th>
+            <th scope="col">Contact</th>
+            <th scope="col">Text</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((m) => (
+            <tr key={m.id} data-testid="message-row" data-direction={m.direction}>
+              <td className="nowrap" data-label="Time">
+                {formatDateTime(m.createdAt)}
+              </td>
+              <td data-label="Direction">{m.direction === 'IN' ? 'In' : 'Out'}</td>
+              <td className="nowrap mono" data-label="Contact">
+                {m.direction === 'IN' ? m.from : m.to}
+              </td>
+              <td className="text" data-label="Text">
+                {m.body}
+              </td>
+              <td data-label="Status">
+                <StatusBadge value={m.status} />
+                {m.error && <div className="small muted">{m.error}</div>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,146 @@
+'use client';
+import { useState } from 'react';
+import { usePoll } from '@/lib/use-poll.ts';
+import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { niceMax, readDayStats, type DayStats } from './stats-data.ts';
+
+const SERIES = [
+  { key: 'inbound', label: 'Inbound', color: '#0b5cad' },
+  { key: 'outbound', label: 'Outbound', color: '#2f8f4e' },
+  { key: 'failed', label: 'Failed', color: '#b3261e' },
+] as const;
+
+export function StatsView() {
+  const [days, setDays] = useState(14);
+  const stats = usePoll<unknown>(`/api/tenant/stats?days=${days}`, 60_000);
+  const rows = readDayStats(stats.data);
+  const total = rows.reduce((sum, r) => sum + r.inbound + r.outbound + r.failed, 0);
+  return (
+    <>
+      <div className="actions" style={{ marginBottom: '0.75rem' }}>
+        <label htmlFor="stats-days">Period</label>
+        <select id="stats-days" value={days} onChange={(e) => setDays(Number(e.target.value))}>
+          <option value={7}>Last 7 days</option>
+          <option value={14}>Last 14 days</option>
+          <option value={30}>Last 30 days</option>
+          <option value={90}>Last 90 days</option>
+        </select>
+      </div>
+      <ApiErrorNotice error={stats.error} what="load statistics" />
+      {stats.isLoading ? (
+        <p aria-busy="true">Loading…</p>
+      ) : total === 0 ? (
+        <p className="empty card">No messages in this period, so there is nothing to chart.</p>
+      ) : (
+        <section className="card chart" aria-labelledby="chart-title">
+          <h2 id="chart-title">Messages per day</h2>
+          <Legend />
+          <BarChart rows={rows} />
+          <details>
+            <summary>Numbers as a table</summary>
+            <StatsTable rows={rows} />
+          </details>
+        </section>
+      )}
+    </>
+  );
+}
+
+function Legend() {
+  return (
+    <div className="legend" aria-hidden="true">
+      {SERIES.map((s) => (
+        <span key={s.key}>
+          <span className="swatch" style={{ background: s.color }} />
+          {s.label}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function BarChart({ rows }: { rows: DayStats[] }) {
+  const width = 760;
+  const height = 280;
+  const pad = { left: 40, right: 10, top: 10, bottom: 40 };
+  const max = niceMax(Math.max(...rows.map((r) => Math.max(r.inbound, r.outbound, r.failed))));
+  const plotW = width - pad.left - pad.right;
+  const plotH = height - pad.top - pad.bottom;
+  const groupW = plotW / rows.length;
+  const barW = Math.max(2, (groupW * 0.8) / SERIES.length);
+  const y = (v: number) => pad.top + plotH - (v / max) * plotH;
+  const labelEvery = Math.ceil(rows.length / 14);
+  return (
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={`Bar chart of inbound, outbound and failed messages per day, ${rows.length} days`}
+    >
+      {[0, 0.5, 1].map((f) => (
+        <g key={f}>
+          <line x1={pad.left} x2={width - pad.right} y1={y(max * f)} y2={y(max * f)} stroke="#d5dbe1" />
+          <text x={pad.left - 6} y={y(max * f) + 4} textAnchor="end" fontSize="11" fill="#4a5360">
+            {Number((max * f).toFixed(1))}
+          </text>
+        </g>
+      ))}
+      {rows.map((r, i) => {
+        const x0 = pad.left + i * groupW + groupW * 0.1;
+        return (
+          <g key={r.day}>
+            {SERIES.map((s, j) => (
+              <rect
+                key={s.key}
+                x={x0 + j * barW}
+                y={y(r[s.key])}
+                width={barW - 1}
+                height={pad.top + plotH - y(r[s.key])}
+                fill={s.color}
+              >
+                <title>{`${r.day} ${s.label.toLowerCase()}: ${r[s.key]}`}</title>
+              </rect>
+            ))}
+            {i % labelEvery === 0 && (
+              <text
+                x={x0 + (barW * SERIES.length) / 2}
+                y={height - pad.bottom + 16}
+                textAnchor="middle"
+                fontSize="11"
+                fill="#4a5360"
+              >
+                {r.day.slice(5)}
+              </text>
+            )}
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
+
+function StatsTable({ rows }: { rows: DayStats[] }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Day</th>
+            <th scope="col">Inbound</th>
+            <th scope="col">Outbound</th>
+            <th scope="col">Failed</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.day}>
+              <td>{r.day}</td>
+              <td>{r.inbound}</td>
+              <td>{r.outbound}</td>
+              <td>{r.failed}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,7 @@
+import type { NextRequest } from 'next/server';
+import { proxy } from '@/server/proxy.ts';
+import { auditQuery } from '@/server/schemas.ts';
+
+export function GET(req: NextRequest): Promise<Response> {
+  return proxy(req, { method: 'GET', scope: 'admin', path: '/admin/audit', query: auditQuery });
+}

@@ -1,0 +1,59 @@
+'use client';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { callApi, type ApiError } from './api-client.ts';
+
+export interface PollState<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  isLoading: boolean;
+  /** Fetches now (after an action), without waiting for the next tick. */
+  refresh: () => Promise<void>;
+}
+
+/**
+ * Loads `url` and reloads it every `intervalMs` (0 = once). Ticks never overlap: the next one is
+ * scheduled after the previous answer arrived. The last good data stays on screen during an error.
+ */
+export function usePoll<T>(
+  url: string | null,
+  intervalMs: number,
+  opts: { paused?: boolean } = {},
+): PollState<T> {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<ApiError>();
+  const [isLoading, setIsLoading] = useState(url !== null);
+  const urlRef = useRef(url);
+  urlRef.current = url;
+
+  const load = useCallback(async () => {
+    const current = urlRef.current;
+    if (current === null) return;
+    const result = await callApi<T>(current);
+    if (urlRef.current !== current) return;
+    if (result.ok) {
+      setData(result.data);
+      setError(undefined);
+    } else {
+      setError(result.error);
+    }
+    setIsLoading(false);
+  }, []);
+
+  useEffect(() => {
+    if (url === null) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      await load();
+      if (!stopped && intervalMs > 0 && !opts.paused) timer = setTimeout(() => void tick(), intervalMs);
+    };
+    setIsLoading(true);
+    void tick();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [url, intervalMs, opts.paused, load]);
+
+  return { data, error, isLoading, refresh: load };
+}

@@ -1,0 +1,154 @@
+import 'server-only';
+import type { NextRequest } from 'next/server';
+import type { z } from 'zod';
+import { isUuid, isValidSlug } from '@wa-fleet/shared';
+import {
+  ControlPlaneUnreachableError,
+  UNREACHABLE_ERROR,
+  callControlPlane,
+  type ControlPlaneCall,
+} from './control-plane.ts';
+import { readSignedInSession, type SignedInSession } from './session.ts';
+
+type Method = NonNullable<ControlPlaneCall['method']>;
+
+export function jsonError(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status, headers: { 'cache-control': 'no-store' } });
+}
+
+export const unauthenticated = () => jsonError(401, 'UNAUTHENTICATED', 'Sign in first.');
+
+/** Names every problem zod found, field by field, so a client sees what to fix. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+}
+
+/**
+ * Mutations must come from the portal's own pages. The session cookie is SameSite=Lax already; checking
+ * Origin as well closes the gap for older browsers and same-site subdomains.
+ */
+function isForeignOrigin(req: NextRequest): boolean {
+  const origin = req.headers.get('origin');
+  if (!origin) return false;
+  const host = req.headers.get('x-forwarded-host') ?? req.headers.get('host');
+  try {
+    return new URL(origin).host !== host;
+  } catch {
+    return true;
+  }
+}
+
+export interface ProxySpec<Q, B> {
+  method: Method;
+  /** tenant: x-tenant comes from the session, never from the request; admin: no tenant header. */
+  scope: 'tenant' | 'admin';
+  /** Control-plane path; every dynamic part must be validated before it is put here. */
+  path: string;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; response: Response };
+
+export function parseQuery<Q>(req: NextRequest, schema: z.ZodType<Q>): Parsed<Q> {
+  const raw = Object.fromEntries(req.nextUrl.searchParams.entries());
+  const result = schema.safeParse(raw);
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    response: jsonError(400, 'BAD_QUERY', `invalid query: ${describeIssues(result.error)}`),
+  };
+}
+
+export async function parseBody<B>(req: NextRequest, schema: z.ZodType<B>): Promise<Parsed<B>> {
+  let raw: unknown;
+  try {
+    raw = await req.json();
+  } catch {
+    return { ok: false, response: jsonError(400, 'BAD_BODY', 'the body must be JSON') };
+  }
+  const result = schema.safeParse(raw);
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, response: jsonError(400, 'BAD_BODY', `invalid body: ${describeIssues(result.error)}`) };
+}
+
+/** Copies the control plane's status and JSON body; nothing else of its response reaches the browser. */
+export async function relay(upstream: Response): Promise<Response> {
+  const headers = { 'cache-control': 'no-store' };
+  if (upstream.status === 204) return new Response(null, { status: 204, headers });
+  const text = await upstream.text();
+  const isJson = (upstream.headers.get('content-type') ?? '').includes('json');
+  if (!isJson) {
+    return upstream.ok
+      ? Response.json({ ok: true }, { status: upstream.status, headers })
+      : jsonError(
+          upstream.status,
+          `HTTP_${upstream.status}`,
+          `the control plane answered ${upstream.status}`,
+        );
+  }
+  return new Response(text, {
+    status: upstream.status,
+    headers: { ...headers, 'content-type': 'application/json' },
+  });
+}
+
+export function unreachable(): Response {
+  return jsonError(503, UNREACHABLE_ERROR.code, UNREACHABLE_ERROR.message);
+}
+
+/** Runs `fn` for a signed-in user, turning an unreachable control plane into a 503 the UI shows as a banner. */
+export async function withUser(
+  req: NextRequest,
+  fn: (session: SignedInSession) => Promise<Response>,
+): Promise<Response> {
+  if (req.method !== 'GET' && isForeignOrigin(req)) {
+    return jsonError(403, 'FOREIGN_ORIGIN', 'requests must come from the portal itself');
+  }
+  const session = await readSignedInSession();
+  if (!session) return unauthenticated();
+  try {
+    return await fn(session);
+  } catch (err) {
+    if (err instanceof ControlPlaneUnreachableError) return unreachable();
+    throw err;
+  }
+}
+
+/** The common route: validate query and body, call the control plane for the session's user, relay. */
+export async function proxy<Q, B>(req: NextRequest, spec: ProxySpec<Q, B>): Promise<Response> {
+  return withUser(req, async (session) => {
+    let query: Q | undefined;
+    if (spec.query) {
+      const parsed = parseQuery(req, spec.query);
+      if (!parsed.ok) return parsed.response;
+      query = parsed.value;
+    }
+    let body: B | undefined;
+    if (spec.body) {
+      const parsed = await parseBody(req, spec.body);
+      if (!parsed.ok) return parsed.response;
+      body = parsed.value;
+    }
+    const upstream = await callControlPlane({
+      method: spec.method,
+      path: spec.path,
+      query: query as ControlPlaneCall['query'],
+      body,
+      userEmail: session.email,
+      tenant: spec.scope === 'tenant' ? session.tenantSlug : undefined,
+    });
+    return relay(upstream);
+  });
+}
+
+/** A tenant named in a URL: a slug or a tenant id, nothing that could change the control-plane path. */
+export function checkTenantParam(value: string): Parsed<string> {
+  if (isValidSlug(value) || isUuid(value)) return { ok: true, value: encodeURIComponent(value) };
+  return { ok: false, response: jsonError(400, 'BAD_TENANT', 'tenant must be a slug or a tenant id') };
+}
+
+export function checkIdParam(value: string, what: string): Parsed<string> {
+  if (isUuid(value)) return { ok: true, value };
+  return { ok: false, response: jsonError(400, 'BAD_ID', `${what} must be a uuid`) };
+}

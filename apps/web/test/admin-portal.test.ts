@@ -1,0 +1,171 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@wa-fleet/devstack';
+import { formatLogTime } from '../src/lib/format.ts';
+import { launchBrowser, newContext, saveScreenshot, signIn } from './support/browser.ts';
+import { TEST_PASSWORD } from './support/keys.ts';
+import { isAlive } from './support/processes.ts';
+import { DEMO, seedDemo, simulate, startWorker } from './support/seed.ts';
+import { startStack, type E2eStack } from './support/stack.ts';
+
+describe('admin portal (real control plane, PM2, simulator worker, Chromium)', () => {
+  let stack: E2eStack;
+  let browser: Browser;
+  let admin: Page;
+  let demoTenantId: string;
+
+  const workerRow = () => stack.db.workerProcess.findUniqueOrThrow({ where: { tenantId: demoTenantId } });
+  const waitForRunningPid = () =>
+    waitFor(
+      'demo worker RUNNING with a pid',
+      async () => {
+        const row = await workerRow();
+        return row.status === 'RUNNING' && row.pid !== null ? row.pid : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+
+  beforeAll(async () => {
+    stack = await startStack();
+    seedDemo(stack);
+    demoTenantId = (await stack.db.tenant.findUniqueOrThrow({ where: { slug: DEMO.tenant } })).id;
+    await startWorker(stack, DEMO.tenant);
+    await waitForRunningPid();
+    browser = await launchBrowser();
+    const context = await newContext(browser);
+    admin = await context.newPage();
+    await signIn(admin, stack.portalUrl, DEMO.admin, TEST_PASSWORD);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('lists tenants with worker status, heartbeat age, memory and restarts', async () => {
+    await admin.goto(`${stack.portalUrl}/admin/tenants`);
+    const row = admin.getByTestId(`tenant-row-${DEMO.tenant}`);
+    await row.getByText('RUNNING').waitFor();
+    await waitFor(
+      'memory figure from PM2',
+      async () => /\d+(\.\d)? (KiB|MiB|GiB)/.test((await row.textContent()) ?? ''),
+      { timeoutMs: 15_000 },
+    );
+    expect(await row.textContent()).toMatch(/\d+ s ago/);
+    await saveScreenshot(admin, 'admin-tenants.png');
+  });
+
+  it('an admin stops a running tenant: STOPPED on screen and the process gone; start brings RUNNING back', async () => {
+    const pid = await waitForRunningPid();
+    expect(isAlive(pid)).toBe(true);
+    await admin.goto(`${stack.portalUrl}/admin/tenants/${DEMO.tenant}`);
+    const status = admin.getByTestId('admin-worker-status');
+    await status.getByText('RUNNING').waitFor();
+
+    await admin.getByRole('button', { name: 'Stop', exact: true }).click();
+    // Nothing happens before the confirmation.
+    await admin.getByRole('alertdialog').waitFor();
+    expect((await workerRow()).status).toBe('RUNNING');
+    await admin.getByRole('button', { name: 'Yes, stop' }).click();
+    await expect(admin.getByTestId('worker-action-result').textContent()).resolves.toMatch(
+      /Stop accepted: worker is (STOPPING|STOPPED)/,
+    );
+    await status.getByText('STOPPED').waitFor({ timeout: 20_000 });
+    await waitFor(`worker pid ${pid} gone`, () => !isAlive(pid), { timeoutMs: 10_000 });
+    expect((await workerRow()).status).toBe('STOPPED');
+
+    await admin.getByRole('button', { name: 'Start', exact: true }).click();
+    await admin.getByRole('button', { name: 'Yes, start' }).click();
+    await status.getByText('RUNNING').waitFor({ timeout: 30_000 });
+    const newPid = await waitForRunningPid();
+    expect(newPid).not.toBe(pid);
+    expect(isAlive(newPid)).toBe(true);
+    await expect(admin.getByTestId('admin-worker-pid').textContent()).resolves.toBe(String(newPid));
+
+    await admin.goto(`${stack.portalUrl}/admin/audit`);
+    await admin.getByTestId('audit-table').waitFor();
+    const audit = (await admin.getByTestId('audit-table').textContent()) ?? '';
+    expect(audit).toContain('user:admin@wa-fleet.local');
+    expect(audit).toMatch(/worker\.stop/);
+    await saveScreenshot(admin, 'admin-audit.png');
+  });
+
+  it('the live log tail shows new lines, each with its own time, while the worker runs; level filter and pause work', async () => {
+    await waitForRunningPid();
+    await admin.goto(`${stack.portalUrl}/admin/tenants/${DEMO.tenant}`);
+    await admin.getByTestId('log-connection').getByText('Following the log.').waitFor();
+    const lines = admin.getByTestId('log-line');
+    const stored = lines.filter({ hasText: 'inbound message stored' });
+    await waitFor('recent lines of the worker', async () => (await lines.count()) > 0, { timeoutMs: 15_000 });
+    const startedAt = Date.now();
+
+    await simulate(stack, DEMO.tenant, { type: 'link' });
+    await simulate(stack, DEMO.tenant, { type: 'inbound', from: '4915550011', text: 'first line please' });
+    await waitFor('first new line', async () => (await stored.count()) === 1, { timeoutMs: 15_000 });
+    await simulate(stack, DEMO.tenant, { type: 'inbound', from: '4915550012', text: 'second line please' });
+    await waitFor('second new line', async () => (await stored.count()) === 2, { timeoutMs: 15_000 });
+
+    const times = await stored.evaluateAll((els) => els.map((el) => el.getAttribute('data-time') ?? ''));
+    expect(new Set(times).size).toBe(2);
+    for (const time of times) expect(Date.parse(time)).toBeGreaterThanOrEqual(startedAt - 2_000);
+    // What is shown is the time written in the line, to the millisecond, not the time it arrived.
+    const shown = await stored.locator('.log-time').first().allTextContents();
+    expect(shown[0]).toBe(formatLogTime(times[0]));
+    expect(Date.parse(times[1]!)).toBeGreaterThan(Date.parse(times[0]!));
+    await saveScreenshot(admin, 'admin-tenant-detail.png');
+
+    // Pause holds new lines aside; resume shows them.
+    await admin.getByRole('button', { name: 'Pause' }).click();
+    await simulate(stack, DEMO.tenant, { type: 'inbound', from: '4915550013', text: 'while paused' });
+    await admin.getByRole('button', { name: /Resume \(\d+ new\)/ }).waitFor({ timeout: 15_000 });
+    expect(await stored.count()).toBe(2);
+    await admin.getByRole('button', { name: /Resume/ }).click();
+    await waitFor('held line shown', async () => (await stored.count()) === 3);
+
+    // Level filter: from "warn" up, info lines go and a warning still comes through live.
+    await admin.getByLabel('Minimum level').selectOption('warn');
+    await admin.getByTestId('log-connection').getByText('Following the log.').waitFor();
+    await waitFor('info lines gone', async () => (await stored.count()) === 0);
+    await simulate(stack, DEMO.tenant, { type: 'disconnect' });
+    await lines.filter({ hasText: 'session disconnected' }).first().waitFor({ timeout: 15_000 });
+    for (const level of await admin.locator('[data-testid="log-line"] .log-level').allTextContents()) {
+      expect(['WARN', 'ERROR', 'FATAL']).toContain(level);
+    }
+
+    await admin.getByRole('heading', { name: 'Diagnostics' }).waitFor();
+    await admin.getByText(/\d+ \(\d+ in, \d+ out/).waitFor();
+  });
+
+  it('users, memberships and setup requests pages work for a platform admin', async () => {
+    await admin.goto(`${stack.portalUrl}/admin/users`);
+    await admin.getByText(DEMO.viewer).waitFor();
+    await admin.getByLabel('Email').fill('new-operator@demo.local');
+    await admin.getByLabel('Name').fill('New Operator');
+    await admin.getByLabel('Initial password').fill('a long enough password');
+    await admin.locator('#new-membership-tenant').selectOption(DEMO.tenant);
+    await admin.locator('#new-membership-role').selectOption('OPERATOR');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    await admin.getByText('User new-operator@demo.local created.').waitFor();
+    const created = await stack.db.user.findUniqueOrThrow({
+      where: { email: 'new-operator@demo.local' },
+      include: { memberships: true },
+    });
+    expect(created.memberships.map((m) => m.role)).toEqual(['OPERATOR']);
+    await saveScreenshot(admin, 'admin-users.png');
+
+    await stack.db.setupRequest.create({
+      data: { tenantId: demoTenantId, notes: 'We need a second number linked.' },
+    });
+    await admin.goto(`${stack.portalUrl}/admin/setup-requests`);
+    await admin.getByText('We need a second number linked.').waitFor();
+    const request = admin.getByRole('region', { name: `Request from ${DEMO.tenant}` });
+    await request.getByLabel('Status').selectOption('IN_PROGRESS');
+    await request.getByLabel('Note to the tenant').fill('On it.');
+    await request.getByRole('button', { name: 'Save' }).click();
+    await request.getByText('Saved.').waitFor();
+    const row = await stack.db.setupRequest.findFirstOrThrow({ where: { tenantId: demoTenantId } });
+    expect(row.status).toBe('IN_PROGRESS');
+    expect(row.adminNote).toBe('On it.');
+    await saveScreenshot(admin, 'admin-setup-requests.png');
+  });
+});

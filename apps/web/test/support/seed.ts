@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { TEST_PASSWORD } from './keys.ts';
+import { REPO_ROOT, SEED_CLI } from './paths.ts';
+import type { E2eStack } from './stack.ts';
+
+export const DEMO = {
+  tenant: 'demo',
+  admin: 'admin@wa-fleet.local',
+  owner: 'owner@demo.local',
+  operator: 'operator@demo.local',
+  viewer: 'viewer@demo.local',
+} as const;
+
+/** Seeds the demo tenant and its users with the control plane's own seed CLI (what the quick start runs). */
+export function seedDemo(stack: E2eStack): void {
+  if (!existsSync(SEED_CLI)) throw new Error(`seed CLI missing: ${SEED_CLI}`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', SEED_CLI], {
+    cwd: REPO_ROOT,
+    env: { ...stack.controlPlaneEnv, NODE_ENV: 'test', DEMO_PASSWORD: TEST_PASSWORD },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0)
+    throw new Error(`seed CLI failed (${String(result.status)}):\n${result.stdout}\n${result.stderr}`);
+}
+
+/** A second tenant with its own admin, made through the admin API as a platform admin would. */
+export async function createSecondTenant(stack: E2eStack, slug: string, ownerEmail: string): Promise<void> {
+  const tenant = await stack.admin('POST', '/admin/tenants', { slug, name: `Tenant ${slug}` });
+  if (tenant.status !== 201)
+    throw new Error(`create tenant ${slug}: ${tenant.status} ${JSON.stringify(tenant.body)}`);
+  const user = await stack.admin('POST', '/admin/users', {
+    email: ownerEmail,
+    name: `Owner of ${slug}`,
+    password: TEST_PASSWORD,
+    memberships: [{ tenant: slug, role: 'TENANT_ADMIN' }],
+  });
+  if (user.status !== 201)
+    throw new Error(`create user ${ownerEmail}: ${user.status} ${JSON.stringify(user.body)}`);
+}
+
+export async function startWorker(stack: E2eStack, slug: string): Promise<void> {
+  const res = await stack.admin('POST', `/admin/tenants/${slug}/worker/start`);
+  if (res.status !== 202) throw new Error(`start ${slug}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+export async function simulate(
+  stack: E2eStack,
+  slug: string,
+  command: { type: string; from?: string; text?: string },
+): Promise<void> {
+  const res = await stack.admin('POST', `/admin/tenants/${slug}/simulate`, command);
+  const delivered = (res.body as { delivered?: number } | null)?.delivered;
+  if (res.status !== 202 || !delivered)
+    throw new Error(`simulate ${command.type} on ${slug}: ${res.status} ${JSON.stringify(res.body)}`);
+}

@@ -1,0 +1,315 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@wa-fleet/devstack';
+import { fitsWidth, launchBrowser, newContext, saveScreenshot, signIn } from './support/browser.ts';
+import { TEST_PASSWORD } from './support/keys.ts';
+import { DEMO, createSecondTenant, seedDemo, simulate, startWorker } from './support/seed.ts';
+import { startStack, type E2eStack } from './support/stack.ts';
+
+const OTHER = { tenant: 'beta-shop', owner: 'owner@beta.local' } as const;
+const OTHER_SECRET_TEXT = 'beta-only order 7731';
+
+describe('tenant portal (real control plane, simulator workers, Chromium)', () => {
+  let stack: E2eStack;
+  let browser: Browser;
+  let ownerContext: BrowserContext;
+  let owner: Page;
+  let demoTenantId: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    seedDemo(stack);
+    await createSecondTenant(stack, OTHER.tenant, OTHER.owner);
+    demoTenantId = (await stack.db.tenant.findUniqueOrThrow({ where: { slug: DEMO.tenant } })).id;
+    await startWorker(stack, DEMO.tenant);
+    await waitFor(
+      'demo worker RUNNING with a QR',
+      async () => {
+        const t = await stack.db.tenant.findUniqueOrThrow({
+          where: { id: demoTenantId },
+          include: { worker: true, session: true },
+        });
+        return t.worker?.status === 'RUNNING' && t.session?.state === 'QR';
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    browser = await launchBrowser();
+    ownerContext = await newContext(browser);
+    owner = await ownerContext.newPage();
+    await signIn(owner, stack.portalUrl, DEMO.owner, TEST_PASSWORD);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('a tenant admin sees the QR, and CONNECTED appears without a reload once the simulator links', async () => {
+    await owner.goto(`${stack.portalUrl}/overview`);
+    const qr = owner.getByRole('img', { name: /QR code/ });
+    await qr.waitFor();
+    expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    expect((await qr.boundingBox())?.width).toBeGreaterThanOrEqual(250);
+    await expect(owner.getByTestId('session-state').textContent()).resolves.toContain('QR');
+    await saveScreenshot(owner, 'overview-qr.png');
+
+    // A marker in the page's memory survives only if the page is never reloaded.
+    await owner.evaluate(() => Object.assign(window, { e2eMarker: 'same page' }));
+    await simulate(stack, DEMO.tenant, { type: 'link' });
+    await owner.getByTestId('linked-number').waitFor({ timeout: 20_000 });
+    await expect(owner.getByTestId('session-state').textContent()).resolves.toContain('CONNECTED');
+    await expect(owner.getByTestId('worker-status').textContent()).resolves.toContain('RUNNING');
+    expect(await owner.getByRole('img', { name: /QR code/ }).count()).toBe(0);
+    expect(await owner.evaluate(() => (window as unknown as { e2eMarker?: string }).e2eMarker)).toBe(
+      'same page',
+    );
+    await saveScreenshot(owner, 'overview.png', 'overview.png');
+  });
+
+  it('simulated inbound messages appear in Messages; filters and search narrow them; CSV export downloads them', async () => {
+    await owner.goto(`${stack.portalUrl}/messages`);
+    await owner.getByTestId('messages-empty').waitFor();
+    await expect(owner.getByTestId('messages-empty').textContent()).resolves.toContain('nobody has written');
+
+    const rows = owner.getByTestId('message-row');
+    const inbound = [
+      { from: '4915550001', text: 'Do you deliver pizza tonight?' },
+      { from: '4915550002', text: 'Where is my order?' },
+      { from: '4915550001', text: 'Pizza with extra cheese please' },
+    ];
+    for (const [i, message] of inbound.entries()) {
+      await simulate(stack, DEMO.tenant, { type: 'inbound', ...message });
+      // Auto-refresh brings each one in: no reload, no click.
+      await waitFor(`${i + 1} inbound rows on screen`, async () => (await rows.count()) === i + 1, {
+        timeoutMs: 20_000,
+      });
+    }
+    const texts = await owner.getByTestId('messages-table').textContent();
+    expect(texts).toContain('Do you deliver pizza tonight?');
+    expect(texts).toContain('Where is my order?');
+    // Newest first.
+    await expect(rows.first().textContent()).resolves.toContain('extra cheese');
+
+    // An outbound message sent through the portal, so the direction filter has something to drop.
+    await owner.goto(`${stack.portalUrl}/send`);
+    await owner.getByLabel(/^To/).fill('49 1555 0003');
+    await owner.getByLabel('Message').fill('Your order is on its way');
+    await owner.getByRole('button', { name: 'Send' }).click();
+    await owner.getByText('Message accepted').waitFor();
+    await saveScreenshot(owner, 'send.png');
+
+    await owner.goto(`${stack.portalUrl}/messages`);
+    await waitFor('four rows', async () => (await rows.count()) === 4, { timeoutMs: 20_000 });
+    await owner.getByLabel('Direction').selectOption('IN');
+    await owner.getByRole('button', { name: 'Apply filters' }).click();
+    await waitFor(
+      'inbound only',
+      async () => (await rows.count()) === 3 && (await owner.locator('[data-direction="OUT"]').count()) === 0,
+    );
+
+    await owner.getByLabel('Text contains').fill('pizza');
+    await owner.getByRole('button', { name: 'Apply filters' }).click();
+    await waitFor('two pizza rows', async () => (await rows.count()) === 2);
+    for (const text of await rows.allTextContents()) expect(text.toLowerCase()).toContain('pizza');
+    await saveScreenshot(owner, 'messages.png', 'messages.png');
+
+    const [download] = await Promise.all([
+      owner.waitForEvent('download'),
+      owner.getByTestId('export-csv').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^messages-demo-.*\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8');
+    const lines = csv.trim().split(/\r\n/);
+    expect(lines[0]).toBe('time,direction,from,to,status,text,error,id');
+    expect(lines).toHaveLength(3);
+    expect(csv).toContain('Do you deliver pizza tonight?');
+    expect(csv).toContain('Pizza with extra cheese please');
+    expect(csv).not.toContain('Where is my order?');
+
+    await owner.getByRole('button', { name: 'Clear' }).click();
+    await waitFor('all four rows again', async () => (await rows.count()) === 4);
+
+    // The same pages on a phone-sized screen need no sideways scrolling.
+    const phone = await newContext(browser, { phone: true });
+    await phone.addCookies(await ownerContext.cookies());
+    const phonePage = await phone.newPage();
+    for (const pathname of ['/overview', '/messages']) {
+      await phonePage.goto(`${stack.portalUrl}${pathname}`);
+      await phonePage.getByRole('heading', { level: 1 }).waitFor();
+      expect(await fitsWidth(phonePage), `${pathname} fits a phone screen`).toBe(true);
+    }
+    await saveScreenshot(phonePage, 'messages-phone.png');
+    await phone.close();
+  });
+
+  it('the other tenant pages render for a tenant admin', async () => {
+    await owner.goto(`${stack.portalUrl}/auto-replies`);
+    // The seed CLI gave the demo tenant two rules already.
+    await owner.getByRole('region', { name: 'Rule Opening hours' }).waitFor();
+    await owner.getByLabel('Name').last().fill('Parking');
+    await owner.getByLabel('Pattern').last().fill('parking');
+    await owner.getByLabel('Reply').last().fill('Free parking behind the shop.');
+    await owner.getByRole('button', { name: 'Add rule' }).click();
+    await owner.getByText('Rule "Parking" added.').waitFor();
+    await owner.getByRole('region', { name: 'Rule Parking' }).waitFor();
+    await saveScreenshot(owner, 'auto-replies.png');
+
+    await owner.goto(`${stack.portalUrl}/setup`);
+    await owner.getByLabel('What do you need?').fill('Please help us link our second number.');
+    await owner.getByRole('button', { name: 'Send request' }).click();
+    await owner.getByText('Request sent.').waitFor();
+    await owner.getByText('Please help us link our second number.').last().waitFor();
+    await saveScreenshot(owner, 'setup-request.png');
+
+    await owner.goto(`${stack.portalUrl}/stats`);
+    await owner.getByRole('img', { name: /Bar chart/ }).waitFor();
+    await saveScreenshot(owner, 'statistics.png');
+  });
+
+  it("a user of tenant A never sees tenant B's messages, even through edited URLs or forged requests", async () => {
+    const other = await stack.db.tenant.findUniqueOrThrow({ where: { slug: OTHER.tenant } });
+    await stack.db.messageLog.create({
+      data: {
+        tenantId: other.id,
+        direction: 'IN',
+        fromNumber: '4915559999',
+        toNumber: '4915550000',
+        body: OTHER_SECRET_TEXT,
+        status: 'RECEIVED',
+        waMessageId: 'beta-1',
+      },
+    });
+    // Control: B's own admin does see it, so the checks below can fail.
+    const otherContext = await newContext(browser);
+    const otherPage = await otherContext.newPage();
+    await signIn(otherPage, stack.portalUrl, OTHER.owner, TEST_PASSWORD);
+    await otherPage.goto(`${stack.portalUrl}/messages`);
+    await otherPage.getByText(OTHER_SECRET_TEXT).waitFor();
+    await otherContext.close();
+
+    const seen: string[] = [];
+    const api = owner.request;
+    const base = stack.portalUrl;
+    const read = async (res: Awaited<ReturnType<typeof api.get>>) => {
+      const text = await res.text();
+      seen.push(text);
+      return text;
+    };
+    // Edited URLs: query parameters naming B are ignored or refused.
+    await owner.goto(`${base}/messages?tenant=${OTHER.tenant}&tenantId=${other.id}`);
+    await owner.getByTestId('messages-table').waitFor();
+    seen.push(await owner.content());
+    await read(await api.get(`${base}/api/tenant/messages?tenant=${OTHER.tenant}&q=7731`));
+    await read(await api.get(`${base}/api/tenant/messages/export?tenant=${OTHER.tenant}`));
+    // Forged headers: the tenant comes from the session, never from the request.
+    const forged = await api.get(`${base}/api/tenant/messages?q=7731`, {
+      headers: { 'x-tenant': OTHER.tenant, 'x-user-email': OTHER.owner },
+    });
+    expect(forged.status()).toBe(200);
+    expect((JSON.parse(await read(forged)) as { items: unknown[] }).items).toHaveLength(0);
+    // Forged writes: a send aimed at B lands in A (the session's tenant); B's rule ids are not found.
+    const otherRule = await stack.db.autoReplyRule.create({
+      data: { tenantId: other.id, name: 'B rule', matchType: 'CONTAINS', pattern: 'b', reply: 'from B' },
+    });
+    const outboundOfB = () => stack.db.messageLog.count({ where: { tenantId: other.id, direction: 'OUT' } });
+    const forgedSend = await api.post(`${base}/api/tenant/messages?tenant=${OTHER.tenant}`, {
+      data: { to: '4915559999', text: 'forged into B?' },
+      headers: { 'x-tenant': OTHER.tenant, origin: base },
+    });
+    expect(forgedSend.status()).toBe(202);
+    expect(await outboundOfB()).toBe(0);
+    const forgedEdit = await api.patch(`${base}/api/tenant/auto-replies/${otherRule.id}`, {
+      data: { reply: 'hijacked' },
+      headers: { origin: base },
+    });
+    expect(forgedEdit.status()).toBe(404);
+    expect((await stack.db.autoReplyRule.findUniqueOrThrow({ where: { id: otherRule.id } })).reply).toBe(
+      'from B',
+    );
+    // Switching to B is refused; admin routes about B are refused.
+    const switched = await api.post(`${base}/api/auth/tenant`, { data: { slug: OTHER.tenant } });
+    expect(switched.status()).toBe(403);
+    for (const pathname of [
+      `/api/admin/tenants/${OTHER.tenant}`,
+      `/api/admin/tenants/${other.id}/diagnostics`,
+      `/api/admin/tenants/${OTHER.tenant}/logs`,
+    ]) {
+      const res = await api.get(`${base}${pathname}`);
+      expect(res.status(), pathname).toBe(403);
+      await read(res);
+    }
+    // A tampered session cookie is no session at all.
+    const cookie = (await ownerContext.cookies()).find((c) => c.name === 'wa_portal_session');
+    expect(cookie).toBeDefined();
+    const tampered = await fetch(`${base}/api/tenant/messages`, {
+      headers: { cookie: `wa_portal_session=${cookie!.value.slice(0, -4)}AAAA` },
+    });
+    expect(tampered.status).toBe(401);
+
+    for (const text of seen) expect(text).not.toContain(OTHER_SECRET_TEXT);
+    const currentTenant = (await (await api.get(`${base}/api/tenant/current`)).json()) as {
+      tenant: { slug: string };
+    };
+    expect(currentTenant.tenant.slug).toBe(DEMO.tenant);
+  });
+
+  it('a user of two tenants switches between them and sees only the chosen one, with its own role', async () => {
+    const created = await stack.admin('POST', '/admin/users', {
+      email: 'both@example.local',
+      name: 'Two Shops',
+      password: TEST_PASSWORD,
+      memberships: [
+        { tenant: DEMO.tenant, role: 'VIEWER' },
+        { tenant: OTHER.tenant, role: 'OPERATOR' },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, stack.portalUrl, 'both@example.local', TEST_PASSWORD);
+    await page.goto(`${stack.portalUrl}/messages`);
+    const switcher = page.getByLabel('Tenant', { exact: true });
+    await expect(switcher.inputValue()).resolves.toBe(DEMO.tenant);
+    await page.getByText('Pizza with extra cheese please').waitFor();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    expect(await nav.getByRole('link', { name: 'Send message' }).count()).toBe(0);
+
+    await switcher.selectOption(OTHER.tenant);
+    await page.getByText(OTHER_SECRET_TEXT).waitFor();
+    expect(await page.getByText('Pizza with extra cheese please').count()).toBe(0);
+    await expect(page.getByTestId('signed-in-as').textContent()).resolves.toContain('OPERATOR');
+    await nav.getByRole('link', { name: 'Send message' }).waitFor();
+    await context.close();
+  });
+
+  it('a VIEWER sees no send form, a forged send request gets 403, and sign-out ends the session', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, stack.portalUrl, DEMO.viewer, TEST_PASSWORD);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Messages' }).waitFor();
+    expect(await nav.getByRole('link', { name: 'Send message' }).count()).toBe(0);
+    await page.goto(`${stack.portalUrl}/send`);
+    await expect(page.getByTestId('forbidden-notice').textContent()).resolves.toContain('OPERATOR');
+    expect(await page.getByTestId('send-form').count()).toBe(0);
+    expect(await page.getByLabel('Message').count()).toBe(0);
+
+    const before = await stack.db.messageLog.count({ where: { tenantId: demoTenantId, direction: 'OUT' } });
+    const res = await page.request.post(`${stack.portalUrl}/api/tenant/messages`, {
+      data: { to: '4915550004', text: 'sent by a viewer' },
+      headers: { origin: stack.portalUrl },
+    });
+    expect(res.status()).toBe(403);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('OPERATOR');
+    expect(await stack.db.messageLog.count({ where: { tenantId: demoTenantId, direction: 'OUT' } })).toBe(
+      before,
+    );
+
+    // Signing out ends the session: the portal's API answers 401 afterwards.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.pathname === '/login');
+    expect((await page.request.get(`${stack.portalUrl}/api/tenant/current`)).status()).toBe(401);
+    await context.close();
+  });
+});
