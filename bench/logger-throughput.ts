@@ -10,7 +10,11 @@ import { createTenantLogger, flushLogger } from '@wa-fleet/logger';
 const LINES = Number(process.env.BENCH_LINES ?? 100_000);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-bench-log-'));
 
-async function measure(name: string, write: (i: number) => void, finish: () => Promise<void>): Promise<number> {
+async function measure(
+  name: string,
+  write: (i: number) => void,
+  finish: () => Promise<void>,
+): Promise<number> {
   const start = process.hrtime.bigint();
   for (let i = 0; i < LINES; i++) write(i);
   await finish();
@@ -30,8 +34,17 @@ for (let i = 0; i < 2_000; i++) {
   baseline.info({ i, from: '55*******21' }, 'inbound message');
 }
 
-const ours = await measure('wa-fleet tenant logger (sync append)', (i) => tenant.info({ i, from: '55*******21' }, 'inbound message'), () => flushLogger(tenant));
-const base = await measure('baseline pino (async, 4 KiB buffer)', (i) => baseline.info({ i, from: '55*******21' }, 'inbound message'),
-  () => new Promise<void>((resolve) => dest.flush(() => resolve())));
-console.log(`ratio (wa-fleet / baseline): ${(ours / base).toFixed(2)}  lines: ${LINES.toLocaleString('en-US')}`);
+const ours = await measure(
+  'wa-fleet tenant logger (sync append)',
+  (i) => tenant.info({ i, from: '55*******21' }, 'inbound message'),
+  () => flushLogger(tenant),
+);
+const base = await measure(
+  'baseline pino (async, 4 KiB buffer)',
+  (i) => baseline.info({ i, from: '55*******21' }, 'inbound message'),
+  () => new Promise<void>((resolve) => dest.flush(() => resolve())),
+);
+console.log(
+  `ratio (wa-fleet / baseline): ${(ours / base).toFixed(2)}  lines: ${LINES.toLocaleString('en-US')}`,
+);
 rmSync(dir, { recursive: true, force: true });

@@ -30,14 +30,21 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => vo
 async function main(request: Request): Promise<void> {
   const result: { databaseUrl?: string; redisUrl?: string } = {};
   if (request.postgres) {
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(request.dataDir, 'postgres'), port: await freePort(54329) });
+    const pg = await startEmbeddedPostgres({
+      dataDir: path.join(request.dataDir, 'postgres'),
+      port: await freePort(54329),
+    });
     stops.push(() => pg.stop());
     await ensureDatabase(pg.adminUrl, 'wa_fleet');
     result.databaseUrl = pg.urlFor('wa_fleet');
   }
   if (request.redis) {
     // Append-only persistence: sends queued in Redis survive a restart of the quick start.
-    const redis = await startRedis({ port: await freePort(56379), dir: path.join(request.dataDir, 'redis'), persist: true });
+    const redis = await startRedis({
+      port: await freePort(56379),
+      dir: path.join(request.dataDir, 'redis'),
+      persist: true,
+    });
     stops.push(() => redis.stop());
     result.redisUrl = redis.url;
   }

@@ -75,18 +75,27 @@ async function startLocalServices(want: { postgres: boolean; redis: boolean }) {
       await exited;
     },
   });
-  const reply = await new Promise<{ ready?: { databaseUrl?: string; redisUrl?: string }; error?: string }>((resolve) => {
-    child.once('message', (m) => resolve(m as { error?: string }));
-    child.once('exit', (code) => resolve({ error: `local services exited (${code})` }));
-    child.send({ dataDir, ...want });
-  });
+  const reply = await new Promise<{ ready?: { databaseUrl?: string; redisUrl?: string }; error?: string }>(
+    (resolve) => {
+      child.once('message', (m) => resolve(m as { error?: string }));
+      child.once('exit', (code) => resolve({ error: `local services exited (${code})` }));
+      child.send({ dataDir, ...want });
+    },
+  );
   if (!reply.ready) throw new Error(`could not start the local services: ${reply.error}`);
-  if (reply.ready.databaseUrl) say(`embedded PostgreSQL at ${maskUrl(reply.ready.databaseUrl)} (data in .data/postgres)`);
+  if (reply.ready.databaseUrl)
+    say(`embedded PostgreSQL at ${maskUrl(reply.ready.databaseUrl)} (data in .data/postgres)`);
   if (reply.ready.redisUrl) say(`local Redis at ${reply.ready.redisUrl} (data in .data/redis)`);
   return reply.ready;
 }
 
-function startChild(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = root): ChildProcess {
+function startChild(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = root,
+): ChildProcess {
   const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `\x1b[2m[${name}]\x1b[0m `;
   const forward = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
@@ -132,7 +141,9 @@ function runToEnd(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = roo
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
@@ -185,7 +196,9 @@ async function main(): Promise<void> {
     SIM_INBOUND_PER_MIN: process.env.SIM_INBOUND_PER_MIN ?? '4',
   };
 
-  process.stdout.write(await runToEnd('node', ['--import', 'tsx', 'apps/control-plane/src/cli/seed-demo.ts'], env));
+  process.stdout.write(
+    await runToEnd('node', ['--import', 'tsx', 'apps/control-plane/src/cli/seed-demo.ts'], env),
+  );
 
   const cpPort = await freePort(Number(process.env.CONTROL_PLANE_PORT ?? 4000));
   const cpUrl = `http://127.0.0.1:${cpPort}`;
@@ -196,15 +209,25 @@ async function main(): Promise<void> {
   // Stopping the quick start stops the workers it started too: PM2's daemon lives under .data/pm2.
   stops.splice(stops.length - 1, 0, {
     name: 'tenant workers (PM2)',
-    stop: () => runToEnd('pnpm', ['--filter', '@wa-fleet/control-plane', 'exec', 'pm2', 'kill'], env).then(() => undefined),
+    stop: () =>
+      runToEnd('pnpm', ['--filter', '@wa-fleet/control-plane', 'exec', 'pm2', 'kill'], env).then(
+        () => undefined,
+      ),
   });
-  await waitFor('the control plane to be ready', async () => (await fetch(`${cpUrl}/ready`)).ok, { timeoutMs: 60_000, intervalMs: 200 });
+  await waitFor('the control plane to be ready', async () => (await fetch(`${cpUrl}/ready`)).ok, {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
 
   const started = await fetch(`${cpUrl}/admin/tenants/demo/worker/start`, {
     method: 'POST',
     headers: { authorization: `Bearer ${env.ADMIN_API_KEY}` },
   });
-  say(started.ok ? 'demo tenant worker starting' : `could not start the demo worker: HTTP ${started.status} ${await started.text()}`);
+  say(
+    started.ok
+      ? 'demo tenant worker starting'
+      : `could not start the demo worker: HTTP ${started.status} ${await started.text()}`,
+  );
 
   if (needsWebBuild()) {
     say('building the portal (first run only; about a minute)');
@@ -212,12 +235,21 @@ async function main(): Promise<void> {
   }
   const webPort = await freePort(Number(process.env.WEB_PORT ?? 3000));
   const webUrl = `http://127.0.0.1:${webPort}`;
-  startChild('portal', 'pnpm', ['exec', 'next', 'start', '-H', '127.0.0.1', '-p', String(webPort)], {
-    ...env,
-    NODE_ENV: 'production',
-    CONTROL_PLANE_URL: cpUrl,
-  }, path.join(root, 'apps/web'));
-  await waitFor('the portal to answer', async () => (await fetch(`${webUrl}/login`)).status < 500, { timeoutMs: 60_000, intervalMs: 200 });
+  startChild(
+    'portal',
+    'pnpm',
+    ['exec', 'next', 'start', '-H', '127.0.0.1', '-p', String(webPort)],
+    {
+      ...env,
+      NODE_ENV: 'production',
+      CONTROL_PLANE_URL: cpUrl,
+    },
+    path.join(root, 'apps/web'),
+  );
+  await waitFor('the portal to answer', async () => (await fetch(`${webUrl}/login`)).status < 500, {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
 
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   console.log(`

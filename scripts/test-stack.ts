@@ -10,7 +10,16 @@ import { startEmbeddedPostgres, startRedis } from '@wa-fleet/devstack';
 
 const root = path.resolve(import.meta.dirname, '..');
 const TEMPLATE_DB = 'wa_template';
-const workspaces = ['packages/shared', 'packages/config', 'packages/logger', 'packages/devstack', 'packages/db', 'apps/worker', 'apps/control-plane', 'apps/web'];
+const workspaces = [
+  'packages/shared',
+  'packages/config',
+  'packages/logger',
+  'packages/devstack',
+  'packages/db',
+  'apps/worker',
+  'apps/control-plane',
+  'apps/web',
+];
 
 function log(msg: string): void {
   console.log(`\x1b[1m[test]\x1b[0m ${msg}`);
@@ -20,7 +29,8 @@ async function main(): Promise<number> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'wa-fleet-test-'));
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => console.error('cleanup failed', err));
+    for (const fn of cleanups.reverse())
+      await fn().catch((err: unknown) => console.error('cleanup failed', err));
     cleanups.length = 0;
     rmSync(tmp, { recursive: true, force: true });
   };
@@ -37,8 +47,20 @@ async function main(): Promise<number> {
     log(`migrated template database ${TEMPLATE_DB}`);
 
     for (const ws of workspaces) rmSync(path.join(root, ws, 'test-results.json'), { force: true });
-    const args = ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', '--output-logs=full', ...process.argv.slice(2),
-      '--', '--reporter=default', '--reporter=json', '--outputFile=test-results.json'];
+    const args = [
+      'exec',
+      'turbo',
+      'run',
+      'test',
+      '--concurrency=1',
+      '--continue',
+      '--output-logs=full',
+      ...process.argv.slice(2),
+      '--',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile=test-results.json',
+    ];
     const code = await run('pnpm', args, {
       ...process.env,
       TEST_DATABASE_URL: pg.adminUrl,

@@ -35,7 +35,8 @@ export interface AppDeps {
  */
 export async function buildApp(config: ControlPlaneConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the instance keeps Fastify's default generics (plugins expect them).
-  const logger: FastifyBaseLogger = deps.logger ?? (await createServiceLogger({ service: 'control-plane', stdout: false }));
+  const logger: FastifyBaseLogger =
+    deps.logger ?? (await createServiceLogger({ service: 'control-plane', stdout: false }));
   const app = Fastify({
     loggerInstance: logger,
     requestIdHeader: 'x-request-id',

@@ -14,7 +14,12 @@ export interface PortalIdentity {
   tenant: { id: string; slug: string; name: string } | null;
   role: Role | null;
   isSuperAdmin: boolean;
-  memberships: { tenantId: string | null; tenantSlug: string | null; tenantName: string | null; role: Role }[];
+  memberships: {
+    tenantId: string | null;
+    tenantSlug: string | null;
+    tenantName: string | null;
+    role: Role;
+  }[];
 }
 
 declare module 'fastify' {

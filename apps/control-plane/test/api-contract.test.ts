@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { adminHeaders, buildTestApp, createTenant, createTestStack, createUser, portalHeaders, type TestStack } from './helpers.ts';
+import {
+  adminHeaders,
+  buildTestApp,
+  createTenant,
+  createTestStack,
+  createUser,
+  portalHeaders,
+  type TestStack,
+} from './helpers.ts';
 
 let stack: TestStack;
 let app: FastifyInstance;
@@ -32,18 +40,44 @@ describe('API contract', () => {
       for (const method of Object.keys(ops)) documented.add(`${method.toUpperCase()} ${p}`);
     }
     const expected = [
-      'GET /health', 'GET /ready', 'GET /metrics',
-      'POST /admin/tenants', 'GET /admin/tenants', 'GET /admin/tenants/{tenant}', 'PATCH /admin/tenants/{tenant}',
-      'DELETE /admin/tenants/{tenant}', 'POST /admin/tenants/{tenant}/worker/start', 'POST /admin/tenants/{tenant}/worker/stop',
-      'POST /admin/tenants/{tenant}/worker/restart', 'GET /admin/workers', 'GET /admin/tenants/{tenant}/logs',
-      'GET /admin/tenants/{tenant}/logs/stream', 'GET /admin/tenants/{tenant}/diagnostics', 'POST /admin/users',
-      'GET /admin/users', 'GET /admin/users/{id}', 'PATCH /admin/users/{id}', 'DELETE /admin/users/{id}', 'GET /admin/audit',
-      'GET /admin/setup-requests', 'PATCH /admin/setup-requests/{id}', 'POST /admin/tenants/{tenant}/simulate',
-      'POST /portal/auth/login', 'GET /portal/tenant/current', 'GET /portal/tenant/current/qr', 'GET /portal/tenant/current/logs',
-      'POST /portal/tenant/current/messages', 'GET /portal/tenant/current/auto-replies', 'POST /portal/tenant/current/auto-replies',
-      'GET /portal/tenant/current/auto-replies/{id}', 'PATCH /portal/tenant/current/auto-replies/{id}',
-      'DELETE /portal/tenant/current/auto-replies/{id}', 'POST /portal/tenant/current/worker/restart',
-      'POST /portal/tenant/current/setup-requests', 'GET /portal/tenant/current/setup-requests', 'GET /portal/tenant/current/stats',
+      'GET /health',
+      'GET /ready',
+      'GET /metrics',
+      'POST /admin/tenants',
+      'GET /admin/tenants',
+      'GET /admin/tenants/{tenant}',
+      'PATCH /admin/tenants/{tenant}',
+      'DELETE /admin/tenants/{tenant}',
+      'POST /admin/tenants/{tenant}/worker/start',
+      'POST /admin/tenants/{tenant}/worker/stop',
+      'POST /admin/tenants/{tenant}/worker/restart',
+      'GET /admin/workers',
+      'GET /admin/tenants/{tenant}/logs',
+      'GET /admin/tenants/{tenant}/logs/stream',
+      'GET /admin/tenants/{tenant}/diagnostics',
+      'POST /admin/users',
+      'GET /admin/users',
+      'GET /admin/users/{id}',
+      'PATCH /admin/users/{id}',
+      'DELETE /admin/users/{id}',
+      'GET /admin/audit',
+      'GET /admin/setup-requests',
+      'PATCH /admin/setup-requests/{id}',
+      'POST /admin/tenants/{tenant}/simulate',
+      'POST /portal/auth/login',
+      'GET /portal/tenant/current',
+      'GET /portal/tenant/current/qr',
+      'GET /portal/tenant/current/logs',
+      'POST /portal/tenant/current/messages',
+      'GET /portal/tenant/current/auto-replies',
+      'POST /portal/tenant/current/auto-replies',
+      'GET /portal/tenant/current/auto-replies/{id}',
+      'PATCH /portal/tenant/current/auto-replies/{id}',
+      'DELETE /portal/tenant/current/auto-replies/{id}',
+      'POST /portal/tenant/current/worker/restart',
+      'POST /portal/tenant/current/setup-requests',
+      'GET /portal/tenant/current/setup-requests',
+      'GET /portal/tenant/current/stats',
     ];
     for (const route of expected) expect(documented, route).toContain(route);
     for (const route of expected) {
@@ -62,18 +96,21 @@ describe('API contract', () => {
     ['POST', '/admin/users', { email: 'nope', name: 'x', password: 'longenough' }, 'body/email'],
     ['PATCH', '/admin/tenants/contract', { slug: 'renamed' }, 'slug'],
     ['POST', '/admin/tenants/contract/simulate', { type: 'explode' }, 'body/type'],
-  ])('refuses a malformed admin request %s %s with 400 naming the field', async (method, url, payload, field) => {
-    const res = await app.inject({
-      method: method as 'POST',
-      url,
-      headers: { ...adminHeaders, 'content-type': 'application/json' },
-      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-    });
-    expect(res.statusCode).toBe(400);
-    const body = res.json();
-    expect(body.error.code).toBe('VALIDATION_ERROR');
-    expect(body.error.message).toContain(field);
-  });
+  ])(
+    'refuses a malformed admin request %s %s with 400 naming the field',
+    async (method, url, payload, field) => {
+      const res = await app.inject({
+        method: method as 'POST',
+        url,
+        headers: { ...adminHeaders, 'content-type': 'application/json' },
+        payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      });
+      expect(res.statusCode).toBe(400);
+      const body = res.json();
+      expect(body.error.code).toBe('VALIDATION_ERROR');
+      expect(body.error.message).toContain(field);
+    },
+  );
 
   it.each([
     ['/admin/tenants/contract/logs?lines=abc', 'querystring/lines'],
@@ -96,8 +133,18 @@ describe('API contract', () => {
     ['GET', '/portal/tenant/current/stats?days=1000', undefined, 'querystring/days'],
     ['POST', '/portal/tenant/current/messages', { to: 'abc', text: 'hi' }, 'body/to'],
     ['POST', '/portal/tenant/current/messages', { to: '4915112345678' }, 'text'],
-    ['POST', '/portal/tenant/current/auto-replies', { name: 'r', matchType: 'REGEX', pattern: '(', reply: 'x' }, 'body/pattern'],
-    ['POST', '/portal/tenant/current/auto-replies', { name: 'r', matchType: 'FUZZY', reply: 'x' }, 'body/matchType'],
+    [
+      'POST',
+      '/portal/tenant/current/auto-replies',
+      { name: 'r', matchType: 'REGEX', pattern: '(', reply: 'x' },
+      'body/pattern',
+    ],
+    [
+      'POST',
+      '/portal/tenant/current/auto-replies',
+      { name: 'r', matchType: 'FUZZY', reply: 'x' },
+      'body/matchType',
+    ],
     ['PATCH', '/portal/tenant/current/auto-replies/123', { name: 'x' }, 'params/id'],
   ])('refuses a malformed portal request %s %s with 400', async (method, url, payload, field) => {
     const res = await app.inject({

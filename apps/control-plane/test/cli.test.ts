@@ -16,7 +16,13 @@ let url: string;
 function cli(script: string, args: string[], env: Record<string, string> = {}) {
   return run(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: appDir,
-    env: { PATH: process.env.PATH ?? '', HOME: stack.tmpDir, LOG_DIR: stack.logDir, KEYS_FILE: path.join(stack.tmpDir, 'keys.json'), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: stack.tmpDir,
+      LOG_DIR: stack.logDir,
+      KEYS_FILE: path.join(stack.tmpDir, 'keys.json'),
+      ...env,
+    },
     timeout: 30_000,
   });
 }
@@ -35,8 +41,16 @@ afterAll(async () => {
 describe('seed-demo', () => {
   it('seeds the demo tenant, users and rules, idempotently, and the logins work', async () => {
     for (let i = 0; i < 2; i++) {
-      const { stdout } = await cli('src/cli/seed-demo.ts', [], { DATABASE_URL: stack.databaseUrl, DEMO_PASSWORD: 'demo-password-2' });
-      for (const email of ['admin@wa-fleet.local', 'owner@demo.local', 'operator@demo.local', 'viewer@demo.local']) {
+      const { stdout } = await cli('src/cli/seed-demo.ts', [], {
+        DATABASE_URL: stack.databaseUrl,
+        DEMO_PASSWORD: 'demo-password-2',
+      });
+      for (const email of [
+        'admin@wa-fleet.local',
+        'owner@demo.local',
+        'operator@demo.local',
+        'viewer@demo.local',
+      ]) {
         expect(stdout).toContain(email);
       }
     }
@@ -64,7 +78,14 @@ describe('fleet', () => {
   it('logs pretty-prints from disk without a control plane, filtered by level', async () => {
     mkdirSync(stack.logDir, { recursive: true });
     const lines = [
-      { time: '2026-01-01T10:00:00.000Z', level: 'info', tenant: 'demo', pid: 1, msg: 'linked', phone: '49**12' },
+      {
+        time: '2026-01-01T10:00:00.000Z',
+        level: 'info',
+        tenant: 'demo',
+        pid: 1,
+        msg: 'linked',
+        phone: '49**12',
+      },
       { time: '2026-01-01T10:00:01.000Z', level: 'warn', tenant: 'demo', pid: 1, msg: 'slow send' },
     ];
     writeFileSync(path.join(stack.logDir, 'demo.log'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
@@ -75,6 +96,8 @@ describe('fleet', () => {
     ]);
     const warn = await cli('src/cli/fleet.ts', ['logs', 'demo', '--level', 'warn']);
     expect(warn.stdout.trim()).toBe('2026-01-01T10:00:01.000Z WARN  [demo] slow send');
-    await expect(cli('src/cli/fleet.ts', ['logs', '../etc'])).rejects.toMatchObject({ stderr: expect.stringContaining('not a tenant slug') });
+    await expect(cli('src/cli/fleet.ts', ['logs', '../etc'])).rejects.toMatchObject({
+      stderr: expect.stringContaining('not a tenant slug'),
+    });
   });
 });

@@ -22,9 +22,18 @@ const planes: ChildProcess[] = [];
 /** Starts `src/server.ts` as its own process, as PM2 or an operator would, and waits for its ready line. */
 async function startControlPlane(overrides: Record<string, string> = {}): Promise<RunningPlane> {
   const env = stack.env(
-    workerEnv({ RECONCILE_INTERVAL_MS: '1000', STALE_CHECK_INTERVAL_MS: '1000', STALE_AFTER_MS: '5000', ...overrides }),
+    workerEnv({
+      RECONCILE_INTERVAL_MS: '1000',
+      STALE_CHECK_INTERVAL_MS: '1000',
+      STALE_AFTER_MS: '5000',
+      ...overrides,
+    }),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: appDir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   planes.push(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -72,7 +81,8 @@ describe('control plane restarts', () => {
     first.child.kill('SIGKILL');
     await exited(first.child);
     expect(isAlive(pid!)).toBe(true);
-    const before = (await stack.db.workerProcess.findUniqueOrThrow({ where: { tenantId: tenant.id } })).lastHeartbeatAt!;
+    const before = (await stack.db.workerProcess.findUniqueOrThrow({ where: { tenantId: tenant.id } }))
+      .lastHeartbeatAt!;
     await waitFor('heartbeats continue without a control plane', async () => {
       const row = await stack.db.workerProcess.findUniqueOrThrow({ where: { tenantId: tenant.id } });
       return row.lastHeartbeatAt! > before ? true : undefined;
@@ -81,11 +91,17 @@ describe('control plane restarts', () => {
     const second = await startControlPlane();
     // let the boot reconciliation run, then the report must still say RUNNING with the same process
     await waitFor('boot reconciliation', async () =>
-      second.output().includes('repeating task failed') ? undefined : (await api(second, 'GET', '/admin/workers')).status === 200,
+      second.output().includes('repeating task failed')
+        ? undefined
+        : (await api(second, 'GET', '/admin/workers')).status === 200,
     );
     const { body } = await api(second, 'GET', '/admin/workers');
     const items = body.items as { tenantSlug: string; status: string; pid: number; pm2Status: string }[];
-    expect(items.find((w) => w.tenantSlug === 'survivor')).toMatchObject({ status: 'RUNNING', pid, pm2Status: 'online' });
+    expect(items.find((w) => w.tenantSlug === 'survivor')).toMatchObject({
+      status: 'RUNNING',
+      pid,
+      pm2Status: 'online',
+    });
     expect(await stack.db.auditLog.count({ where: { action: 'worker.process_missing' } })).toBe(0);
 
     // graceful shutdown of the control plane also leaves the worker alone
@@ -111,13 +127,19 @@ describe('control plane restarts', () => {
     expect(isAlive(pid!)).toBe(false);
     const row = await waitForStatus(stack.db, tenant.id, 'ERROR', 10_000);
     expect(row.lastError).toBe('process missing');
-    expect(await stack.db.auditLog.count({ where: { tenantId: tenant.id, action: 'worker.process_missing' } })).toBe(1);
+    expect(
+      await stack.db.auditLog.count({ where: { tenantId: tenant.id, action: 'worker.process_missing' } }),
+    ).toBe(1);
 
     // The tenant row goes away behind its back (deleted directly in the database): its worker is stopped.
     await stack.db.tenant.delete({ where: { id: orphan.id } });
-    await waitFor('orphan stopped', async () => ((await pm2.find('wa-tenant-orphan')) === undefined ? true : undefined), {
-      timeoutMs: 15_000,
-    });
+    await waitFor(
+      'orphan stopped',
+      async () => ((await pm2.find('wa-tenant-orphan')) === undefined ? true : undefined),
+      {
+        timeoutMs: 15_000,
+      },
+    );
     plane.child.kill('SIGTERM');
     await exited(plane.child);
   });

@@ -81,15 +81,30 @@ export async function createTestStack(): Promise<TestStack> {
   };
 }
 
-export async function buildTestApp(stack: TestStack, deps: AppDeps = {}, overrides?: Record<string, string>): Promise<FastifyInstance> {
-  const app = await buildApp(stack.config(overrides), { db: stack.db, pm2: stack.pm2, runBackgroundJobs: false, ...deps });
+export async function buildTestApp(
+  stack: TestStack,
+  deps: AppDeps = {},
+  overrides?: Record<string, string>,
+): Promise<FastifyInstance> {
+  const app = await buildApp(stack.config(overrides), {
+    db: stack.db,
+    pm2: stack.pm2,
+    runBackgroundJobs: false,
+    ...deps,
+  });
   await app.ready();
   return app;
 }
 
 export async function createTenant(db: DbClient, slug: string, engine: string | null = 'simulator') {
   return db.tenant.create({
-    data: { slug, name: `Tenant ${slug}`, engine, worker: { create: { pm2Name: `wa-tenant-${slug}` } }, session: { create: {} } },
+    data: {
+      slug,
+      name: `Tenant ${slug}`,
+      engine,
+      worker: { create: { pm2Name: `wa-tenant-${slug}` } },
+      session: { create: {} },
+    },
   });
 }
 
@@ -101,7 +116,12 @@ export async function createUser(
 ) {
   cachedHash ??= hashPassword(PASSWORD);
   return db.user.create({
-    data: { email, name: email.split('@')[0] ?? email, passwordHash: await cachedHash, memberships: { create: memberships } },
+    data: {
+      email,
+      name: email.split('@')[0] ?? email,
+      passwordHash: await cachedHash,
+      memberships: { create: memberships },
+    },
   });
 }
 

@@ -1,4 +1,12 @@
-import { appendFileSync, mkdirSync, openSync, closeSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -37,7 +45,10 @@ beforeAll(async () => {
   mkdirSync(stack.logDir, { recursive: true });
   writeBigLog(path.join(stack.logDir, 'biglog.log'));
   // Something worth stealing outside logs/.
-  writeFileSync(path.join(stack.tmpDir, 'secret.log'), `${JSON.stringify({ level: 'info', msg: 'TOP SECRET' })}\n`);
+  writeFileSync(
+    path.join(stack.tmpDir, 'secret.log'),
+    `${JSON.stringify({ level: 'info', msg: 'TOP SECRET' })}\n`,
+  );
 });
 
 afterAll(async () => {
@@ -47,24 +58,61 @@ afterAll(async () => {
 
 describe('log tail', () => {
   it('returns the last lines of a 200 MB file, reading a bounded number of bytes from the end', async () => {
-    const res = await app.inject({ method: 'GET', url: '/admin/tenants/biglog/logs?lines=20', headers: adminHeaders });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/admin/tenants/biglog/logs?lines=20',
+      headers: adminHeaders,
+    });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.fileSize).toBeGreaterThanOrEqual(FILE_BYTES);
-    expect(body.lines.map((l: { msg: string }) => l.msg)).toEqual(Array.from({ length: 20 }, (_, i) => `event ${81 + i}`));
+    expect(body.lines.map((l: { msg: string }) => l.msg)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `event ${81 + i}`),
+    );
     expect(body.bytesRead).toBeLessThanOrEqual(128 * 1024);
   });
 
   it('filters by level and time, still reading from the end within the cap', async () => {
-    const byLevel = (await app.inject({ method: 'GET', url: '/admin/tenants/biglog/logs?lines=5&level=error', headers: adminHeaders })).json();
-    expect(byLevel.lines.map((l: { msg: string }) => l.msg)).toEqual(['event 60', 'event 70', 'event 80', 'event 90', 'event 100']);
+    const byLevel = (
+      await app.inject({
+        method: 'GET',
+        url: '/admin/tenants/biglog/logs?lines=5&level=error',
+        headers: adminHeaders,
+      })
+    ).json();
+    expect(byLevel.lines.map((l: { msg: string }) => l.msg)).toEqual([
+      'event 60',
+      'event 70',
+      'event 80',
+      'event 90',
+      'event 100',
+    ]);
 
-    const since = (await app.inject({ method: 'GET', url: `/admin/tenants/${tenantId}/logs?lines=500&since=2026-01-02T00:01:35.000Z`, headers: adminHeaders })).json();
-    expect(since.lines.map((l: { msg: string }) => l.msg)).toEqual(['event 95', 'event 96', 'event 97', 'event 98', 'event 99', 'event 100']);
+    const since = (
+      await app.inject({
+        method: 'GET',
+        url: `/admin/tenants/${tenantId}/logs?lines=500&since=2026-01-02T00:01:35.000Z`,
+        headers: adminHeaders,
+      })
+    ).json();
+    expect(since.lines.map((l: { msg: string }) => l.msg)).toEqual([
+      'event 95',
+      'event 96',
+      'event 97',
+      'event 98',
+      'event 99',
+      'event 100',
+    ]);
     expect(since.bytesRead).toBeLessThanOrEqual(128 * 1024);
 
     // no fatal line anywhere: the scan stops at the byte cap, not at the start of the file
-    const none = (await app.inject({ method: 'GET', url: '/admin/tenants/biglog/logs?level=fatal', headers: adminHeaders })).json();
+    const none = (
+      await app.inject({
+        method: 'GET',
+        url: '/admin/tenants/biglog/logs?level=fatal',
+        headers: adminHeaders,
+      })
+    ).json();
     expect(none.lines).toEqual([]);
     expect(none.bytesRead).toBeLessThanOrEqual(MAX_TAIL_BYTES);
     expect(none.isTruncated).toBe(true);
@@ -84,7 +132,11 @@ describe('log tail', () => {
     'a',
   ])('tenant %s: 400, never a file outside logs/', async (tenant) => {
     for (const suffix of ['logs', 'logs/stream']) {
-      const res = await app.inject({ method: 'GET', url: `/admin/tenants/${tenant}/${suffix}`, headers: adminHeaders });
+      const res = await app.inject({
+        method: 'GET',
+        url: `/admin/tenants/${tenant}/${suffix}`,
+        headers: adminHeaders,
+      });
       expect(res.statusCode).toBe(400);
       expect(res.body).not.toContain('TOP SECRET');
       expect(res.json().error.code).toBe('VALIDATION_ERROR');
@@ -103,7 +155,10 @@ describe('log stream', () => {
     writeFileSync(file, line(1, 'info', new Date().toISOString()));
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const controller = new AbortController();
-    const res = await fetch(`${address}/admin/tenants/streamed/logs/stream?level=info`, { headers: adminHeaders, signal: controller.signal });
+    const res = await fetch(`${address}/admin/tenants/streamed/logs/stream?level=info`, {
+      headers: adminHeaders,
+      signal: controller.signal,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
@@ -128,7 +183,10 @@ describe('log stream', () => {
 
     expect(received).not.toContain('event 1'); // starts at the end
     expect(received).not.toContain('event 3'); // below the level asked for
-    const events = received.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => (JSON.parse(e.slice(6)) as { msg: string }).msg);
+    const events = received
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: '))
+      .map((e) => (JSON.parse(e.slice(6)) as { msg: string }).msg);
     expect(events).toEqual(['event 2', 'event 4', 'event 5']);
     controller.abort();
     await pump;

@@ -40,7 +40,11 @@ afterAll(async () => {
 describe('stale-worker checker', () => {
   it('marks a hung (SIGSTOPped) worker ERROR in time, once, and it recovers on SIGCONT', async () => {
     const tenant = await createTenant(stack.db, 'hangs');
-    const res = await planeA.inject({ method: 'POST', url: '/admin/tenants/hangs/worker/start', headers: adminHeaders });
+    const res = await planeA.inject({
+      method: 'POST',
+      url: '/admin/tenants/hangs/worker/start',
+      headers: adminHeaders,
+    });
     expect(res.statusCode).toBe(202);
     const running = await waitForStatus(stack.db, tenant.id, 'RUNNING', 10_000);
     const pid = running.pid!;
@@ -48,14 +52,21 @@ describe('stale-worker checker', () => {
     process.kill(pid, 'SIGSTOP');
     stoppedPid = pid;
     const stoppedAt = Date.now();
-    const marked = await waitForStatus(stack.db, tenant.id, 'ERROR', STALE_AFTER_MS + STALE_CHECK_INTERVAL_MS + 1_000);
+    const marked = await waitForStatus(
+      stack.db,
+      tenant.id,
+      'ERROR',
+      STALE_AFTER_MS + STALE_CHECK_INTERVAL_MS + 1_000,
+    );
     expect(Date.now() - stoppedAt).toBeLessThanOrEqual(STALE_AFTER_MS + STALE_CHECK_INTERVAL_MS + 1_000);
     expect(marked.lastError).toMatch(/^heartbeat stale/);
     expect((await stack.db.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).status).toBe('ERROR');
 
     // Both planes keep checking while the worker stays hung; let each run several passes.
     await new Promise((r) => setTimeout(r, STALE_CHECK_INTERVAL_MS * 4));
-    const audits = await stack.db.auditLog.findMany({ where: { tenantId: tenant.id, action: 'worker.stale' } });
+    const audits = await stack.db.auditLog.findMany({
+      where: { tenantId: tenant.id, action: 'worker.stale' },
+    });
     expect(audits).toHaveLength(1);
     expect(audits[0]!.actor).toBe('system:stale-checker');
 
@@ -66,7 +77,9 @@ describe('stale-worker checker', () => {
   });
 
   it('two concurrent checker passes mark and report each stale worker exactly once', async () => {
-    const tenants = await Promise.all(['race-a', 'race-b', 'race-c'].map((slug) => createTenant(stack.db, slug)));
+    const tenants = await Promise.all(
+      ['race-a', 'race-b', 'race-c'].map((slug) => createTenant(stack.db, slug)),
+    );
     await stack.db.$executeRaw`
       UPDATE worker_processes SET status = 'RUNNING', last_heartbeat_at = now() - interval '1 hour'
       WHERE pm2_name IN ('wa-tenant-race-a', 'wa-tenant-race-b', 'wa-tenant-race-c')`;
@@ -74,7 +87,11 @@ describe('stale-worker checker', () => {
     const clients = [1, 2, 3, 4].map(() => createDbClient(stack.databaseUrl, { poolSize: 1 }));
     try {
       const results = await Promise.all(clients.map((db) => checkStaleWorkers(db, STALE_AFTER_MS, log)));
-      const reported = results.flat().map((w) => w.tenantSlug).filter((s) => s.startsWith('race-')).sort();
+      const reported = results
+        .flat()
+        .map((w) => w.tenantSlug)
+        .filter((s) => s.startsWith('race-'))
+        .sort();
       expect(reported).toEqual(['race-a', 'race-b', 'race-c']);
       const audits = await stack.db.auditLog.count({
         where: { action: 'worker.stale', tenantId: { in: tenants.map((t) => t.id) } },

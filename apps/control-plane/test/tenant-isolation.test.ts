@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { adminHeaders, buildTestApp, createTenant, createTestStack, createUser, portalHeaders, PORTAL_KEY, type TestStack } from './helpers.ts';
+import {
+  adminHeaders,
+  buildTestApp,
+  createTenant,
+  createTestStack,
+  createUser,
+  portalHeaders,
+  PORTAL_KEY,
+  type TestStack,
+} from './helpers.ts';
 
 let stack: TestStack;
 let app: FastifyInstance;
@@ -16,17 +25,47 @@ const READS = [
   '/portal/tenant/current/stats?days=3',
 ] as const;
 const WRITES = [
-  { method: 'POST', url: '/portal/tenant/current/messages', payload: { to: '4915100000001', text: 'hi' }, role: 'OPERATOR' },
-  { method: 'POST', url: '/portal/tenant/current/setup-requests', payload: { notes: 'help' }, role: 'OPERATOR' },
-  { method: 'POST', url: '/portal/tenant/current/auto-replies', payload: { name: 'n', matchType: 'EXACT', pattern: 'x', reply: 'y' }, role: 'TENANT_ADMIN' },
-  { method: 'PATCH', url: '/portal/tenant/current/auto-replies/RULE_A', payload: { reply: 'changed' }, role: 'TENANT_ADMIN' },
-  { method: 'DELETE', url: '/portal/tenant/current/auto-replies/RULE_A', payload: undefined, role: 'TENANT_ADMIN' },
+  {
+    method: 'POST',
+    url: '/portal/tenant/current/messages',
+    payload: { to: '4915100000001', text: 'hi' },
+    role: 'OPERATOR',
+  },
+  {
+    method: 'POST',
+    url: '/portal/tenant/current/setup-requests',
+    payload: { notes: 'help' },
+    role: 'OPERATOR',
+  },
+  {
+    method: 'POST',
+    url: '/portal/tenant/current/auto-replies',
+    payload: { name: 'n', matchType: 'EXACT', pattern: 'x', reply: 'y' },
+    role: 'TENANT_ADMIN',
+  },
+  {
+    method: 'PATCH',
+    url: '/portal/tenant/current/auto-replies/RULE_A',
+    payload: { reply: 'changed' },
+    role: 'TENANT_ADMIN',
+  },
+  {
+    method: 'DELETE',
+    url: '/portal/tenant/current/auto-replies/RULE_A',
+    payload: undefined,
+    role: 'TENANT_ADMIN',
+  },
   { method: 'POST', url: '/portal/tenant/current/worker/restart', payload: undefined, role: 'TENANT_ADMIN' },
 ] as const;
 const ALL = [...READS.map((url) => ({ method: 'GET', url, payload: undefined })), ...WRITES];
 
 function inject(method: string, url: string, headers: Record<string, string>, payload?: object) {
-  return app.inject({ method: method as 'GET', url: url.replace('RULE_A', ids.ruleA), headers, ...(payload ? { payload } : {}) });
+  return app.inject({
+    method: method as 'GET',
+    url: url.replace('RULE_A', ids.ruleA),
+    headers,
+    ...(payload ? { payload } : {}),
+  });
 }
 
 beforeAll(async () => {
@@ -38,10 +77,33 @@ beforeAll(async () => {
     await createUser(stack.db, `admin@${side}.test`, [{ tenantId: tenant.id, role: 'TENANT_ADMIN' }]);
     await createUser(stack.db, `operator@${side}.test`, [{ tenantId: tenant.id, role: 'OPERATOR' }]);
     await createUser(stack.db, `viewer@${side}.test`, [{ tenantId: tenant.id, role: 'VIEWER' }]);
-    const rule = await stack.db.autoReplyRule.create({ data: { tenantId: tenant.id, name: `rule ${side}`, matchType: 'EXACT', pattern: 'hi', reply: `secret reply ${side}` } });
-    const msg = await stack.db.messageLog.create({ data: { tenantId: tenant.id, direction: 'IN', fromNumber: '111', toNumber: '222', body: `secret message ${side}`, status: 'RECEIVED', waMessageId: `wa-${side}` } });
-    const setup = await stack.db.setupRequest.create({ data: { tenantId: tenant.id, notes: `secret setup ${side}` } });
-    await stack.db.whatsAppSession.update({ where: { tenantId: tenant.id }, data: { state: 'QR', lastQr: `qr-payload-${side}` } });
+    const rule = await stack.db.autoReplyRule.create({
+      data: {
+        tenantId: tenant.id,
+        name: `rule ${side}`,
+        matchType: 'EXACT',
+        pattern: 'hi',
+        reply: `secret reply ${side}`,
+      },
+    });
+    const msg = await stack.db.messageLog.create({
+      data: {
+        tenantId: tenant.id,
+        direction: 'IN',
+        fromNumber: '111',
+        toNumber: '222',
+        body: `secret message ${side}`,
+        status: 'RECEIVED',
+        waMessageId: `wa-${side}`,
+      },
+    });
+    const setup = await stack.db.setupRequest.create({
+      data: { tenantId: tenant.id, notes: `secret setup ${side}` },
+    });
+    await stack.db.whatsAppSession.update({
+      where: { tenantId: tenant.id },
+      data: { state: 'QR', lastQr: `qr-payload-${side}` },
+    });
     if (side === 'a') Object.assign(ids, { ruleA: rule.id, msgA: msg.id });
     else Object.assign(ids, { ruleB: rule.id, msgB: msg.id, setupB: setup.id });
   }
@@ -58,32 +120,42 @@ afterAll(async () => {
 });
 
 describe('portal authentication', () => {
-  it.each(ALL.map((r) => [r.method, r.url, r.payload] as const))('%s %s: 401 without key, with a wrong key, unknown or missing user', async (method, url, payload) => {
-    const cases: Record<string, string>[] = [
-      {},
-      { 'x-user-email': 'admin@a.test' },
-      { 'x-portal-key': 'x'.repeat(PORTAL_KEY.length), 'x-user-email': 'admin@a.test' },
-      { 'x-portal-key': `${PORTAL_KEY}x`, 'x-user-email': 'admin@a.test' },
-      { 'x-portal-key': PORTAL_KEY },
-      { 'x-portal-key': PORTAL_KEY, 'x-user-email': 'nobody@a.test' },
-      { authorization: adminHeaders.authorization }, // the admin key is not a portal identity
-    ];
-    for (const headers of cases) {
-      const res = await inject(method, url, headers, payload);
-      expect(res.statusCode, JSON.stringify(headers)).toBe(401);
-      expect(res.json().error.code).toBe('UNAUTHENTICATED');
-    }
-  });
+  it.each(ALL.map((r) => [r.method, r.url, r.payload] as const))(
+    '%s %s: 401 without key, with a wrong key, unknown or missing user',
+    async (method, url, payload) => {
+      const cases: Record<string, string>[] = [
+        {},
+        { 'x-user-email': 'admin@a.test' },
+        { 'x-portal-key': 'x'.repeat(PORTAL_KEY.length), 'x-user-email': 'admin@a.test' },
+        { 'x-portal-key': `${PORTAL_KEY}x`, 'x-user-email': 'admin@a.test' },
+        { 'x-portal-key': PORTAL_KEY },
+        { 'x-portal-key': PORTAL_KEY, 'x-user-email': 'nobody@a.test' },
+        { authorization: adminHeaders.authorization }, // the admin key is not a portal identity
+      ];
+      for (const headers of cases) {
+        const res = await inject(method, url, headers, payload);
+        expect(res.statusCode, JSON.stringify(headers)).toBe(401);
+        expect(res.json().error.code).toBe('UNAUTHENTICATED');
+      }
+    },
+  );
 
   it('sign-in needs the portal key too', async () => {
-    const res = await app.inject({ method: 'POST', url: '/portal/auth/login', payload: { email: 'admin@a.test', password: 'x' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/portal/auth/login',
+      payload: { email: 'admin@a.test', password: 'x' },
+    });
     expect(res.statusCode).toBe(401);
   });
 });
 
 describe('tenant isolation', () => {
   it.each(READS)('GET %s as tenant A shows nothing of tenant B, whatever headers say', async (url) => {
-    for (const extra of [{}, { 'x-tenant-id': ids.b, 'x-tenant-slug': 'tenant-b' }] as Record<string, string>[]) {
+    for (const extra of [{}, { 'x-tenant-id': ids.b, 'x-tenant-slug': 'tenant-b' }] as Record<
+      string,
+      string
+    >[]) {
       const res = await inject('GET', url, { ...portalHeaders('admin@a.test'), ...extra });
       expect(res.statusCode).toBe(200);
       expect(res.body).not.toContain(ids.b);
@@ -93,27 +165,41 @@ describe('tenant isolation', () => {
     }
   });
 
-  it.each(ALL.map((r) => [r.method, r.url, r.payload] as const))('%s %s with x-tenant of a tenant the user is not in: 403', async (method, url, payload) => {
-    for (const tenant of ['tenant-b', 'no-such-tenant']) {
-      const res = await inject(method, url, portalHeaders('admin@a.test', tenant), payload);
-      expect(res.statusCode).toBe(403);
-      expect(res.json().error.message).toContain(`no access to tenant ${tenant}`);
-    }
-  });
+  it.each(ALL.map((r) => [r.method, r.url, r.payload] as const))(
+    '%s %s with x-tenant of a tenant the user is not in: 403',
+    async (method, url, payload) => {
+      for (const tenant of ['tenant-b', 'no-such-tenant']) {
+        const res = await inject(method, url, portalHeaders('admin@a.test', tenant), payload);
+        expect(res.statusCode).toBe(403);
+        expect(res.json().error.message).toContain(`no access to tenant ${tenant}`);
+      }
+    },
+  );
 
-  it.each(['../x', '%2e%2e%2f', '/etc/passwd', 'TENANT-B', 'tеnant-b', 'a'])('x-tenant %s that is not a slug: 400', async (value) => {
-    const res = await app.inject({ method: 'GET', url: '/portal/tenant/current', headers: { ...portalHeaders('admin@a.test'), 'x-tenant': value } });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error.code).toBe('INVALID_TENANT');
-  });
+  it.each(['../x', '%2e%2e%2f', '/etc/passwd', 'TENANT-B', 'tеnant-b', 'a'])(
+    'x-tenant %s that is not a slug: 400',
+    async (value) => {
+      const res = await app.inject({
+        method: 'GET',
+        url: '/portal/tenant/current',
+        headers: { ...portalHeaders('admin@a.test'), 'x-tenant': value },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('INVALID_TENANT');
+    },
+  );
 
-  it("x-tenant naming tenant B by its id: still only memberships count (403)", async () => {
+  it('x-tenant naming tenant B by its id: still only memberships count (403)', async () => {
     const res = await inject('GET', '/portal/tenant/current', portalHeaders('admin@a.test', ids.b));
     expect(res.statusCode).toBe(403);
   });
 
   it('extra tenant fields in bodies are refused, not obeyed', async () => {
-    const res = await inject('POST', '/portal/tenant/current/messages', portalHeaders('operator@a.test'), { to: '4915100000001', text: 'hi', tenantId: ids.b });
+    const res = await inject('POST', '/portal/tenant/current/messages', portalHeaders('operator@a.test'), {
+      to: '4915100000001',
+      text: 'hi',
+      tenantId: ids.b,
+    });
     expect(res.statusCode).toBe(400);
     expect(await stack.db.messageLog.count({ where: { tenantId: ids.b, direction: 'OUT' } })).toBe(0);
   });
@@ -133,7 +219,10 @@ describe('tenant isolation', () => {
   });
 
   it('writes land in the caller tenant only', async () => {
-    const res = await inject('POST', '/portal/tenant/current/messages', portalHeaders('operator@a.test'), { to: '4915100000009', text: 'from a' });
+    const res = await inject('POST', '/portal/tenant/current/messages', portalHeaders('operator@a.test'), {
+      to: '4915100000009',
+      text: 'from a',
+    });
     expect(res.statusCode).toBe(202);
     const row = await stack.db.messageLog.findUniqueOrThrow({ where: { id: res.json().id } });
     expect(row.tenantId).toBe(ids.a);
@@ -144,12 +233,22 @@ describe('tenant isolation', () => {
     expect(inA.json()).toMatchObject({ tenant: { slug: 'tenant-a' }, role: 'VIEWER' });
     const inB = await inject('GET', '/portal/tenant/current', portalHeaders('both@x.test', 'tenant-b'));
     expect(inB.json()).toMatchObject({ tenant: { slug: 'tenant-b' }, role: 'TENANT_ADMIN' });
-    const write = await inject('POST', '/portal/tenant/current/setup-requests', portalHeaders('both@x.test', 'tenant-a'), { notes: 'x' });
+    const write = await inject(
+      'POST',
+      '/portal/tenant/current/setup-requests',
+      portalHeaders('both@x.test', 'tenant-a'),
+      { notes: 'x' },
+    );
     expect(write.statusCode).toBe(403);
   });
 
   it('a tenant user on an admin route: 403 naming SUPER_ADMIN', async () => {
-    for (const url of ['/admin/tenants', `/admin/tenants/${ids.a}`, '/admin/workers', '/admin/tenants/tenant-a/logs']) {
+    for (const url of [
+      '/admin/tenants',
+      `/admin/tenants/${ids.a}`,
+      '/admin/workers',
+      '/admin/tenants/tenant-a/logs',
+    ]) {
       const res = await app.inject({ method: 'GET', url, headers: portalHeaders('admin@a.test') });
       expect(res.statusCode).toBe(403);
       expect(res.json().error.message).toContain('SUPER_ADMIN');
@@ -158,20 +257,27 @@ describe('tenant isolation', () => {
 });
 
 describe('roles', () => {
-  it.each(WRITES.map((w) => [w.method, w.url, w.payload, w.role] as const))('%s %s: VIEWER gets 403 naming the role needed', async (method, url, payload, role) => {
-    const res = await inject(method, url, portalHeaders('viewer@a.test'), payload);
-    expect(res.statusCode).toBe(403);
-    expect(res.json().error.message).toContain(`requires role ${role}`);
-  });
+  it.each(WRITES.map((w) => [w.method, w.url, w.payload, w.role] as const))(
+    '%s %s: VIEWER gets 403 naming the role needed',
+    async (method, url, payload, role) => {
+      const res = await inject(method, url, portalHeaders('viewer@a.test'), payload);
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.message).toContain(`requires role ${role}`);
+    },
+  );
 
-  it.each(WRITES.filter((w) => w.role === 'TENANT_ADMIN').map((w) => [w.method, w.url, w.payload] as const))('%s %s: OPERATOR gets 403', async (method, url, payload) => {
-    const res = await inject(method, url, portalHeaders('operator@a.test'), payload);
-    expect(res.statusCode).toBe(403);
-    expect(res.json().error.message).toContain('requires role TENANT_ADMIN');
-  });
+  it.each(WRITES.filter((w) => w.role === 'TENANT_ADMIN').map((w) => [w.method, w.url, w.payload] as const))(
+    '%s %s: OPERATOR gets 403',
+    async (method, url, payload) => {
+      const res = await inject(method, url, portalHeaders('operator@a.test'), payload);
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.message).toContain('requires role TENANT_ADMIN');
+    },
+  );
 
   it('VIEWER reads everything of its own tenant, QR included', async () => {
-    for (const url of READS) expect((await inject('GET', url, portalHeaders('viewer@a.test'))).statusCode).toBe(200);
+    for (const url of READS)
+      expect((await inject('GET', url, portalHeaders('viewer@a.test'))).statusCode).toBe(200);
     const qr = (await inject('GET', '/portal/tenant/current/qr', portalHeaders('viewer@a.test'))).json();
     expect(qr.state).toBe('QR');
     expect(qr.qr).toMatch(/^data:image\/png;base64,/);

@@ -26,7 +26,11 @@ afterAll(async () => {
 });
 
 async function act(action: 'start' | 'stop' | 'restart') {
-  const res = await app.inject({ method: 'POST', url: `/admin/tenants/lifecycle/worker/${action}`, headers: adminHeaders });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/admin/tenants/lifecycle/worker/${action}`,
+    headers: adminHeaders,
+  });
   expect(res.statusCode).toBe(202);
   return res.json().status as string;
 }
@@ -82,7 +86,9 @@ describe('worker lifecycle through PM2', () => {
   });
 
   it('audits every action', async () => {
-    const actions = (await stack.db.auditLog.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } })).map((a) => a.action);
+    const actions = (
+      await stack.db.auditLog.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } })
+    ).map((a) => a.action);
     expect(actions).toEqual(['worker.start', 'worker.start', 'worker.restart', 'worker.stop']);
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { compileRule, pickRule, type AutoReplyRule } from './auto-reply-rules.ts';
 
-const rule = (id: string, matchType: AutoReplyRule['matchType'], pattern: string, priority = 100): AutoReplyRule => ({
+const rule = (
+  id: string,
+  matchType: AutoReplyRule['matchType'],
+  pattern: string,
+  priority = 100,
+): AutoReplyRule => ({
   id,
   matchType,
   pattern,

@@ -67,7 +67,10 @@ export class InboundPipeline {
       if (!rule) return;
       const reply = await messages.queueAutoReply(inbound, rule.reply);
       if (!reply) return;
-      log.info({ messageId: reply.id, replyToId: inbound.id, ruleId: rule.id, to: maskPhone(inbound.fromNumber) }, 'auto-reply queued');
+      log.info(
+        { messageId: reply.id, replyToId: inbound.id, ruleId: rule.id, to: maskPhone(inbound.fromNumber) },
+        'auto-reply queued',
+      );
       // If this fails the row is still QUEUED, and the queue's sweep enqueues it.
       await enqueueSend(reply.id);
     } catch (err) {

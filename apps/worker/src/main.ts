@@ -35,13 +35,20 @@ async function main(): Promise<void> {
   });
   let tenant: { id: string; slug: string; engine: string | null } | null;
   try {
-    tenant = await db.tenant.findUnique({ where: { id: config.TENANT_ID }, select: { id: true, slug: true, engine: true } });
+    tenant = await db.tenant.findUnique({
+      where: { id: config.TENANT_ID },
+      select: { id: true, slug: true, engine: true },
+    });
   } catch (err) {
     return failStartup(`cannot read tenant ${config.TENANT_ID} from the database: ${(err as Error).message}`);
   }
   if (!tenant) return failStartup(`unknown tenant: no tenant with id ${config.TENANT_ID} (TENANT_ID)`);
 
-  const log = await createTenantLogger(tenant.slug, { service: 'worker', logDir: config.LOG_DIR, level: config.LOG_LEVEL });
+  const log = await createTenantLogger(tenant.slug, {
+    service: 'worker',
+    logDir: config.LOG_DIR,
+    level: config.LOG_LEVEL,
+  });
   log.info({ config: redactConfig(config) }, 'worker starting');
 
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });

@@ -98,7 +98,9 @@ export class SendQueue {
   async sweep(): Promise<number> {
     const ids = await this.opts.messages.listQueued(SWEEP_BATCH);
     if (ids.length === 0 || this.isClosed) return 0;
-    await this.queue.addBulk(ids.map((id) => ({ name: 'send', data: { messageId: id }, opts: { jobId: id } })));
+    await this.queue.addBulk(
+      ids.map((id) => ({ name: 'send', data: { messageId: id }, opts: { jobId: id } })),
+    );
     this.opts.log.debug({ count: ids.length }, 'queued messages re-enqueued');
     return ids.length;
   }
@@ -108,13 +110,19 @@ export class SendQueue {
     if (this.isClosed) return;
     if (isConnected) {
       if (!this.worker.isRunning()) {
-        this.worker.run().catch((err: unknown) => this.opts.log.error({ err }, 'send worker stopped with an error'));
+        this.worker
+          .run()
+          .catch((err: unknown) => this.opts.log.error({ err }, 'send worker stopped with an error'));
       } else if (this.worker.isPaused()) {
-        void this.worker.resume().catch((err: unknown) => this.opts.log.error({ err }, 'resuming the send worker failed'));
+        void this.worker
+          .resume()
+          .catch((err: unknown) => this.opts.log.error({ err }, 'resuming the send worker failed'));
       }
       this.opts.log.info('sending enabled');
     } else if (this.worker.isRunning() && !this.worker.isPaused()) {
-      void this.worker.pause(true).catch((err: unknown) => this.opts.log.error({ err }, 'pausing the send worker failed'));
+      void this.worker
+        .pause(true)
+        .catch((err: unknown) => this.opts.log.error({ err }, 'pausing the send worker failed'));
       this.opts.log.info('sending paused: session not connected');
     }
   }
@@ -157,7 +165,13 @@ export class SendQueue {
     }
   }
 
-  private async handleSendError(job: Job, token: string | undefined, messageId: string, attempts: number, err: unknown) {
+  private async handleSendError(
+    job: Job,
+    token: string | undefined,
+    messageId: string,
+    attempts: number,
+    err: unknown,
+  ) {
     const { log, messages } = this.opts;
     const reason = err instanceof Error ? err.message : String(err);
     if (isRetryableEngineError(err) && attempts < this.opts.maxAttempts) {

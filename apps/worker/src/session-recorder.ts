@@ -26,9 +26,11 @@ export class SessionRecorder {
   attach(engine: WaEngine): void {
     engine.on('qr', (qr) => {
       this.log.info({ sessionState: 'QR' }, 'session waiting for QR scan');
-      this.enqueue(() => this.db.$executeRaw`
+      this.enqueue(
+        () => this.db.$executeRaw`
         UPDATE whatsapp_sessions SET state = 'QR', last_qr = ${qr}, qr_updated_at = now(), last_seen_at = now(),
-          updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`);
+          updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`,
+      );
     });
     engine.on('authenticated', () => {
       this.log.info('session authenticated');
@@ -36,9 +38,11 @@ export class SessionRecorder {
     });
     engine.on('ready', (phone) => {
       this.log.info({ sessionState: 'CONNECTED', phone: maskPhone(phone) }, 'session connected');
-      this.enqueue(() => this.db.$executeRaw`
+      this.enqueue(
+        () => this.db.$executeRaw`
         UPDATE whatsapp_sessions SET state = 'CONNECTED', phone_number = ${phone.slice(0, 32) || null},
-          last_qr = NULL, last_seen_at = now(), updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`);
+          last_qr = NULL, last_seen_at = now(), updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`,
+      );
     });
     engine.on('change_state', (state) => {
       this.log.info({ waState: state }, 'WhatsApp state changed');
@@ -63,17 +67,21 @@ export class SessionRecorder {
   }
 
   private setState(state: 'DISCONNECTED' | 'LOGGED_OUT' | 'AUTH_FAILURE'): void {
-    this.enqueue(() => this.db.$executeRaw`
+    this.enqueue(
+      () => this.db.$executeRaw`
       UPDATE whatsapp_sessions SET state = ${state}::"SessionState", last_qr = NULL, last_seen_at = now(),
-        updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`);
+        updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`,
+    );
   }
 
   private touch(isStateEvent: boolean): void {
     const now = Date.now();
     if (!isStateEvent && now - this.lastSeenWrittenAt < LAST_SEEN_THROTTLE_MS) return;
     this.lastSeenWrittenAt = now;
-    this.enqueue(() => this.db.$executeRaw`
-      UPDATE whatsapp_sessions SET last_seen_at = now(), updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`);
+    this.enqueue(
+      () => this.db.$executeRaw`
+      UPDATE whatsapp_sessions SET last_seen_at = now(), updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`,
+    );
   }
 
   private enqueue(write: () => Promise<unknown>): void {

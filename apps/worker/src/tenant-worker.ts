@@ -140,7 +140,9 @@ export class TenantWorker {
     this.isStopping = true;
     this.engine.removeAllListeners();
     await this.heartbeat?.stop().catch(() => undefined);
-    await this.status.markError(err.message).catch((e: unknown) => this.deps.log.error({ err: e }, 'could not record ERROR'));
+    await this.status
+      .markError(err.message)
+      .catch((e: unknown) => this.deps.log.error({ err: e }, 'could not record ERROR'));
     await this.engine.stop().catch(() => undefined);
     await this.sendQueue.close().catch(() => undefined);
     await this.closeRulesSubscriber();
@@ -153,7 +155,10 @@ export class TenantWorker {
     if (result.previous === 'ERROR') {
       this.deps.log.warn({ status: result.current, previousStatus: result.previous }, 'worker recovered');
     } else {
-      this.deps.log.info({ status: result.current, previousStatus: result.previous }, 'worker status changed');
+      this.deps.log.info(
+        { status: result.current, previousStatus: result.previous },
+        'worker status changed',
+      );
     }
   }
 

@@ -98,7 +98,8 @@ export function spawnWorker(suite: Suite, env: Record<string, string>): WorkerPr
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const worker: WorkerProcess = {
@@ -130,22 +131,40 @@ export async function sessionRow(suite: Suite, tenantId: string) {
   return suite.db.whatsAppSession.findUnique({ where: { tenantId } });
 }
 
-export async function waitForWorkerStatus(suite: Suite, tenantId: string, status: string, timeoutMs = 15_000) {
-  return waitFor(`worker ${status}`, async () => {
-    const row = await workerRow(suite, tenantId);
-    return row?.status === status ? row : undefined;
-  }, { timeoutMs });
+export async function waitForWorkerStatus(
+  suite: Suite,
+  tenantId: string,
+  status: string,
+  timeoutMs = 15_000,
+) {
+  return waitFor(
+    `worker ${status}`,
+    async () => {
+      const row = await workerRow(suite, tenantId);
+      return row?.status === status ? row : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 export async function waitForSessionState(suite: Suite, tenantId: string, state: string, timeoutMs = 15_000) {
-  return waitFor(`session ${state}`, async () => {
-    const row = await sessionRow(suite, tenantId);
-    return row?.state === state ? row : undefined;
-  }, { timeoutMs });
+  return waitFor(
+    `session ${state}`,
+    async () => {
+      const row = await sessionRow(suite, tenantId);
+      return row?.state === state ? row : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 /** The control plane's side of an accepted send: QUEUED row first, then the job (jobId = row id). */
-export async function acceptSends(suite: Suite, tenantId: string, count: number, opts: { addJobs?: boolean; to?: (i: number) => string } = {}) {
+export async function acceptSends(
+  suite: Suite,
+  tenantId: string,
+  count: number,
+  opts: { addJobs?: boolean; to?: (i: number) => string } = {},
+) {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const row = await suite.db.messageLog.create({
@@ -224,7 +243,9 @@ export function expectLogsAreJsonWithTime(logDir: string): Record<string, unknow
   expect(files.length).toBeGreaterThan(0);
   const all: Record<string, unknown>[] = [];
   for (const file of files) {
-    const lines = readFileSync(path.join(logDir, file), 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(path.join(logDir, file), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     expect(lines.length, file).toBeGreaterThan(0);
     for (const line of lines) {
       let parsed: Record<string, unknown>;

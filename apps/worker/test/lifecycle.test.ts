@@ -49,10 +49,18 @@ describe('worker lifecycle (simulator engine, real processes)', () => {
   it('is RUNNING with a QR within 5 s, CONNECTED after the link, heartbeating on the database clock', async () => {
     const tenant = await createTenant(suite);
     const startedAt = Date.now();
-    const worker = spawnWorker(suite, tenantEnv(tenant.id, { SIM_LINK_DELAY_MS: '-1', HEARTBEAT_INTERVAL_MS: '300' }));
+    const worker = spawnWorker(
+      suite,
+      tenantEnv(tenant.id, { SIM_LINK_DELAY_MS: '-1', HEARTBEAT_INTERVAL_MS: '300' }),
+    );
 
     await waitForWorkerStatus(suite, tenant.id, 'RUNNING', 5_000);
-    const qr = await waitForSessionState(suite, tenant.id, 'QR', Math.max(1, 5_000 - (Date.now() - startedAt)));
+    const qr = await waitForSessionState(
+      suite,
+      tenant.id,
+      'QR',
+      Math.max(1, 5_000 - (Date.now() - startedAt)),
+    );
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     expect(qr.lastQr).toMatch(/^2@[A-Za-z0-9+/=]+(,[A-Za-z0-9+/=]+){3}$/);
     expect(qr.qrUpdatedAt).toBeInstanceOf(Date);
@@ -87,16 +95,26 @@ describe('worker lifecycle (simulator engine, real processes)', () => {
     const tenant = await createTenant(suite);
     const worker = spawnWorker(suite, tenantEnv(tenant.id, { HEARTBEAT_INTERVAL_MS: '300' }));
     await waitForWorkerStatus(suite, tenant.id, 'RUNNING');
-    await suite.db.$executeRaw`UPDATE worker_processes SET status = 'ERROR' WHERE tenant_id = ${tenant.id}::uuid`;
+    await suite.db
+      .$executeRaw`UPDATE worker_processes SET status = 'ERROR' WHERE tenant_id = ${tenant.id}::uuid`;
     await suite.db.tenant.update({ where: { id: tenant.id }, data: { status: 'ERROR' } });
     await waitForWorkerStatus(suite, tenant.id, 'RUNNING');
-    await waitFor('tenant ACTIVE again', async () => (await suite.db.tenant.findUnique({ where: { id: tenant.id } }))?.status === 'ACTIVE');
-    await waitFor('recovery logged', () => readLog(suite.logDir, tenant.slug).some((l) => l.msg === 'worker recovered'));
+    await waitFor(
+      'tenant ACTIVE again',
+      async () => (await suite.db.tenant.findUnique({ where: { id: tenant.id } }))?.status === 'ACTIVE',
+    );
+    await waitFor('recovery logged', () =>
+      readLog(suite.logDir, tenant.slug).some((l) => l.msg === 'worker recovered'),
+    );
 
     // A stop in progress (STOPPING, written by the control plane) is not undone by later beats.
-    await suite.db.$executeRaw`UPDATE worker_processes SET status = 'STOPPING' WHERE tenant_id = ${tenant.id}::uuid`;
+    await suite.db
+      .$executeRaw`UPDATE worker_processes SET status = 'STOPPING' WHERE tenant_id = ${tenant.id}::uuid`;
     const before = (await workerRow(suite, tenant.id))!.lastHeartbeatAt!;
-    await waitFor('a beat after STOPPING', async () => ((await workerRow(suite, tenant.id))!.lastHeartbeatAt! > before));
+    await waitFor(
+      'a beat after STOPPING',
+      async () => (await workerRow(suite, tenant.id))!.lastHeartbeatAt! > before,
+    );
     expect((await workerRow(suite, tenant.id))!.status).toBe('STOPPING');
 
     worker.kill('SIGTERM');
@@ -121,9 +139,13 @@ describe('worker lifecycle (simulator engine, real processes)', () => {
     const row = await workerRow(suite, tenant.id);
     expect(row?.status).toBe('STOPPED');
     expect(row?.pid).toBeNull();
-    expect((await suite.db.whatsAppSession.findUnique({ where: { tenantId: tenant.id } }))?.state).toBe('DISCONNECTED');
+    expect((await suite.db.whatsAppSession.findUnique({ where: { tenantId: tenant.id } }))?.state).toBe(
+      'DISCONNECTED',
+    );
     // Helpers the runtime may have started (e.g. esbuild for tsx) must go with it.
-    await waitFor('no descendant left', () => descendants.every((pid) => !isAlive(pid)), { timeoutMs: 3_000 });
+    await waitFor('no descendant left', () => descendants.every((pid) => !isAlive(pid)), {
+      timeoutMs: 3_000,
+    });
     const lines = readLog(suite.logDir, tenant.slug);
     expect(lines.some((l) => l.msg === 'worker stopped')).toBe(true);
   });
@@ -137,7 +159,9 @@ describe('worker lifecycle (simulator engine, real processes)', () => {
     const row = await workerRow(suite, tenant.id);
     expect(row?.status).toBe('ERROR');
     expect(row?.lastError).toContain('simulated crash: browser gone');
-    expect(readLog(suite.logDir, tenant.slug).some((l) => l.level === 'fatal' && l.msg === 'worker crashed')).toBe(true);
+    expect(
+      readLog(suite.logDir, tenant.slug).some((l) => l.level === 'fatal' && l.msg === 'worker crashed'),
+    ).toBe(true);
   });
 
   it('on the hang command stops heartbeating while the process stays alive (what the stale checker catches)', async () => {
@@ -145,14 +169,20 @@ describe('worker lifecycle (simulator engine, real processes)', () => {
     const worker = spawnWorker(suite, tenantEnv(tenant.id, { HEARTBEAT_INTERVAL_MS: '200' }));
     await waitForSessionState(suite, tenant.id, 'CONNECTED');
     await sendCommand(suite, tenant.id, { type: 'hang' });
-    await waitFor('hang logged', () => readLog(suite.logDir, tenant.slug).some((l) => l.msg?.toString().startsWith('simulator: hanging')));
+    await waitFor('hang logged', () =>
+      readLog(suite.logDir, tenant.slug).some((l) => l.msg?.toString().startsWith('simulator: hanging')),
+    );
     const frozen = (await workerRow(suite, tenant.id))!.lastHeartbeatAt!;
-    await waitFor('ten intervals without a beat on the database clock', async () => {
-      const [{ age }] = (await suite.db.$queryRaw<{ age: number }[]>`
+    await waitFor(
+      'ten intervals without a beat on the database clock',
+      async () => {
+        const [{ age }] = (await suite.db.$queryRaw<{ age: number }[]>`
         SELECT (extract(epoch FROM now() - last_heartbeat_at) * 1000)::float8 AS age
         FROM worker_processes WHERE tenant_id = ${tenant.id}::uuid`) as [{ age: number }];
-      return age > 2_000;
-    }, { timeoutMs: 10_000 });
+        return age > 2_000;
+      },
+      { timeoutMs: 10_000 },
+    );
     expect((await workerRow(suite, tenant.id))!.lastHeartbeatAt).toEqual(frozen);
     expect(isAlive(worker.pid)).toBe(true);
     worker.kill('SIGKILL');
@@ -175,7 +205,9 @@ describe('worker lifecycle (simulator engine, real processes)', () => {
     expect((await worker.exited).code).toBe(0);
     const restarted = spawnWorker(suite, tenantEnv(tenant.id, { SIM_LINK_DELAY_MS: '-1' }));
     await waitForSessionState(suite, tenant.id, 'CONNECTED');
-    const qrStates = readLog(suite.logDir, tenant.slug).filter((l) => l.pid === restarted.pid && l.sessionState === 'QR');
+    const qrStates = readLog(suite.logDir, tenant.slug).filter(
+      (l) => l.pid === restarted.pid && l.sessionState === 'QR',
+    );
     expect(qrStates).toEqual([]);
 
     await sendCommand(suite, tenant.id, { type: 'logout' });

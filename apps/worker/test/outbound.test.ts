@@ -41,11 +41,18 @@ describe('outbound sends (real worker, simulator network)', () => {
     const withoutJobs = await acceptSends(suite, tenant.id, 10, { addJobs: false });
     const ids = [...withJobs, ...withoutJobs];
 
-    const worker = spawnWorker(suite, tenantEnv(tenant.id, { SEND_RATE_PER_MIN: '6000', SIM_ACK_DELAY_MS: '50' }));
-    const rows = await waitFor('every send READ', async () => {
-      const all = await outbound(tenant.id);
-      return all.length === ids.length && all.every((r) => r.status === 'READ') ? all : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    const worker = spawnWorker(
+      suite,
+      tenantEnv(tenant.id, { SEND_RATE_PER_MIN: '6000', SIM_ACK_DELAY_MS: '50' }),
+    );
+    const rows = await waitFor(
+      'every send READ',
+      async () => {
+        const all = await outbound(tenant.id);
+        return all.length === ids.length && all.every((r) => r.status === 'READ') ? all : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     expect(rows.every((r) => r.attempts === 1 && r.waMessageId)).toBe(true);
     const sends = await networkSends(suite, tenant.id);
     expectSentOnceEach(sends, ids);
@@ -62,22 +69,34 @@ describe('outbound sends (real worker, simulator network)', () => {
     const env = tenantEnv(tenant.id, { SEND_RATE_PER_MIN: '6000', SIM_ACK_DELAY_MS: '20' });
 
     const first = spawnWorker(suite, env);
-    await waitFor('some sends done', async () => {
-      const sent = await suite.db.messageLog.count({ where: { tenantId: tenant.id, direction: 'OUT', NOT: { status: 'QUEUED' } } });
-      return sent >= 40;
-    }, { timeoutMs: 20_000, intervalMs: 20 });
+    await waitFor(
+      'some sends done',
+      async () => {
+        const sent = await suite.db.messageLog.count({
+          where: { tenantId: tenant.id, direction: 'OUT', NOT: { status: 'QUEUED' } },
+        });
+        return sent >= 40;
+      },
+      { timeoutMs: 20_000, intervalMs: 20 },
+    );
     first.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
-    const leftQueued = await suite.db.messageLog.count({ where: { tenantId: tenant.id, direction: 'OUT', status: 'QUEUED' } });
+    const leftQueued = await suite.db.messageLog.count({
+      where: { tenantId: tenant.id, direction: 'OUT', status: 'QUEUED' },
+    });
     expect(leftQueued).toBeGreaterThan(0); // the kill really happened mid-traffic
 
     const second = spawnWorker(suite, env);
     await waitForSessionState(suite, tenant.id, 'CONNECTED');
     // The job the killed process held is locked until its lock expires (~15 s), then retried.
-    const rows = await waitFor('every send SENT or beyond', async () => {
-      const all = await outbound(tenant.id);
-      return all.every((r) => ['SENT', 'DELIVERED', 'READ'].includes(r.status)) ? all : undefined;
-    }, { timeoutMs: 45_000, intervalMs: 250 });
+    const rows = await waitFor(
+      'every send SENT or beyond',
+      async () => {
+        const all = await outbound(tenant.id);
+        return all.every((r) => ['SENT', 'DELIVERED', 'READ'].includes(r.status)) ? all : undefined;
+      },
+      { timeoutMs: 45_000, intervalMs: 250 },
+    );
     expect(rows).toHaveLength(ids.length);
     expectSentOnceEach(await networkSends(suite, tenant.id), ids);
     const [stats] = await suite.db.$queryRaw<{ outbound: bigint }[]>`
@@ -91,7 +110,10 @@ describe('outbound sends (real worker, simulator network)', () => {
   it('fails a send the network can never deliver at once, without retrying, with the error on the row', async () => {
     const tenant = await createTenant(suite);
     const [bad] = await acceptSends(suite, tenant.id, 1, { to: () => 'not-a-number' });
-    const worker = spawnWorker(suite, tenantEnv(tenant.id, { SEND_MAX_ATTEMPTS: '5', SEND_BACKOFF_MS: '50' }));
+    const worker = spawnWorker(
+      suite,
+      tenantEnv(tenant.id, { SEND_MAX_ATTEMPTS: '5', SEND_BACKOFF_MS: '50' }),
+    );
     const row = await waitFor('send FAILED', async () => {
       const r = await suite.db.messageLog.findUnique({ where: { id: bad! } });
       return r?.status === 'FAILED' ? r : undefined;

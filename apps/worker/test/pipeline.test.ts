@@ -43,9 +43,30 @@ beforeAll(async () => {
   tenant = await createTenant(suite);
   await suite.db.autoReplyRule.createMany({
     data: [
-      { tenantId: tenant.id, name: 'prices', matchType: 'CONTAINS', pattern: 'price', reply: PRICE_REPLY, priority: 10 },
-      { tenantId: tenant.id, name: 'orders', matchType: 'REGEX', pattern: '^order\\s+#?\\d+$', reply: ORDER_REPLY, priority: 20 },
-      { tenantId: tenant.id, name: 'disabled', matchType: 'CONTAINS', pattern: 'hello', reply: 'never', isEnabled: false },
+      {
+        tenantId: tenant.id,
+        name: 'prices',
+        matchType: 'CONTAINS',
+        pattern: 'price',
+        reply: PRICE_REPLY,
+        priority: 10,
+      },
+      {
+        tenantId: tenant.id,
+        name: 'orders',
+        matchType: 'REGEX',
+        pattern: '^order\\s+#?\\d+$',
+        reply: ORDER_REPLY,
+        priority: 20,
+      },
+      {
+        tenantId: tenant.id,
+        name: 'disabled',
+        matchType: 'CONTAINS',
+        pattern: 'hello',
+        reply: 'never',
+        isEnabled: false,
+      },
     ],
   });
   worker = spawnWorker(
@@ -78,7 +99,9 @@ describe('message pipeline under load (real worker, simulator network)', () => {
 
     await waitFor(
       'every duplicate dropped',
-      () => readLog(suite.logDir, tenant.slug).filter((l) => l.msg === 'duplicate inbound message dropped').length >= DUPLICATED,
+      () =>
+        readLog(suite.logDir, tenant.slug).filter((l) => l.msg === 'duplicate inbound message dropped')
+          .length >= DUPLICATED,
       { timeoutMs: 60_000, intervalMs: 250 },
     );
     const stored = await suite.db.messageLog.findMany({ where: { tenantId: tenant.id, direction: 'IN' } });
@@ -123,7 +146,9 @@ describe('message pipeline under load (real worker, simulator network)', () => {
     const minimumSpan = (expectedReplies - 1) * SEND_INTERVAL_MS;
     expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(minimumSpan - 250);
 
-    const [stats] = await suite.db.$queryRaw<{ inbound: bigint; outbound: bigint; auto: bigint; failed: bigint }[]>`
+    const [stats] = await suite.db.$queryRaw<
+      { inbound: bigint; outbound: bigint; auto: bigint; failed: bigint }[]
+    >`
       SELECT sum(inbound) AS inbound, sum(outbound) AS outbound, sum(auto_replies) AS auto, sum(failed) AS failed
       FROM message_stats_hourly WHERE tenant_id = ${tenant.id}::uuid`;
     expect(Number(stats!.inbound)).toBe(UNIQUE);
@@ -133,12 +158,24 @@ describe('message pipeline under load (real worker, simulator network)', () => {
   });
 
   it('answers with the changed rule as soon as the control plane announces the change', async () => {
-    await suite.db.autoReplyRule.updateMany({ where: { tenantId: tenant.id, name: 'prices' }, data: { reply: 'New price list!' } });
+    await suite.db.autoReplyRule.updateMany({
+      where: { tenantId: tenant.id, name: 'prices' },
+      data: { reply: 'New price list!' },
+    });
     await suite.redis.publish(rulesChangedChannel(suite.prefix), tenant.id);
-    await waitFor('cache dropped', () => readLog(suite.logDir, tenant.slug).some((l) => l.msg === 'auto-reply rules changed: cache dropped'));
-    await sendCommand(suite, tenant.id, { type: 'inbound', from: '17770009999', text: 'price?', id: 'false_17770009999@c.us_NEWRULE' });
+    await waitFor('cache dropped', () =>
+      readLog(suite.logDir, tenant.slug).some((l) => l.msg === 'auto-reply rules changed: cache dropped'),
+    );
+    await sendCommand(suite, tenant.id, {
+      type: 'inbound',
+      from: '17770009999',
+      text: 'price?',
+      id: 'false_17770009999@c.us_NEWRULE',
+    });
     const reply = await waitFor('reply to the new message', () =>
-      suite.db.messageLog.findFirst({ where: { tenantId: tenant.id, direction: 'OUT', toNumber: '17770009999' } }),
+      suite.db.messageLog.findFirst({
+        where: { tenantId: tenant.id, direction: 'OUT', toNumber: '17770009999' },
+      }),
     );
     expect(reply.body).toBe('New price list!');
   });

@@ -53,7 +53,11 @@ class FakeWwebjsClient extends EventEmitter implements WwebjsClientLike {
   async sendMessage(chatId: string, content: string) {
     this.sent.push({ chatId, content });
     const serialized = `true_${chatId}_3EB0${String(this.sent.length).padStart(16, '0')}`;
-    return { id: { fromMe: true, remote: chatId, id: serialized.slice(-20), _serialized: serialized }, fromMe: true, body: content };
+    return {
+      id: { fromMe: true, remote: chatId, id: serialized.slice(-20), _serialized: serialized },
+      fromMe: true,
+      body: content,
+    };
   }
 }
 
@@ -74,7 +78,13 @@ describe('wwebjs engine', () => {
   it('maps a whatsapp-web.js client onto session state and the message pipeline (fake client)', async () => {
     const tenant = await createTenant(suite);
     await suite.db.autoReplyRule.create({
-      data: { tenantId: tenant.id, name: 'greeting', matchType: 'EXACT', pattern: 'hi', reply: 'hello from the bot' },
+      data: {
+        tenantId: tenant.id,
+        name: 'greeting',
+        matchType: 'EXACT',
+        pattern: 'hi',
+        reply: 'hello from the bot',
+      },
     });
     const config = loadWorkerConfig({
       TENANT_ID: tenant.id,
@@ -87,7 +97,12 @@ describe('wwebjs engine', () => {
       HEARTBEAT_INTERVAL_MS: '500',
       SEND_RATE_PER_MIN: '600',
     });
-    const log = await createTenantLogger(tenant.slug, { service: 'worker', logDir: suite.logDir, level: 'debug', stdout: false });
+    const log = await createTenantLogger(tenant.slug, {
+      service: 'worker',
+      logDir: suite.logDir,
+      level: 'debug',
+      stdout: false,
+    });
     const redis = new Redis(suite.redisUrl, { maxRetriesPerRequest: null });
     const clients: FakeWwebjsClient[] = [];
     const settingsSeen: unknown[] = [];
@@ -108,7 +123,11 @@ describe('wwebjs engine', () => {
     await worker.start({ onFatal: (err) => fatal.push(err) });
     const client = clients[0]!;
     await waitFor('client initialized', () => client.isInitialized);
-    expect(settingsSeen[0]).toMatchObject({ clientId: tenant.id, dataPath: sessionDir, chromiumPath: '/usr/bin/chromium' });
+    expect(settingsSeen[0]).toMatchObject({
+      clientId: tenant.id,
+      dataPath: sessionDir,
+      chromiumPath: '/usr/bin/chromium',
+    });
     await waitForWorkerStatus(suite, tenant.id, 'RUNNING');
 
     client.emit('qr', '2@fakeRef,fakeNoiseKey,fakeIdentityKey,fakeAdvSecret');
@@ -116,7 +135,10 @@ describe('wwebjs engine', () => {
     expect(qr.lastQr).toBe('2@fakeRef,fakeNoiseKey,fakeIdentityKey,fakeAdvSecret');
 
     client.emit('authenticated');
-    client.info = { wid: { user: '15550001111', server: 'c.us', _serialized: '15550001111@c.us' }, pushname: 'Acme' };
+    client.info = {
+      wid: { user: '15550001111', server: 'c.us', _serialized: '15550001111@c.us' },
+      pushname: 'Acme',
+    };
     client.emit('change_state', 'CONNECTED');
     client.emit('ready');
     const connected = await waitForSessionState(suite, tenant.id, 'CONNECTED');
@@ -127,23 +149,37 @@ describe('wwebjs engine', () => {
     const inbound = wwebjsMessage('19990001234', '15550001111', 'Hi', 'AAAA0001');
     client.emit('message', inbound);
     client.emit('message', inbound);
-    client.emit('message', { ...wwebjsMessage('status', '15550001111', 'story', 'S1'), from: 'status@broadcast' });
+    client.emit('message', {
+      ...wwebjsMessage('status', '15550001111', 'story', 'S1'),
+      from: 'status@broadcast',
+    });
     const reply = await waitFor('auto-reply SENT', () =>
       suite.db.messageLog.findFirst({ where: { tenantId: tenant.id, direction: 'OUT', status: 'SENT' } }),
     );
     const stored = await suite.db.messageLog.findMany({ where: { tenantId: tenant.id, direction: 'IN' } });
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ waMessageId: 'false_19990001234@c.us_AAAA0001', fromNumber: '19990001234', toNumber: '15550001111', body: 'Hi' });
+    expect(stored[0]).toMatchObject({
+      waMessageId: 'false_19990001234@c.us_AAAA0001',
+      fromNumber: '19990001234',
+      toNumber: '15550001111',
+      body: 'Hi',
+    });
     expect(client.sent).toEqual([{ chatId: '19990001234@c.us', content: 'hello from the bot' }]);
     expect(reply.waMessageId).toMatch(/^true_19990001234@c.us_/);
 
     // Acks as the library sends them: (Message, ack). Older acks arriving late never move a row back.
     const sentMessage = { id: { fromMe: true, _serialized: reply.waMessageId! }, fromMe: true };
     client.emit('message_ack', sentMessage, 2);
-    await waitFor('DELIVERED', async () => (await suite.db.messageLog.findUnique({ where: { id: reply.id } }))?.status === 'DELIVERED');
+    await waitFor(
+      'DELIVERED',
+      async () => (await suite.db.messageLog.findUnique({ where: { id: reply.id } }))?.status === 'DELIVERED',
+    );
     client.emit('message_ack', sentMessage, 3);
     client.emit('message_ack', sentMessage, 1);
-    await waitFor('READ', async () => (await suite.db.messageLog.findUnique({ where: { id: reply.id } }))?.status === 'READ');
+    await waitFor(
+      'READ',
+      async () => (await suite.db.messageLog.findUnique({ where: { id: reply.id } }))?.status === 'READ',
+    );
     await new Promise((r) => setTimeout(r, 200)); // let the stale ack land, then prove it changed nothing
     expect((await suite.db.messageLog.findUnique({ where: { id: reply.id } }))?.status).toBe('READ');
 
@@ -189,9 +225,13 @@ describe('wwebjs engine', () => {
 
     const row = await workerRow(suite, tenant.id);
     expect(row?.status).toBe('ERROR');
-    expect(row?.lastError).toMatch(/^whatsapp-web\.js failed to start: .*(ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|did not load)/);
+    expect(row?.lastError).toMatch(
+      /^whatsapp-web\.js failed to start: .*(ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|did not load)/,
+    );
     expect((await sessionRow(suite, tenant.id))?.state).toBe('DISCONNECTED');
-    await waitFor('no Chromium left', () => findProcessesMentioning(profileDir).length === 0, { timeoutMs: 5_000 });
+    await waitFor('no Chromium left', () => findProcessesMentioning(profileDir).length === 0, {
+      timeoutMs: 5_000,
+    });
   });
 
   it('wrote only JSON lines with their own time to the tenant logs', () => {

@@ -13,7 +13,10 @@ export const commonSchema = {
   DATABASE_URL: postgresUrl,
   REDIS_URL: redisUrl,
   /** Prefix of every Redis key and queue, so several fleets or test runs can share one Redis. */
-  REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/, 'letters, digits, - and _ only').default('wa'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,40}$/, 'letters, digits, - and _ only')
+    .default('wa'),
   WA_ENGINE: z.enum(WA_ENGINES).default('simulator'),
 };
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadControlPlaneConfig, loadWebConfig, loadWorkerConfig, redactConfig } from './index.ts';
+import {
+  ConfigError,
+  loadControlPlaneConfig,
+  loadWebConfig,
+  loadWorkerConfig,
+  redactConfig,
+} from './index.ts';
 
 const KEY = 'k'.repeat(40);
 const base = {
@@ -19,7 +25,8 @@ describe('worker config', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const message = (err as ConfigError).message;
-      for (const name of ['TENANT_ID', 'HEARTBEAT_INTERVAL_MS', 'DATABASE_URL', 'REDIS_URL']) expect(message).toContain(name);
+      for (const name of ['TENANT_ID', 'HEARTBEAT_INTERVAL_MS', 'DATABASE_URL', 'REDIS_URL'])
+        expect(message).toContain(name);
       expect((err as ConfigError).problems).toHaveLength(4);
     }
   });
@@ -34,9 +41,9 @@ describe('worker config', () => {
 
 describe('control plane config', () => {
   it('refuses keys shorter than 32 characters', () => {
-    expect(() => loadControlPlaneConfig({ ...base, ADMIN_API_KEY: 'short', PORTAL_INTERNAL_KEY: KEY })).toThrow(
-      /ADMIN_API_KEY: must be at least 32 characters/,
-    );
+    expect(() =>
+      loadControlPlaneConfig({ ...base, ADMIN_API_KEY: 'short', PORTAL_INTERNAL_KEY: KEY }),
+    ).toThrow(/ADMIN_API_KEY: must be at least 32 characters/);
   });
 
   it('refuses a worker grace period that PM2 would cut short', () => {
@@ -62,6 +69,8 @@ describe('control plane config', () => {
 
 describe('web config', () => {
   it('requires the session secret and the portal key', () => {
-    expect(() => loadWebConfig({})).toThrow(/PORTAL_INTERNAL_KEY is required[\s\S]*SESSION_SECRET is required/);
+    expect(() => loadWebConfig({})).toThrow(
+      /PORTAL_INTERNAL_KEY is required[\s\S]*SESSION_SECRET is required/,
+    );
   });
 });

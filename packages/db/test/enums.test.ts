@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_DIRECTIONS, MESSAGE_STATUSES, ROLES, SESSION_STATES, WORKER_STATUSES } from '@wa-fleet/shared';
+import {
+  MESSAGE_DIRECTIONS,
+  MESSAGE_STATUSES,
+  ROLES,
+  SESSION_STATES,
+  WORKER_STATUSES,
+} from '@wa-fleet/shared';
 import { MessageDirection, MessageStatus, Role, SessionState, WorkerStatus } from '../src/index.ts';
 
 // The portal and logger use @wa-fleet/shared's unions instead of importing the database package; a

@@ -1,7 +1,14 @@
 // Drift check (schema.prisma vs migrations folder) through the library and through the CLI's exit code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDrift } from '../src/migrate/index.ts';
-import { addTenantColumn, adminUrl, copyPrismaDir, leftoverShadowDbs, rememberExistingShadowDbs, runCli } from './helpers.ts';
+import {
+  addTenantColumn,
+  adminUrl,
+  copyPrismaDir,
+  leftoverShadowDbs,
+  rememberExistingShadowDbs,
+  runCli,
+} from './helpers.ts';
 
 beforeAll(rememberExistingShadowDbs);
 

@@ -11,7 +11,14 @@ import {
 } from '../src/migrate/index.ts';
 import { createDatabase, dropDatabase, uniqueDbName, withDatabase } from '../src/migrate/pg-admin.ts';
 import { createMigratedTestDatabase, prepareTemplateDatabase } from '../src/testing.ts';
-import { addTenantColumn, adminUrl, copyPrismaDir, leftoverShadowDbs, rememberExistingShadowDbs, query } from './helpers.ts';
+import {
+  addTenantColumn,
+  adminUrl,
+  copyPrismaDir,
+  leftoverShadowDbs,
+  rememberExistingShadowDbs,
+  query,
+} from './helpers.ts';
 
 beforeAll(rememberExistingShadowDbs);
 

@@ -27,10 +27,21 @@ export function hasRedisServer(): boolean {
  * Runs `redis-server` as a child process on 127.0.0.1 (no persistence unless `dir` is given with
  * `persist: true`). Stopped by its pid through the returned stop().
  */
-export async function startRedis(opts: { port?: number; dir?: string; persist?: boolean } = {}): Promise<RunningRedis> {
+export async function startRedis(
+  opts: { port?: number; dir?: string; persist?: boolean } = {},
+): Promise<RunningRedis> {
   if (!hasRedisServer()) throw new RedisNotInstalledError();
   const port = opts.port ?? (await freePort());
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no', '--protected-mode', 'yes'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'yes',
+  ];
   if (opts.dir) {
     mkdirSync(opts.dir, { recursive: true });
     args.push('--dir', opts.dir);
@@ -40,7 +51,12 @@ export async function startRedis(opts: { port?: number; dir?: string; persist?: 
   const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitForPort(port, 10_000, () => child.exitCode !== null, () => stderr);
+  await waitForPort(
+    port,
+    10_000,
+    () => child.exitCode !== null,
+    () => stderr,
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url: `redis://127.0.0.1:${port}`,

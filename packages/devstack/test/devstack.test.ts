@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canReachPostgres, canReachRedis, ensureDatabase, startEmbeddedPostgres, startRedis, waitFor } from '../src/index.ts';
+import {
+  canReachPostgres,
+  canReachRedis,
+  ensureDatabase,
+  startEmbeddedPostgres,
+  startRedis,
+  waitFor,
+} from '../src/index.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wa-devstack-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -45,7 +52,11 @@ describe('local Redis', () => {
 describe('waitFor', () => {
   it('returns the first truthy value and names what it waited for on timeout', async () => {
     let n = 0;
-    await expect(waitFor('n to reach 3', () => (++n >= 3 ? n : undefined), { intervalMs: 1 })).resolves.toBe(3);
-    await expect(waitFor('never', () => false, { timeoutMs: 30, intervalMs: 5 })).rejects.toThrow(/waiting for never/);
+    await expect(waitFor('n to reach 3', () => (++n >= 3 ? n : undefined), { intervalMs: 1 })).resolves.toBe(
+      3,
+    );
+    await expect(waitFor('never', () => false, { timeoutMs: 30, intervalMs: 5 })).rejects.toThrow(
+      /waiting for never/,
+    );
   });
 });

@@ -32,7 +32,12 @@ describe('tenant logger', () => {
 
   it('writes one JSON object a line with a distinct, increasing ISO time, a level label and the pid', async () => {
     const logDir = mkdtempSync(path.join(os.tmpdir(), 'wa-log-'));
-    const log = await createTenantLogger('acme', { service: 'worker', logDir, stdout: false, level: 'debug' });
+    const log = await createTenantLogger('acme', {
+      service: 'worker',
+      logDir,
+      stdout: false,
+      level: 'debug',
+    });
     for (let i = 0; i < 500; i++) log.debug({ i }, 'burst');
     log.error({ err: new Error('boom') }, 'failed');
     await flushLogger(log);
@@ -41,7 +46,8 @@ describe('tenant logger', () => {
     expect(lines).toHaveLength(501);
     const times = lines.map((l) => l.time as string);
     for (const t of times) expect(t).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-    for (let i = 1; i < times.length; i++) expect(Date.parse(times[i]!)).toBeGreaterThan(Date.parse(times[i - 1]!));
+    for (let i = 1; i < times.length; i++)
+      expect(Date.parse(times[i]!)).toBeGreaterThan(Date.parse(times[i - 1]!));
     expect(new Set(times).size).toBe(times.length);
     expect(lines[0]).toMatchObject({ level: 'debug', tenant: 'acme', pid: process.pid, msg: 'burst', i: 0 });
     expect(lines[500]).toMatchObject({ level: 'error', msg: 'failed' });
@@ -75,7 +81,13 @@ describe('tenant logger', () => {
     );
     await flushLogger(log);
     const raw = readFileSync(path.join(logDir, 'acme.log'), 'utf8');
-    for (const secret of ['hunter2-secret', 'pw-inner-secret', 'QRPAYLOAD-SECRET', 'SESSION-SECRET', 'KEY-SECRET']) {
+    for (const secret of [
+      'hunter2-secret',
+      'pw-inner-secret',
+      'QRPAYLOAD-SECRET',
+      'SESSION-SECRET',
+      'KEY-SECRET',
+    ]) {
       expect(raw).not.toContain(secret);
     }
     expect(readLines(path.join(logDir, 'acme.log'))[0]).toMatchObject({
@@ -89,10 +101,20 @@ describe('tenant logger', () => {
 describe('service logger', () => {
   it('writes the named file and refuses a name that is not a plain .log file', async () => {
     const logDir = mkdtempSync(path.join(os.tmpdir(), 'wa-log-'));
-    const log = await createServiceLogger({ service: 'control-plane', logDir, fileName: 'control-plane.log', stdout: false });
+    const log = await createServiceLogger({
+      service: 'control-plane',
+      logDir,
+      fileName: 'control-plane.log',
+      stdout: false,
+    });
     log.info('hello');
     await flushLogger(log);
-    expect(readLines(path.join(logDir, 'control-plane.log'))[0]).toMatchObject({ service: 'control-plane', msg: 'hello' });
-    await expect(createServiceLogger({ service: 'x', logDir, fileName: '../evil.log' })).rejects.toThrow(/invalid log file name/);
+    expect(readLines(path.join(logDir, 'control-plane.log'))[0]).toMatchObject({
+      service: 'control-plane',
+      msg: 'hello',
+    });
+    await expect(createServiceLogger({ service: 'x', logDir, fileName: '../evil.log' })).rejects.toThrow(
+      /invalid log file name/,
+    );
   });
 });

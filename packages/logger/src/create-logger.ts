@@ -73,7 +73,11 @@ function fileStream(logDir: string, fileName: string): DestinationStream {
   return pino.destination({ dest: path.join(logDir, fileName), append: true, mkdir: true, sync: true });
 }
 
-function build(opts: BaseLoggerOptions, fileName: string | undefined, extraBase: Record<string, unknown>): Logger {
+function build(
+  opts: BaseLoggerOptions,
+  fileName: string | undefined,
+  extraBase: Record<string, unknown>,
+): Logger {
   const streams: pino.StreamEntry[] = [];
   const level = opts.level ?? 'info';
   if (fileName) {

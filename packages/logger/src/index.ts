@@ -1,2 +1,8 @@
-export { createTenantLogger, createServiceLogger, flushLogger, type Logger, type TenantLogger } from './create-logger.ts';
+export {
+  createTenantLogger,
+  createServiceLogger,
+  flushLogger,
+  type Logger,
+  type TenantLogger,
+} from './create-logger.ts';
 export { REDACT_PATHS } from './redact.ts';

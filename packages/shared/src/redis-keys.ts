@@ -16,7 +16,15 @@ export function rulesChangedChannel(prefix: string): string {
   return `${prefix}:rules-changed`;
 }
 
-export const SIMULATOR_COMMANDS = ['link', 'inbound', 'disconnect', 'logout', 'fail', 'hang', 'auth_failure'] as const;
+export const SIMULATOR_COMMANDS = [
+  'link',
+  'inbound',
+  'disconnect',
+  'logout',
+  'fail',
+  'hang',
+  'auth_failure',
+] as const;
 export type SimulatorCommandType = (typeof SIMULATOR_COMMANDS)[number];
 
 export interface SimulatorCommand {

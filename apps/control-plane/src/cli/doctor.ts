@@ -21,7 +21,11 @@ async function checkPostgres(url: string | undefined): Promise<Check> {
     await db.$queryRaw`SELECT 1`;
     return { name: 'postgres', isOk: true, detail: maskUrl(url) };
   } catch (err) {
-    return { name: 'postgres', isOk: false, detail: `${maskUrl(url)}: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      name: 'postgres',
+      isOk: false,
+      detail: `${maskUrl(url)}: ${err instanceof Error ? err.message : String(err)}`,
+    };
   } finally {
     await db.$disconnect().catch(() => undefined);
   }
@@ -29,14 +33,23 @@ async function checkPostgres(url: string | undefined): Promise<Check> {
 
 async function checkRedis(url: string | undefined): Promise<Check> {
   if (!url) return { name: 'redis', isOk: false, detail: 'REDIS_URL not set' };
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 3_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     await redis.ping();
     return { name: 'redis', isOk: true, detail: maskUrl(url) };
   } catch (err) {
-    return { name: 'redis', isOk: false, detail: `${maskUrl(url)}: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      name: 'redis',
+      isOk: false,
+      detail: `${maskUrl(url)}: ${err instanceof Error ? err.message : String(err)}`,
+    };
   } finally {
     redis.disconnect();
   }
@@ -45,7 +58,13 @@ async function checkRedis(url: string | undefined): Promise<Check> {
 /** Looks at the daemon's pid file instead of connecting: connecting would spawn a daemon. */
 function checkPm2(home: string): Check {
   const pidFile = path.join(home, 'pm2.pid');
-  if (!existsSync(pidFile)) return { name: 'pm2', isOk: false, detail: `no daemon under ${home} (the control plane starts one)`, isOptional: true };
+  if (!existsSync(pidFile))
+    return {
+      name: 'pm2',
+      isOk: false,
+      detail: `no daemon under ${home} (the control plane starts one)`,
+      isOptional: true,
+    };
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
   try {
     process.kill(pid, 0);
@@ -61,7 +80,9 @@ function checkChromium(chromiumPath: string, engine: string): Check {
   return {
     name: 'chromium',
     isOk,
-    detail: isOk ? `${result.stdout.trim()} (${chromiumPath})` : `${chromiumPath} does not run${engine === 'simulator' ? ' (only needed by the wwebjs engine)' : ''}`,
+    detail: isOk
+      ? `${result.stdout.trim()} (${chromiumPath})`
+      : `${chromiumPath} does not run${engine === 'simulator' ? ' (only needed by the wwebjs engine)' : ''}`,
     isOptional: engine === 'simulator',
   };
 }
@@ -70,7 +91,11 @@ async function checkControlPlane(url: string): Promise<Check> {
   try {
     const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(3_000) });
     const body = (await res.json()) as { error?: { message: string } };
-    return { name: 'control plane', isOk: res.ok, detail: res.ok ? `${url} ready` : `${url}: ${body.error?.message ?? res.status}` };
+    return {
+      name: 'control plane',
+      isOk: res.ok,
+      detail: res.ok ? `${url} ready` : `${url}: ${body.error?.message ?? res.status}`,
+    };
   } catch {
     return { name: 'control plane', isOk: false, detail: `${url} not reachable`, isOptional: true };
   }

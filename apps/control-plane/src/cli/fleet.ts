@@ -38,7 +38,9 @@ async function callAdmin<T>(method: string, route: string): Promise<T> {
   try {
     res = await fetch(url, { method, headers: { authorization: `Bearer ${adminKey(config)}` } });
   } catch {
-    fail(`control plane not reachable at ${controlPlaneUrl(config)} (is it running? try \`pnpm fleet doctor\`)`);
+    fail(
+      `control plane not reachable at ${controlPlaneUrl(config)} (is it running? try \`pnpm fleet doctor\`)`,
+    );
   }
   const body = (await res.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
   if (!res.ok) fail(`${method} ${route}: ${res.status} ${body.error?.message ?? ''}`);
@@ -57,7 +59,8 @@ interface WorkerItem {
   lastError: string | null;
 }
 
-const fmtMs = (ms: number | null) => (ms === null ? '-' : ms < 60_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`);
+const fmtMs = (ms: number | null) =>
+  ms === null ? '-' : ms < 60_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`;
 
 async function showStatus(): Promise<void> {
   const { items } = await callAdmin<{ items: WorkerItem[] }>('GET', '/admin/workers');
@@ -74,7 +77,13 @@ async function showStatus(): Promise<void> {
   ]);
   const header = ['TENANT', 'STATUS', 'PID', 'MEM', 'CPU', 'UPTIME', 'RESTARTS', 'HEARTBEAT', 'LAST ERROR'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  for (const row of [header, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  for (const row of [header, ...rows])
+    console.log(
+      row
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
   if (rows.length === 0) console.log('(no tenants)');
 }
 
@@ -108,7 +117,10 @@ async function runLifecycle(action: 'start' | 'stop' | 'restart', tenant: string
   fail(`${tenant} did not reach ${target} within 30 s (last status ${last})`);
 }
 
-async function showLogs(tenant: string, opts: { follow?: boolean; level?: LogLevel; lines: string }): Promise<void> {
+async function showLogs(
+  tenant: string,
+  opts: { follow?: boolean; level?: LogLevel; lines: string },
+): Promise<void> {
   if (!isValidSlug(tenant)) fail(`"${String(tenant)}" is not a tenant slug`);
   const file = path.join(config.LOG_DIR, `${tenant}.log`);
   const filter = { level: opts.level };
@@ -131,7 +143,10 @@ async function showLogs(tenant: string, opts: { follow?: boolean; level?: LogLev
 }
 
 const program = new Command('fleet').description('wa-fleet on-call commands');
-program.command('status').description('every worker: status, pid, memory, CPU, uptime, restarts, heartbeat age').action(showStatus);
+program
+  .command('status')
+  .description('every worker: status, pid, memory, CPU, uptime, restarts, heartbeat age')
+  .action(showStatus);
 for (const action of ['start', 'stop', 'restart'] as const) {
   program
     .command(`${action} <tenant>`)

@@ -13,7 +13,8 @@ const RESET = '\x1b[0m';
 const SHOWN = new Set(['time', 'level', 'msg', 'tenant', 'pid', 'service', 'hostname']);
 
 export function formatLogLine(line: Record<string, unknown>, useColor = process.stdout.isTTY): string {
-  const level = typeof line.level === 'string' ? line.level : typeof line.level === 'number' ? String(line.level) : '?';
+  const level =
+    typeof line.level === 'string' ? line.level : typeof line.level === 'number' ? String(line.level) : '?';
   const time = typeof line.time === 'string' ? line.time : '-';
   const rest = Object.fromEntries(Object.entries(line).filter(([k]) => !SHOWN.has(k)));
   const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';

@@ -23,11 +23,26 @@ const DEMO_USERS: { email: string; name: string; role: Role; hasTenant: boolean 
 ];
 
 const DEMO_RULES = [
-  { name: 'Opening hours', matchType: 'CONTAINS' as const, pattern: 'hours', reply: 'We are open Monday to Friday, 9:00-17:00.', priority: 10 },
-  { name: 'Greeting', matchType: 'EXACT' as const, pattern: 'hi', reply: 'Hi! Thanks for writing to Demo Shop. Ask us about our hours.', priority: 20 },
+  {
+    name: 'Opening hours',
+    matchType: 'CONTAINS' as const,
+    pattern: 'hours',
+    reply: 'We are open Monday to Friday, 9:00-17:00.',
+    priority: 10,
+  },
+  {
+    name: 'Greeting',
+    matchType: 'EXACT' as const,
+    pattern: 'hi',
+    reply: 'Hi! Thanks for writing to Demo Shop. Ask us about our hours.',
+    priority: 20,
+  },
 ];
 
-export async function seedDemo(db: DbClient, opts: { password: string }): Promise<{ tenantId: string; logins: DemoLogin[] }> {
+export async function seedDemo(
+  db: DbClient,
+  opts: { password: string },
+): Promise<{ tenantId: string; logins: DemoLogin[] }> {
   const tenant = await db.tenant.upsert({
     where: { slug: DEMO_TENANT.slug },
     create: {
@@ -69,7 +84,9 @@ async function main(): Promise<void> {
   const db = createDbClient(config.DATABASE_URL, { poolSize: 1, applicationName: 'wa-seed-demo' });
   try {
     const { logins } = await seedDemo(db, { password: config.DEMO_PASSWORD });
-    console.log(`demo tenant "${DEMO_TENANT.slug}" (${DEMO_TENANT.name}) ready; logins (password from DEMO_PASSWORD):`);
+    console.log(
+      `demo tenant "${DEMO_TENANT.slug}" (${DEMO_TENANT.name}) ready; logins (password from DEMO_PASSWORD):`,
+    );
     for (const login of logins) {
       console.log(`  ${login.email.padEnd(24)} ${login.role.padEnd(13)} ${login.tenant ?? '(platform)'}`);
     }

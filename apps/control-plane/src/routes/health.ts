@@ -43,11 +43,19 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (_request, reply) => {
       const [database, redis] = await Promise.all([
-        withTimeout(app.db.$queryRaw`SELECT 1`).then(() => 'ok', () => 'down'),
-        withTimeout(app.redis.ping()).then(() => 'ok', () => 'down'),
+        withTimeout(app.db.$queryRaw`SELECT 1`).then(
+          () => 'ok',
+          () => 'down',
+        ),
+        withTimeout(app.redis.ping()).then(
+          () => 'ok',
+          () => 'down',
+        ),
       ]);
       const checks = { database, redis };
-      const down = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
+      const down = Object.entries(checks)
+        .filter(([, v]) => v !== 'ok')
+        .map(([k]) => k);
       if (down.length === 0) return { status: 'ready' as const, checks };
       return reply.status(503).send({
         error: { code: 'DEPENDENCY_DOWN', message: `not ready: ${down.join(', ')} down` },
@@ -61,8 +69,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['health'],
-        summary: 'Prometheus metrics: workers by status, heartbeat age and queue depth per tenant, HTTP latency',
-        response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: Type.String() } } } },
+        summary:
+          'Prometheus metrics: workers by status, heartbeat age and queue depth per tenant, HTTP latency',
+        response: {
+          200: {
+            description: 'Prometheus text format',
+            content: { 'text/plain': { schema: Type.String() } },
+          },
+        },
       },
     },
     async (_request, reply) => {

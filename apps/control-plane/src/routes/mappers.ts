@@ -77,7 +77,12 @@ export const WORKER_SELECT = {
   restartCount: true,
 } as const;
 
-export const SESSION_SELECT = { state: true, phoneNumber: true, qrUpdatedAt: true, lastSeenAt: true } as const;
+export const SESSION_SELECT = {
+  state: true,
+  phoneNumber: true,
+  qrUpdatedAt: true,
+  lastSeenAt: true,
+} as const;
 
 /** The database's clock: heartbeat ages are computed against the clock that wrote the heartbeats. */
 export async function databaseNow(db: DbClient): Promise<Date> {

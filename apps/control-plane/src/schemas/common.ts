@@ -34,7 +34,10 @@ export const TenantParams = Type.Object({
 export const Uuid = Type.String({ pattern: UUID_PATTERN.source, description: 'uuid' });
 export const IdParams = Type.Object({ id: Uuid });
 
-export const Slug = Type.String({ pattern: SLUG_PATTERN.source, description: 'immutable: names logs and the worker' });
+export const Slug = Type.String({
+  pattern: SLUG_PATTERN.source,
+  description: 'immutable: names logs and the worker',
+});
 export const DateTime = Type.String({ format: 'date-time' });
 export const NullableDateTime = Type.Union([DateTime, Type.Null()]);
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -42,7 +45,13 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const RoleSchema = Type.Enum(['SUPER_ADMIN', 'TENANT_ADMIN', 'OPERATOR', 'VIEWER']);
 export const TenantRoleSchema = Type.Enum(['TENANT_ADMIN', 'OPERATOR', 'VIEWER']);
 export const WorkerStatusSchema = Type.Enum(['STOPPED', 'STARTING', 'RUNNING', 'STOPPING', 'ERROR']);
-export const SessionStateSchema = Type.Enum(['DISCONNECTED', 'QR', 'CONNECTED', 'LOGGED_OUT', 'AUTH_FAILURE']);
+export const SessionStateSchema = Type.Enum([
+  'DISCONNECTED',
+  'QR',
+  'CONNECTED',
+  'LOGGED_OUT',
+  'AUTH_FAILURE',
+]);
 export const TenantStatusSchema = Type.Enum(['ACTIVE', 'ERROR', 'DISABLED']);
 export const EngineSchema = Type.Enum(['simulator', 'wwebjs']);
 

@@ -15,7 +15,10 @@ export const SetupRequestSchema = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
-export const SETUP_REQUEST_INCLUDE = { tenant: { select: { slug: true } }, user: { select: { email: true } } } as const;
+export const SETUP_REQUEST_INCLUDE = {
+  tenant: { select: { slug: true } },
+  user: { select: { email: true } },
+} as const;
 
 export function toSetupRequestDto(r: {
   id: string;

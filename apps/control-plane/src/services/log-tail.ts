@@ -101,7 +101,8 @@ function collect(raw: Buffer, found: Record<string, unknown>[], limit: number, f
   if (raw.length === 0) return false;
   const line = parseLogLine(raw.toString('utf8').trim());
   if (!line) return false;
-  if (filter.since && typeof line.time === 'string' && Date.parse(line.time) < filter.since.getTime()) return true;
+  if (filter.since && typeof line.time === 'string' && Date.parse(line.time) < filter.since.getTime())
+    return true;
   if (matchesFilter(line, filter)) found.push(line);
   return found.length >= limit;
 }

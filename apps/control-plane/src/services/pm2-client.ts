@@ -121,7 +121,9 @@ export class Pm2Client {
   private async call<T>(fn: (pm2: RawPm2, cb: Callback<T>) => void): Promise<T> {
     const pm2 = await this.connect();
     return new Promise<T>((resolve, reject) => {
-      fn(pm2, (err, value) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(value)));
+      fn(pm2, (err, value) =>
+        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(value),
+      );
     });
   }
 

@@ -82,7 +82,11 @@ export async function reconcileWorkers(deps: {
     await pm2.deleteApp(app.name);
     result.orphansStopped.push(app.name);
     log.warn({ app: app.name }, 'worker of a deleted tenant stopped');
-    await writeAudit(db, { actor: 'system:reconciler', action: 'worker.orphan_stopped', details: { app: app.name } });
+    await writeAudit(db, {
+      actor: 'system:reconciler',
+      action: 'worker.orphan_stopped',
+      details: { app: app.name },
+    });
   }
 
   await db.$executeRaw`

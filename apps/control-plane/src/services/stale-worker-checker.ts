@@ -18,7 +18,13 @@ export interface StaleWorker {
  */
 export async function markStaleWorkers(db: DbClient, staleAfterMs: number): Promise<StaleWorker[]> {
   const rows = await db.$queryRaw<
-    { tenant_id: string; slug: string; pid: number | null; last_heartbeat_at: Date | null; age_ms: number | null }[]
+    {
+      tenant_id: string;
+      slug: string;
+      pid: number | null;
+      last_heartbeat_at: Date | null;
+      age_ms: number | null;
+    }[]
   >`
     WITH stale AS (
       UPDATE worker_processes w
@@ -49,7 +55,11 @@ export async function markStaleWorkers(db: DbClient, staleAfterMs: number): Prom
 }
 
 /** One checker pass: mark, then one warning line and one audit entry per worker this pass marked. */
-export async function checkStaleWorkers(db: DbClient, staleAfterMs: number, log: Logger): Promise<StaleWorker[]> {
+export async function checkStaleWorkers(
+  db: DbClient,
+  staleAfterMs: number,
+  log: Logger,
+): Promise<StaleWorker[]> {
   const marked = await markStaleWorkers(db, staleAfterMs);
   for (const worker of marked) {
     log.warn(

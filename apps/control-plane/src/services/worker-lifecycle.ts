@@ -74,9 +74,11 @@ export class WorkerLifecycle {
     const previous = this.chains.get(tenantId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(job);
     this.chains.set(tenantId, next);
-    void next.finally(() => {
-      if (this.chains.get(tenantId) === next) this.chains.delete(tenantId);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.chains.get(tenantId) === next) this.chains.delete(tenantId);
+      })
+      .catch(() => undefined);
     return next;
   }
 
@@ -96,11 +98,15 @@ export class WorkerLifecycle {
       WHERE tenant_id = ${tenant.id}::uuid AND status IN ('STOPPED', 'ERROR')
       RETURNING status`;
     if (rows.length > 0) {
-      await this.deps.db.tenant.updateMany({ where: { id: tenant.id, status: 'ERROR' }, data: { status: 'ACTIVE' } });
+      await this.deps.db.tenant.updateMany({
+        where: { id: tenant.id, status: 'ERROR' },
+        data: { status: 'ACTIVE' },
+      });
       return 'STARTING';
     }
     const current = await this.currentStatus(tenant.id);
-    if (current === 'STOPPING') throw new AppError('CONFLICT', 'worker is stopping; start it again once it stopped');
+    if (current === 'STOPPING')
+      throw new AppError('CONFLICT', 'worker is stopping; start it again once it stopped');
     return current;
   }
 
@@ -114,7 +120,10 @@ export class WorkerLifecycle {
   }
 
   private async currentStatus(tenantId: string): Promise<WorkerStatus> {
-    const row = await this.deps.db.workerProcess.findUnique({ where: { tenantId }, select: { status: true } });
+    const row = await this.deps.db.workerProcess.findUnique({
+      where: { tenantId },
+      select: { status: true },
+    });
     return row?.status ?? 'STOPPED';
   }
 
@@ -179,4 +188,3 @@ export class WorkerLifecycle {
     return env;
   }
 }
-

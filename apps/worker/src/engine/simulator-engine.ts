@@ -21,7 +21,14 @@ export interface SimulatorOptions {
 /** WhatsApp rotates an unscanned QR about every 20 s; the simulator does too, so portals must follow. */
 const QR_ROTATE_MS = 20_000;
 const QR_AFTER_LOGOUT_MS = 1_000;
-const SAMPLE_TEXTS = ['hello', 'what is the price?', 'are you open today?', 'thanks!', 'HELP', 'order status'];
+const SAMPLE_TEXTS = [
+  'hello',
+  'what is the price?',
+  'are you open today?',
+  'thanks!',
+  'HELP',
+  'order status',
+];
 
 /** Keys of the simulated WhatsApp network, so tests can see what it received (and how often). */
 export function simulatorKeys(prefix: string, tenantId: string) {
@@ -64,7 +71,8 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
     this.opts = opts;
     this.keys = simulatorKeys(opts.redisPrefix, opts.tenantId);
     // A stable number per tenant, so restarts show the same linked phone.
-    const digits = BigInt(`0x${createHash('sha256').update(opts.tenantId).digest('hex').slice(0, 12)}`) % 10_000_000n;
+    const digits =
+      BigInt(`0x${createHash('sha256').update(opts.tenantId).digest('hex').slice(0, 12)}`) % 10_000_000n;
     this.phone = `1555${digits.toString().padStart(7, '0')}`;
   }
 
@@ -156,7 +164,9 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
     if (this.opts.inboundPerMin <= 0) return;
     this.later(60_000 / this.opts.inboundPerMin, () => {
       if (!this.isConnected) return;
-      const from = `1999${Math.floor(Math.random() * 10_000_000).toString().padStart(7, '0')}`;
+      const from = `1999${Math.floor(Math.random() * 10_000_000)
+        .toString()
+        .padStart(7, '0')}`;
       const text = SAMPLE_TEXTS[Math.floor(Math.random() * SAMPLE_TEXTS.length)] ?? 'hello';
       this.deliverInbound(from, text);
       this.scheduleRandomInbound();
@@ -184,7 +194,10 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
         return;
       case 'inbound':
         if (!this.isConnected || !cmd.from) {
-          this.opts.logger.warn({ from: maskPhone(cmd.from) }, 'simulated inbound dropped: not linked or no sender');
+          this.opts.logger.warn(
+            { from: maskPhone(cmd.from) },
+            'simulated inbound dropped: not linked or no sender',
+          );
           return;
         }
         this.deliverInbound(cmd.from.replace(/[^0-9]/g, ''), cmd.text ?? '', cmd.id);

@@ -3,7 +3,14 @@ import path from 'node:path';
 import type { Logger } from '@wa-fleet/logger';
 import { killBrowsersUsing } from './browser-processes.ts';
 import { EngineNotReadyError, PermanentSendError, describeError } from './errors.ts';
-import { jidToNumber, numberToJid, type AckStatus, type EngineEvents, type SendOptions, type WaEngine } from './types.ts';
+import {
+  jidToNumber,
+  numberToJid,
+  type AckStatus,
+  type EngineEvents,
+  type SendOptions,
+  type WaEngine,
+} from './types.ts';
 
 /** The part of whatsapp-web.js's Client the adapter uses, so a fake can stand in for it in tests. */
 export interface WwebjsClientLike {
@@ -72,7 +79,13 @@ export const createRealWwebjsClient: WwebjsClientFactory = async (settings) => {
   });
 };
 
-const ACK_STATUS: Record<number, AckStatus | undefined> = { [-1]: 'FAILED', 1: 'SENT', 2: 'DELIVERED', 3: 'READ', 4: 'READ' };
+const ACK_STATUS: Record<number, AckStatus | undefined> = {
+  [-1]: 'FAILED',
+  1: 'SENT',
+  2: 'DELIVERED',
+  3: 'READ',
+  4: 'READ',
+};
 
 /** whatsapp-web.js (Chromium running WhatsApp Web) behind the engine interface. */
 export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine {
@@ -96,7 +109,8 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
   async start(): Promise<void> {
     // A browser orphaned by a SIGKILLed predecessor holds the profile lock: the new one could not start.
     const killed = killBrowsersUsing(this.userDataDir);
-    if (killed > 0) this.opts.logger.warn({ processes: killed }, 'killed a browser left over by a previous worker');
+    if (killed > 0)
+      this.opts.logger.warn({ processes: killed }, 'killed a browser left over by a previous worker');
     await this.initializeClient();
   }
 
@@ -135,7 +149,9 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
 
     on('qr', (qr: unknown) => this.emit('qr', textOf(qr, '')));
     on('authenticated', () => this.emit('authenticated'));
-    on('auth_failure', (message: unknown) => this.emit('auth_failure', textOf(message, 'authentication failed')));
+    on('auth_failure', (message: unknown) =>
+      this.emit('auth_failure', textOf(message, 'authentication failed')),
+    );
     on('ready', () => {
       this.isReady = true;
       this.emit('ready', client.info?.wid?.user ?? '');
@@ -193,7 +209,9 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
       client.removeAllListeners();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        client.destroy().catch((err: unknown) => this.opts.logger.warn({ err }, 'whatsapp-web.js destroy failed')),
+        client
+          .destroy()
+          .catch((err: unknown) => this.opts.logger.warn({ err }, 'whatsapp-web.js destroy failed')),
         new Promise((resolve) => (timer = setTimeout(resolve, DESTROY_TIMEOUT_MS))),
       ]);
       clearTimeout(timer);
@@ -204,7 +222,8 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
   async sendText(to: string, text: string, _opts: SendOptions): Promise<{ waMessageId: string }> {
     const client = this.client;
     if (!client || !this.isReady) throw new EngineNotReadyError();
-    if (!/^\d{6,20}$/.test(to) && !to.includes('@')) throw new PermanentSendError('recipient is not a phone number');
+    if (!/^\d{6,20}$/.test(to) && !to.includes('@'))
+      throw new PermanentSendError('recipient is not a phone number');
     const sent = await client.sendMessage(numberToJid(to), text);
     return { waMessageId: sent.id._serialized };
   }

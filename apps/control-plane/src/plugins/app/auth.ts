@@ -73,7 +73,10 @@ async function loadIdentity(app: FastifyInstance, request: FastifyRequest): Prom
  * merely chooses among them (a SUPER_ADMIN may choose any tenant). Role rules run here, before the body
  * is even parsed, so a VIEWER's write is refused whatever it sends.
  */
-export function requirePortalUser(app: FastifyInstance, opts: { needsTenant: boolean }): onRequestAsyncHookHandler {
+export function requirePortalUser(
+  app: FastifyInstance,
+  opts: { needsTenant: boolean },
+): onRequestAsyncHookHandler {
   return async (request) => {
     const identity = await loadIdentity(app, request);
     request.portal = identity;
@@ -89,7 +92,10 @@ export function requirePortalUser(app: FastifyInstance, opts: { needsTenant: boo
       identity.tenant = { id: membership.tenantId, slug: membership.tenantSlug, name: membership.tenantName };
       identity.role = membership.role;
     } else if (identity.isSuperAdmin && wanted !== undefined) {
-      const tenant = await app.db.tenant.findUnique({ where: { slug: wanted }, select: { id: true, slug: true, name: true } });
+      const tenant = await app.db.tenant.findUnique({
+        where: { slug: wanted },
+        select: { id: true, slug: true, name: true },
+      });
       if (!tenant) throw forbidden(`no access to tenant ${wanted}`);
       identity.tenant = tenant;
       identity.role = 'SUPER_ADMIN';

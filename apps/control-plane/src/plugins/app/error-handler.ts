@@ -22,12 +22,17 @@ export default fp(
         return reply.status(status).send({ error: { code: 'INTERNAL', message: 'internal error' } });
       }
       // Fastify's own 4xx (malformed JSON, unsupported media type, body too large): safe to show.
-      return reply
-        .status(status)
-        .send({ error: { code: status === 400 ? 'VALIDATION_ERROR' : (err.code ?? 'BAD_REQUEST'), message: err.message } });
+      return reply.status(status).send({
+        error: {
+          code: status === 400 ? 'VALIDATION_ERROR' : (err.code ?? 'BAD_REQUEST'),
+          message: err.message,
+        },
+      });
     });
     app.setNotFoundHandler((request, reply) =>
-      reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+      reply.status(404).send({
+        error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+      }),
     );
   },
   { name: 'error-handler' },

@@ -6,7 +6,12 @@ import { writeAudit } from '../../services/audit.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
 import { errorResponses, IdParams, Nullable, TENANT_REF_PATTERN } from '../../schemas/common.ts';
 import { decodeCursor, encodeCursor } from '../mappers.ts';
-import { SETUP_REQUEST_INCLUDE, SetupRequestSchema, SetupRequestStatusSchema, toSetupRequestDto } from '../../schemas/setup-request.ts';
+import {
+  SETUP_REQUEST_INCLUDE,
+  SetupRequestSchema,
+  SetupRequestStatusSchema,
+  toSetupRequestDto,
+} from '../../schemas/setup-request.ts';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -74,14 +79,19 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['admin'],
         summary: 'Setup requests from tenants, newest first',
         querystring: Type.Object(
-          { status: Type.Optional(SetupRequestStatusSchema), tenant: Type.Optional(Type.String({ pattern: TENANT_REF_PATTERN })) },
+          {
+            status: Type.Optional(SetupRequestStatusSchema),
+            tenant: Type.Optional(Type.String({ pattern: TENANT_REF_PATTERN })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ items: Type.Array(SetupRequestSchema) }), ...errorResponses },
       },
     },
     async (request) => {
-      const tenantId = request.query.tenant ? (await resolveTenant(app.db, request.query.tenant)).id : undefined;
+      const tenantId = request.query.tenant
+        ? (await resolveTenant(app.db, request.query.tenant)).id
+        : undefined;
       const rows = await app.db.setupRequest.findMany({
         where: { status: request.query.status, tenantId },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -100,14 +110,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Update a setup request (status, note to the tenant)',
         params: IdParams,
         body: Type.Object(
-          { status: Type.Optional(SetupRequestStatusSchema), adminNote: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))) },
+          {
+            status: Type.Optional(SetupRequestStatusSchema),
+            adminNote: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+          },
           { additionalProperties: false, minProperties: 1 },
         ),
         response: { 200: SetupRequestSchema, ...errorResponses },
       },
     },
     async (request) => {
-      const existing = await app.db.setupRequest.findUnique({ where: { id: request.params.id }, select: { id: true } });
+      const existing = await app.db.setupRequest.findUnique({
+        where: { id: request.params.id },
+        select: { id: true },
+      });
       if (!existing) throw notFound('setup request');
       const row = await app.db.setupRequest.update({
         where: { id: existing.id },

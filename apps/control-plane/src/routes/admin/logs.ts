@@ -49,7 +49,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['admin'],
-        summary: "The last lines of a tenant's process log (read from the end: cost independent of file size)",
+        summary:
+          "The last lines of a tenant's process log (read from the end: cost independent of file size)",
         params: TenantParams,
         querystring: LogQuery,
         response: {
@@ -66,7 +67,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { slug, file } = await logPathOf(request.params.tenant);
-      if (!existsSync(file)) return { tenant: slug, lines: [], bytesRead: 0, fileSize: 0, isTruncated: false };
+      if (!existsSync(file))
+        return { tenant: slug, lines: [], bytesRead: 0, fileSize: 0, isTruncated: false };
       const result = await tailLogFile(file, request.query.lines ?? 200, filterOf(request.query));
       return { tenant: slug, ...result };
     },
@@ -77,17 +79,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['admin'],
-        summary: "Follow a tenant's process log as Server-Sent Events (one JSON line per event; survives rotation)",
+        summary:
+          "Follow a tenant's process log as Server-Sent Events (one JSON line per event; survives rotation)",
         params: TenantParams,
         querystring: Type.Object(
           {
             level: Type.Optional(Type.Enum([...LOG_LEVELS])),
-            lines: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000, description: 'recent lines first, default 0' })),
+            lines: Type.Optional(
+              Type.Integer({ minimum: 0, maximum: 1_000, description: 'recent lines first, default 0' }),
+            ),
           },
           { additionalProperties: false },
         ),
         response: {
-          200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Type.String() } } },
+          200: {
+            description: 'text/event-stream',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
           ...errorResponses,
         },
       },
@@ -96,7 +104,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const { file } = await logPathOf(request.params.tenant);
       const filter: LogFilter = { level: request.query.level };
       const recent =
-        request.query.lines && existsSync(file) ? (await tailLogFile(file, request.query.lines, filter)).lines : [];
+        request.query.lines && existsSync(file)
+          ? (await tailLogFile(file, request.query.lines, filter)).lines
+          : [];
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {

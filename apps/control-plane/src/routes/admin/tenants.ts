@@ -15,10 +15,21 @@ import {
   TenantSchema,
   WorkerSchema,
 } from '../../schemas/common.ts';
-import { databaseNow, SESSION_SELECT, toSessionDto, toTenantDto, toWorkerDto, WORKER_SELECT } from '../mappers.ts';
+import {
+  databaseNow,
+  SESSION_SELECT,
+  toSessionDto,
+  toTenantDto,
+  toWorkerDto,
+  WORKER_SELECT,
+} from '../mappers.ts';
 
 const TenantWithWorker = Type.Object({ ...TenantSchema.properties, worker: WorkerSchema });
-const TenantDetail = Type.Object({ ...TenantSchema.properties, worker: WorkerSchema, session: SessionSchema });
+const TenantDetail = Type.Object({
+  ...TenantSchema.properties,
+  worker: WorkerSchema,
+  session: SessionSchema,
+});
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -102,7 +113,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           include: { worker: { select: WORKER_SELECT }, session: { select: SESSION_SELECT } },
         }),
       ]);
-      return { ...toTenantDto(tenant), worker: toWorkerDto(tenant.worker, now), session: toSessionDto(tenant.session) };
+      return {
+        ...toTenantDto(tenant),
+        worker: toWorkerDto(tenant.worker, now),
+        session: toSessionDto(tenant.session),
+      };
     },
   );
 
@@ -155,7 +170,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         throw new AppError('CONFLICT', 'could not stop the worker; tenant not deleted');
       });
       await app.db.tenant.delete({ where: { id: ref.id } });
-      await writeAudit(app.db, { actor: request.actor, action: 'tenant.delete', tenantSlug: ref.slug, details: { id: ref.id } });
+      await writeAudit(app.db, {
+        actor: request.actor,
+        action: 'tenant.delete',
+        tenantSlug: ref.slug,
+        details: { id: ref.id },
+      });
       return reply.status(204).send(null);
     },
   );

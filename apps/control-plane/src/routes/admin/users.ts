@@ -10,7 +10,9 @@ import { errorResponses, IdParams, Nullable, RoleSchema, TENANT_REF_PATTERN } fr
 
 const MembershipInput = Type.Object(
   {
-    tenant: Type.Optional(Nullable(Type.String({ pattern: TENANT_REF_PATTERN, description: 'slug or id; null for SUPER_ADMIN' }))),
+    tenant: Type.Optional(
+      Nullable(Type.String({ pattern: TENANT_REF_PATTERN, description: 'slug or id; null for SUPER_ADMIN' })),
+    ),
     role: RoleSchema,
   },
   { additionalProperties: false },
@@ -48,7 +50,11 @@ function toUserDto(u: UserWithMemberships) {
     name: u.name,
     isActive: u.isActive,
     createdAt: u.createdAt.toISOString(),
-    memberships: u.memberships.map((m) => ({ tenantId: m.tenantId, tenantSlug: m.tenant?.slug ?? null, role: m.role })),
+    memberships: u.memberships.map((m) => ({
+      tenantId: m.tenantId,
+      tenantSlug: m.tenant?.slug ?? null,
+      role: m.role,
+    })),
   };
 }
 
@@ -56,10 +62,15 @@ async function resolveMemberships(db: DbClient, input: { tenant?: string | null;
   const out: { tenantId: string | null; role: Role }[] = [];
   for (const m of input) {
     if (m.role === 'SUPER_ADMIN') {
-      if (m.tenant) throw new AppError('VALIDATION_ERROR', 'body/memberships: SUPER_ADMIN is platform-wide, give no tenant');
+      if (m.tenant)
+        throw new AppError(
+          'VALIDATION_ERROR',
+          'body/memberships: SUPER_ADMIN is platform-wide, give no tenant',
+        );
       out.push({ tenantId: null, role: m.role });
     } else {
-      if (!m.tenant) throw new AppError('VALIDATION_ERROR', `body/memberships: role ${m.role} needs a tenant`);
+      if (!m.tenant)
+        throw new AppError('VALIDATION_ERROR', `body/memberships: role ${m.role} needs a tenant`);
       out.push({ tenantId: (await resolveTenant(db, m.tenant)).id, role: m.role });
     }
   }
@@ -133,7 +144,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/users/:id',
     {
-      schema: { tags: ['admin'], summary: 'A user', params: IdParams, response: { 200: UserSchema, ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'A user',
+        params: IdParams,
+        response: { 200: UserSchema, ...errorResponses },
+      },
     },
     async (request) => {
       const user = await app.db.user.findUnique({ where: { id: request.params.id }, include: USER_INCLUDE });
@@ -196,13 +212,25 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/users/:id',
     {
-      schema: { tags: ['admin'], summary: 'Delete a user', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Delete a user',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
     },
     async (request, reply) => {
-      const user = await app.db.user.findUnique({ where: { id: request.params.id }, select: { id: true, email: true } });
+      const user = await app.db.user.findUnique({
+        where: { id: request.params.id },
+        select: { id: true, email: true },
+      });
       if (!user) throw notFound('user');
       await app.db.user.delete({ where: { id: user.id } });
-      await writeAudit(app.db, { actor: request.actor, action: 'user.delete', details: { email: user.email } });
+      await writeAudit(app.db, {
+        actor: request.actor,
+        action: 'user.delete',
+        details: { email: user.email },
+      });
       return reply.status(204).send(null);
     },
   );

@@ -111,7 +111,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const tenant = await resolveTenant(app.db, request.params.tenant);
       const engine = tenant.engine ?? app.config.WA_ENGINE;
       if (engine !== 'simulator') {
-        throw new AppError('ENGINE_MISMATCH', `tenant ${tenant.slug} runs the ${engine} engine, not the simulator`);
+        throw new AppError(
+          'ENGINE_MISMATCH',
+          `tenant ${tenant.slug} runs the ${engine} engine, not the simulator`,
+        );
       }
       const command: SimulatorCommand = { ...request.body, from: request.body.from?.replace(/^\+/, '') };
       const delivered = await app.redis.publish(
@@ -138,8 +141,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         params: TenantParams,
         response: {
           200: Type.Object({
-            tenant: Type.Object({ id: Type.String(), slug: Type.String(), name: Type.String(), status: Type.String() }),
-            memberships: Type.Array(Type.Object({ email: Type.String(), role: Type.String(), isActive: Type.Boolean() })),
+            tenant: Type.Object({
+              id: Type.String(),
+              slug: Type.String(),
+              name: Type.String(),
+              status: Type.String(),
+            }),
+            memberships: Type.Array(
+              Type.Object({ email: Type.String(), role: Type.String(), isActive: Type.Boolean() }),
+            ),
             messages: Type.Object({
               total: Type.Integer(),
               inbound: Type.Integer(),
@@ -148,7 +158,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
               failed: Type.Integer(),
               lastMessageAt: Nullable(Type.String()),
             }),
-            worker: Type.Object({ status: Type.String(), heartbeatAgeMs: Nullable(Type.Integer()), lastError: Nullable(Type.String()) }),
+            worker: Type.Object({
+              status: Type.String(),
+              heartbeatAgeMs: Nullable(Type.Integer()),
+              lastError: Nullable(Type.String()),
+            }),
             session: Type.Object({ state: Type.String() }),
             hints: Type.Array(Type.String()),
           }),
@@ -168,8 +182,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             memberships: { include: { user: { select: { email: true, isActive: true } } } },
           },
         }),
-        app.db.messageLog.groupBy({ by: ['direction', 'status'], where: { tenantId: ref.id }, _count: { _all: true } }),
-        app.db.messageLog.findFirst({ where: { tenantId: ref.id }, orderBy: { createdAt: 'desc' }, select: { createdAt: true } }),
+        app.db.messageLog.groupBy({
+          by: ['direction', 'status'],
+          where: { tenantId: ref.id },
+          _count: { _all: true },
+        }),
+        app.db.messageLog.findFirst({
+          where: { tenantId: ref.id },
+          orderBy: { createdAt: 'desc' },
+          select: { createdAt: true },
+        }),
       ]);
       const count = (pred: (g: (typeof groups)[number]) => boolean) =>
         groups.filter(pred).reduce((sum, g) => sum + g._count._all, 0);
@@ -186,11 +208,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (tenant.memberships.length === 0) hints.push('no user is a member of this tenant');
       if (tenant.memberships.every((m) => !m.user.isActive)) hints.push('no active member');
       if (worker.status !== 'RUNNING') hints.push(`worker is ${worker.status}: no messages are received`);
-      if (tenant.session?.state !== 'CONNECTED') hints.push(`session is ${tenant.session?.state ?? 'DISCONNECTED'}: scan the QR code`);
+      if (tenant.session?.state !== 'CONNECTED')
+        hints.push(`session is ${tenant.session?.state ?? 'DISCONNECTED'}: scan the QR code`);
       if (messages.total === 0) hints.push('no message has been logged for this tenant yet');
       return {
         tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status },
-        memberships: tenant.memberships.map((m) => ({ email: m.user.email, role: m.role, isActive: m.user.isActive })),
+        memberships: tenant.memberships.map((m) => ({
+          email: m.user.email,
+          role: m.role,
+          isActive: m.user.isActive,
+        })),
         messages,
         worker: { status: worker.status, heartbeatAgeMs: worker.heartbeatAgeMs, lastError: worker.lastError },
         session: { state: tenant.session?.state ?? 'DISCONNECTED' },

@@ -5,7 +5,10 @@ import { verifyPassword } from '../../services/passwords.ts';
 import { errorResponses, MembershipSchema } from '../../schemas/common.ts';
 
 const LoginBody = Type.Object(
-  { email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
+  {
+    email: Type.String({ minLength: 3, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+  },
   { additionalProperties: false },
 );
 
@@ -42,7 +45,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const email = request.body.email.trim().toLowerCase();
       const user = await app.db.user.findUnique({
         where: { email },
-        include: { memberships: { orderBy: { createdAt: 'asc' }, include: { tenant: { select: { slug: true, name: true } } } } },
+        include: {
+          memberships: {
+            orderBy: { createdAt: 'asc' },
+            include: { tenant: { select: { slug: true, name: true } } },
+          },
+        },
       });
       const isValid = await verifyPassword(user?.isActive ? user.passwordHash : null, request.body.password);
       if (!user || !isValid) {

@@ -82,7 +82,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { id } = currentTenant(request);
-      const rules = await app.db.autoReplyRule.findMany({ where: { tenantId: id }, orderBy: [{ priority: 'asc' }, { createdAt: 'asc' }] });
+      const rules = await app.db.autoReplyRule.findMany({
+        where: { tenantId: id },
+        orderBy: [{ priority: 'asc' }, { createdAt: 'asc' }],
+      });
       return { items: rules.map(toRuleDto) };
     },
   );
@@ -90,7 +93,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/tenant/current/auto-replies/:id',
     {
-      schema: { tags: ['portal'], summary: 'One auto-reply rule', params: IdParams, response: { 200: RuleSchema, ...errorResponses } },
+      schema: {
+        tags: ['portal'],
+        summary: 'One auto-reply rule',
+        params: IdParams,
+        response: { 200: RuleSchema, ...errorResponses },
+      },
     },
     async (request) => toRuleDto(await findRule(currentTenant(request).id, request.params.id)),
   );
@@ -151,7 +159,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { id: tenantId } = currentTenant(request);
       const existing = await findRule(tenantId, request.params.id);
-      assertUsableRule(request.body.matchType ?? existing.matchType, request.body.pattern ?? existing.pattern);
+      assertUsableRule(
+        request.body.matchType ?? existing.matchType,
+        request.body.pattern ?? existing.pattern,
+      );
       const rule = await app.db.autoReplyRule.update({ where: { id: existing.id }, data: request.body });
       await announceChange(tenantId);
       return toRuleDto(rule);

@@ -50,14 +50,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['portal'],
-        summary: 'Message logs of the caller\'s tenant, newest first, keyset pagination on (created_at, id)',
+        summary: "Message logs of the caller's tenant, newest first, keyset pagination on (created_at, id)",
         querystring: Type.Object(
           {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'default 50' })),
             cursor: Type.Optional(Type.String({ maxLength: 200 })),
             direction: Type.Optional(Type.Enum(['IN', 'OUT'])),
             status: Type.Optional(MessageStatusSchema),
-            q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'text in body or numbers' })),
+            q: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 200, description: 'text in body or numbers' }),
+            ),
             from: Type.Optional(Type.String({ format: 'date-time' })),
             to: Type.Optional(Type.String({ format: 'date-time' })),
           },
@@ -112,12 +114,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       config: { minRole: 'OPERATOR' },
       schema: {
         tags: ['portal'],
-        summary: 'Queue an outbound message (stored QUEUED first; a repeated idempotencyKey returns the first one)',
+        summary:
+          'Queue an outbound message (stored QUEUED first; a repeated idempotencyKey returns the first one)',
         body: Type.Object(
           {
-            to: Type.String({ pattern: '^\\+?[0-9]{5,20}$', description: 'phone number, digits with country code' }),
+            to: Type.String({
+              pattern: '^\\+?[0-9]{5,20}$',
+              description: 'phone number, digits with country code',
+            }),
             text: Type.String({ minLength: 1, maxLength: 4096 }),
-            idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })),
+            idempotencyKey: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -131,7 +139,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const { id: tenantId } = currentTenant(request);
       const to = request.body.to.replace(/^\+/, '');
       const idempotencyKey = request.body.idempotencyKey ?? randomUUID();
-      const session = await app.db.whatsAppSession.findUnique({ where: { tenantId }, select: { phoneNumber: true } });
+      const session = await app.db.whatsAppSession.findUnique({
+        where: { tenantId },
+        select: { phoneNumber: true },
+      });
       let message: { id: string; status: Prisma.MessageLogGetPayload<object>['status'] };
       try {
         message = await app.db.messageLog.create({
@@ -158,7 +169,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         await app.sendQueues.enqueueSend(tenantId, message.id);
       } catch (err) {
         // The row is the promise: the worker sweeps QUEUED rows when it starts, so the send is not lost.
-        request.log.warn({ err, messageId: message.id }, 'enqueue failed; message stays QUEUED for the worker sweep');
+        request.log.warn(
+          { err, messageId: message.id },
+          'enqueue failed; message stays QUEUED for the worker sweep',
+        );
       }
       request.log.info({ messageId: message.id, to: maskPhone(to) }, 'message queued');
       return reply.status(202).send({ ...message, isDuplicate: false });

@@ -3,8 +3,25 @@ import { Type } from 'typebox';
 import QRCode from 'qrcode';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
-import { errorResponses, MembershipSchema, Nullable, SessionSchema, SessionStateSchema, TenantSchema, WorkerSchema, WorkerStatusSchema, RoleSchema } from '../../schemas/common.ts';
-import { databaseNow, SESSION_SELECT, toSessionDto, toTenantDto, toWorkerDto, WORKER_SELECT } from '../mappers.ts';
+import {
+  errorResponses,
+  MembershipSchema,
+  Nullable,
+  SessionSchema,
+  SessionStateSchema,
+  TenantSchema,
+  WorkerSchema,
+  WorkerStatusSchema,
+  RoleSchema,
+} from '../../schemas/common.ts';
+import {
+  databaseNow,
+  SESSION_SELECT,
+  toSessionDto,
+  toTenantDto,
+  toWorkerDto,
+  WORKER_SELECT,
+} from '../mappers.ts';
 import { SETUP_REQUEST_INCLUDE, SetupRequestSchema, toSetupRequestDto } from '../../schemas/setup-request.ts';
 
 /** The caller's tenant, set by the portal auth hook from a membership (never from request input). */
@@ -57,7 +74,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['portal'],
-        summary: 'The QR code to link the WhatsApp number (a PNG data URI while the session waits for a scan)',
+        summary:
+          'The QR code to link the WhatsApp number (a PNG data URI while the session waits for a scan)',
         response: {
           200: Type.Object({
             state: SessionStateSchema,
@@ -76,7 +94,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       });
       const state = session?.state ?? 'DISCONNECTED';
       // The payload links the number: it leaves only as an image, only while a scan is awaited.
-      const qr = state === 'QR' && session?.lastQr ? await QRCode.toDataURL(session.lastQr, { margin: 1, width: 320 }) : null;
+      const qr =
+        state === 'QR' && session?.lastQr
+          ? await QRCode.toDataURL(session.lastQr, { margin: 1, width: 320 })
+          : null;
       return { state, qr, updatedAt: session?.qrUpdatedAt?.toISOString() ?? null };
     },
   );
@@ -102,7 +123,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
                 autoReplies: Type.Integer(),
               }),
             ),
-            totals: Type.Object({ inbound: Type.Integer(), outbound: Type.Integer(), failed: Type.Integer(), autoReplies: Type.Integer() }),
+            totals: Type.Object({
+              inbound: Type.Integer(),
+              outbound: Type.Integer(),
+              failed: Type.Integer(),
+              autoReplies: Type.Integer(),
+            }),
           }),
           ...errorResponses,
         },
@@ -111,7 +137,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { id } = currentTenant(request);
       const days = request.query.days ?? 7;
-      const rows = await app.db.$queryRaw<{ day: string; inbound: number; outbound: number; failed: number; auto_replies: number }[]>`
+      const rows = await app.db.$queryRaw<
+        { day: string; inbound: number; outbound: number; failed: number; auto_replies: number }[]
+      >`
         SELECT to_char(d.day, 'YYYY-MM-DD') AS day,
           COALESCE(sum(s.inbound), 0)::int AS inbound, COALESCE(sum(s.outbound), 0)::int AS outbound,
           COALESCE(sum(s.failed), 0)::int AS failed, COALESCE(sum(s.auto_replies), 0)::int AS auto_replies
@@ -120,9 +148,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         LEFT JOIN message_stats_hourly s
           ON s.tenant_id = ${id}::uuid AND date_trunc('day', s.hour AT TIME ZONE 'UTC') = d.day
         GROUP BY d.day ORDER BY d.day`;
-      const list = rows.map((r) => ({ day: r.day, inbound: r.inbound, outbound: r.outbound, failed: r.failed, autoReplies: r.auto_replies }));
+      const list = rows.map((r) => ({
+        day: r.day,
+        inbound: r.inbound,
+        outbound: r.outbound,
+        failed: r.failed,
+        autoReplies: r.auto_replies,
+      }));
       const totals = list.reduce(
-        (t, r) => ({ inbound: t.inbound + r.inbound, outbound: t.outbound + r.outbound, failed: t.failed + r.failed, autoReplies: t.autoReplies + r.autoReplies }),
+        (t, r) => ({
+          inbound: t.inbound + r.inbound,
+          outbound: t.outbound + r.outbound,
+          failed: t.failed + r.failed,
+          autoReplies: t.autoReplies + r.autoReplies,
+        }),
         { inbound: 0, outbound: 0, failed: 0, autoReplies: 0 },
       );
       return { days: list, totals };
@@ -141,7 +180,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { id } = currentTenant(request);
-      const tenant = await app.db.tenant.findUniqueOrThrow({ where: { id }, select: { id: true, slug: true, name: true, engine: true } });
+      const tenant = await app.db.tenant.findUniqueOrThrow({
+        where: { id },
+        select: { id: true, slug: true, name: true, engine: true },
+      });
       const status = await app.workers.request(tenant, 'restart', request.actor);
       return reply.status(202).send({ status });
     },
@@ -154,7 +196,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['portal'],
         summary: 'Ask the platform admins for help with setup',
-        body: Type.Object({ notes: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { notes: Type.String({ minLength: 1, maxLength: 4000 }) },
+          { additionalProperties: false },
+        ),
         response: { 201: SetupRequestSchema, ...errorResponses },
       },
     },
