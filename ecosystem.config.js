@@ -12,7 +12,7 @@ const common = {
   exp_backoff_restart_delay: 1000,
   kill_timeout: 15000,
   // Every line PM2 captures gets a millisecond timestamp; nothing a process prints is left without a time.
-  time: true,
+  // (Not `time: true`: PM2 7 then replaces this format with one in whole seconds.)
   log_date_format: 'YYYY-MM-DDTHH:mm:ss.SSSZ',
   merge_logs: true,
 };

@@ -26,6 +26,14 @@ export default fp<Pm2PluginOptions>(
     if (opts.runBackgroundJobs !== false) {
       app.addHook('onReady', async () => {
         const log = app.log.child({ component: 'background' });
+        const reconcile = async () => {
+          const result = await reconcileWorkers({ db: app.db, pm2, config: app.config, log });
+          const changed = Object.values(result).some((list: string[]) => list.length > 0);
+          if (changed) log.info({ result }, 'reconciled workers with PM2');
+        };
+        // The boot pass finishes before the server listens: a start request that arrives first would
+        // otherwise trust a RUNNING row left by a process that died with the previous control plane.
+        await reconcile().catch((err: unknown) => log.error({ err }, 'boot reconciliation failed'));
         tasks.push(
           startRepeatingTask(
             'stale-checker',
@@ -35,17 +43,7 @@ export default fp<Pm2PluginOptions>(
             },
             log,
           ),
-          startRepeatingTask(
-            'reconciler',
-            app.config.RECONCILE_INTERVAL_MS,
-            async () => {
-              const result = await reconcileWorkers({ db: app.db, pm2, config: app.config, log });
-              const changed = Object.values(result).some((list: string[]) => list.length > 0);
-              if (changed) log.info({ result }, 'reconciled workers with PM2');
-            },
-            log,
-            { runNow: true },
-          ),
+          startRepeatingTask('reconciler', app.config.RECONCILE_INTERVAL_MS, reconcile, log),
         );
       });
     }
