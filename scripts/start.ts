@@ -231,7 +231,8 @@ async function main(): Promise<void> {
 
   if (needsWebBuild()) {
     say('building the portal (first run only; about a minute)');
-    await runToEnd('pnpm', ['--filter', '@wa-fleet/web', 'run', 'build'], env);
+    // next build fails on prerendering with a NODE_ENV other than production.
+    await runToEnd('pnpm', ['--filter', '@wa-fleet/web', 'run', 'build'], { ...env, NODE_ENV: 'production' });
   }
   const webPort = await freePort(Number(process.env.WEB_PORT ?? 3000));
   const webUrl = `http://127.0.0.1:${webPort}`;
