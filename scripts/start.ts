@@ -19,8 +19,10 @@ import {
 import { maskUrl } from '@wa-fleet/shared';
 
 const root = path.resolve(import.meta.dirname, '..');
-const dataDir = path.join(root, '.data');
-const DEMO_PASSWORD = process.env.DEMO_PASSWORD ?? 'demo-password';
+// WA_DATA_DIR moves everything the quick start keeps (databases, keys, PM2) elsewhere; tests use it.
+// Empty variables count as unset here, as in every app's config (FOO= falls back to the default).
+const dataDir = path.resolve(process.env.WA_DATA_DIR || path.join(root, '.data'));
+const DEMO_PASSWORD = process.env.DEMO_PASSWORD || 'demo-password';
 const startedAt = Date.now();
 const stops: { name: string; stop: () => Promise<void> }[] = [];
 
@@ -179,28 +181,28 @@ async function main(): Promise<void> {
   const { applied } = await deployMigrations(databaseUrl);
   say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
 
-  const pm2Home = process.env.PM2_HOME ?? path.join(dataDir, 'pm2');
+  const pm2Home = process.env.PM2_HOME || path.join(dataDir, 'pm2');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_ENV: process.env.NODE_ENV ?? 'development',
+    NODE_ENV: process.env.NODE_ENV || 'development',
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
-    ADMIN_API_KEY: process.env.ADMIN_API_KEY ?? keys.adminApiKey,
-    PORTAL_INTERNAL_KEY: process.env.PORTAL_INTERNAL_KEY ?? keys.portalInternalKey,
-    SESSION_SECRET: process.env.SESSION_SECRET ?? keys.sessionSecret,
+    ADMIN_API_KEY: process.env.ADMIN_API_KEY || keys.adminApiKey,
+    PORTAL_INTERNAL_KEY: process.env.PORTAL_INTERNAL_KEY || keys.portalInternalKey,
+    SESSION_SECRET: process.env.SESSION_SECRET || keys.sessionSecret,
     PM2_HOME: pm2Home,
     DEMO_PASSWORD,
     // A newcomer should see messages flow at once: the demo worker links after a few seconds and
     // receives a few simulated messages a minute.
-    SIM_LINK_DELAY_MS: process.env.SIM_LINK_DELAY_MS ?? '4000',
-    SIM_INBOUND_PER_MIN: process.env.SIM_INBOUND_PER_MIN ?? '4',
+    SIM_LINK_DELAY_MS: process.env.SIM_LINK_DELAY_MS || '4000',
+    SIM_INBOUND_PER_MIN: process.env.SIM_INBOUND_PER_MIN || '4',
   };
 
   process.stdout.write(
     await runToEnd('node', ['--import', 'tsx', 'apps/control-plane/src/cli/seed-demo.ts'], env),
   );
 
-  const cpPort = await freePort(Number(process.env.CONTROL_PLANE_PORT ?? 4000));
+  const cpPort = await freePort(Number(process.env.CONTROL_PLANE_PORT || 4000));
   const cpUrl = `http://127.0.0.1:${cpPort}`;
   startChild('control-plane', 'node', ['--import', 'tsx', 'apps/control-plane/src/server.ts'], {
     ...env,
@@ -234,7 +236,7 @@ async function main(): Promise<void> {
     // next build fails on prerendering with a NODE_ENV other than production.
     await runToEnd('pnpm', ['--filter', '@wa-fleet/web', 'run', 'build'], { ...env, NODE_ENV: 'production' });
   }
-  const webPort = await freePort(Number(process.env.WEB_PORT ?? 3000));
+  const webPort = await freePort(Number(process.env.WEB_PORT || 3000));
   const webUrl = `http://127.0.0.1:${webPort}`;
   startChild(
     'portal',

@@ -10,7 +10,9 @@ import { startEmbeddedPostgres, startRedis } from '@wa-fleet/devstack';
 
 const root = path.resolve(import.meta.dirname, '..');
 const TEMPLATE_DB = 'wa_template';
+// '.' is the repository's own end-to-end test of the quick start (test/), run after the workspaces.
 const workspaces = [
+  '.',
   'packages/shared',
   'packages/config',
   'packages/logger',
@@ -61,15 +63,32 @@ async function main(): Promise<number> {
       '--reporter=json',
       '--outputFile=test-results.json',
     ];
-    const code = await run('pnpm', args, {
+    const env = {
       ...process.env,
       TEST_DATABASE_URL: pg.adminUrl,
       TEST_TEMPLATE_DB: TEMPLATE_DB,
       TEST_REDIS_URL: redis.url,
       TEST_TMP_DIR: tmp,
-    });
+    };
+    const workspacesCode = await run('pnpm', args, env);
+    // The quick start brings its own PostgreSQL and Redis; it is skipped when turbo was narrowed down.
+    const wantsQuickStart = !process.argv.slice(2).some((a) => a.startsWith('--filter'));
+    const quickStartCode = wantsQuickStart
+      ? await run(
+          'pnpm',
+          [
+            'exec',
+            'vitest',
+            'run',
+            '--reporter=default',
+            '--reporter=json',
+            '--outputFile=test-results.json',
+          ],
+          env,
+        )
+      : 0;
     printTotals();
-    return code;
+    return workspacesCode || quickStartCode;
   } finally {
     await cleanup();
   }

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { ControlPlaneConfig } from '@wa-fleet/config';
@@ -13,6 +13,7 @@ import redisPlugin from './plugins/app/redis.ts';
 import pm2Plugin from './plugins/app/pm2.ts';
 import authPlugin from './plugins/app/auth.ts';
 import metricsPlugin from './plugins/app/metrics.ts';
+import requestLogPlugin from './plugins/app/request-log.ts';
 import healthRoutes from './routes/health.ts';
 import adminRoutes from './routes/admin/index.ts';
 import portalRoutes from './routes/portal/index.ts';
@@ -40,6 +41,8 @@ export async function buildApp(config: ControlPlaneConfig, deps: AppDeps = {}): 
   const app = Fastify({
     loggerInstance: logger,
     requestIdHeader: 'x-request-id',
+    // Fastify's own two lines per request drown the log under portal polling; request-log.ts writes one.
+    logController: new LogController({ disableRequestLogging: true }),
     // Slugs and uuids are short; anything long in a path is not ours.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 256 * 1024,
@@ -63,6 +66,7 @@ export async function buildApp(config: ControlPlaneConfig, deps: AppDeps = {}): 
   await app.register(pm2Plugin, { pm2: deps.pm2, runBackgroundJobs: deps.runBackgroundJobs });
   await app.register(authPlugin);
   await app.register(metricsPlugin);
+  await app.register(requestLogPlugin);
 
   await app.register(healthRoutes);
   await app.register(adminRoutes, { prefix: '/admin' });

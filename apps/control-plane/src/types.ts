@@ -6,6 +6,7 @@ import type { Pm2Client } from './services/pm2-client.ts';
 import type { WorkerLifecycle } from './services/worker-lifecycle.ts';
 import type { SendQueues } from './services/send-queues.ts';
 import type { Metrics } from './plugins/app/metrics.ts';
+import type { RepeatingTask } from './services/repeating-task.ts';
 
 /** Who is calling, as established by the auth plugin before any handler runs. */
 export interface PortalIdentity {
@@ -31,6 +32,8 @@ declare module 'fastify' {
     workers: WorkerLifecycle;
     sendQueues: SendQueues;
     metrics: Metrics;
+    /** Background jobs by name ('stale-checker', 'reconciler'); empty when they do not run. */
+    backgroundTasks: ReadonlyMap<string, RepeatingTask>;
   }
   interface FastifyRequest {
     /** Audit actor: "api-key" or "user:<email>". */

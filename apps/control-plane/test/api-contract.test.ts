@@ -30,7 +30,7 @@ describe('API contract', () => {
     expect((await app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
     const ready = await app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json().checks).toEqual({ database: 'ok', redis: 'ok' });
+    expect(ready.json().checks).toEqual({ database: 'ok', redis: 'ok', workers: 'ok' });
   });
 
   it('lists every route in the OpenAPI document', async () => {

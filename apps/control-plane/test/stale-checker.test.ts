@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createDbClient } from '@wa-fleet/db';
+import { waitFor } from '@wa-fleet/devstack';
 import { createServiceLogger } from '@wa-fleet/logger';
 import type { Pm2Client } from '../src/services/pm2-client.ts';
 import { checkStaleWorkers } from '../src/services/stale-worker-checker.ts';
 import { adminHeaders, buildTestApp, createTenant, createTestStack, type TestStack } from './helpers.ts';
-import { isAlive, waitForStatus, workerEnv } from './worker-helpers.ts';
+import { isAlive, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
 
 const STALE_AFTER_MS = 1_500;
 const STALE_CHECK_INTERVAL_MS = 500;
@@ -15,6 +16,12 @@ let planeA: FastifyInstance;
 let planeB: FastifyInstance;
 let pm2: Pm2Client;
 let stoppedPid: number | undefined;
+
+function staleCheckPasses(plane: FastifyInstance): number {
+  const task = plane.backgroundTasks.get('stale-checker');
+  if (!task) throw new Error('stale checker not running on this control plane');
+  return task.completedRuns;
+}
 
 beforeAll(async () => {
   stack = await createTestStack();
@@ -62,8 +69,18 @@ describe('stale-worker checker', () => {
     expect(marked.lastError).toMatch(/^heartbeat stale/);
     expect((await stack.db.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).status).toBe('ERROR');
 
-    // Both planes keep checking while the worker stays hung; let each run several passes.
-    await new Promise((r) => setTimeout(r, STALE_CHECK_INTERVAL_MS * 4));
+    // Both planes keep checking while the worker stays hung. A pass already under way now (maybe the one
+    // that marked it, still writing its audit row) finishes as +1; the +2 pass on each plane started after
+    // the worker was ERROR, so it has had its chance to mark it a second time.
+    const passesAtMark = [planeA, planeB].map(staleCheckPasses);
+    await waitFor(
+      'two more stale-check passes on each control plane',
+      () => [planeA, planeB].every((plane, i) => staleCheckPasses(plane) >= passesAtMark[i]! + 2),
+      { timeoutMs: STALE_CHECK_INTERVAL_MS * 10 },
+    );
+    const afterPasses = await workerRow(stack.db, tenant.id);
+    expect(afterPasses.status).toBe('ERROR');
+    expect(afterPasses.updatedAt).toEqual(marked.updatedAt);
     const audits = await stack.db.auditLog.findMany({
       where: { tenantId: tenant.id, action: 'worker.stale' },
     });

@@ -2,35 +2,40 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
 import { formatLogTime } from '../src/lib/format.ts';
+import { checkKeyboardStart, findAccessibilityProblems } from './support/accessibility.ts';
 import { launchBrowser, newContext, saveScreenshot, signIn } from './support/browser.ts';
 import { TEST_PASSWORD } from './support/keys.ts';
 import { isAlive } from './support/processes.ts';
-import { DEMO, seedDemo, simulate, startWorker } from './support/seed.ts';
+import {
+  DEMO,
+  readWorkerRow,
+  seedDemoWithRunningWorker,
+  simulate,
+  waitForRunningPid as waitForRunningPidOf,
+} from './support/seed.ts';
 import { startStack, type E2eStack } from './support/stack.ts';
 
 describe('admin portal (real control plane, PM2, simulator worker, Chromium)', () => {
   let stack: E2eStack;
   let browser: Browser;
   let admin: Page;
+  /** Every main page, for the accessibility walk: admin pages first, then the demo tenant's pages. */
+  const ADMIN_PAGES = [
+    '/admin/tenants',
+    `/admin/tenants/${DEMO.tenant}`,
+    '/admin/users',
+    '/admin/setup-requests',
+    '/admin/audit',
+  ];
+  const TENANT_PAGES = ['/overview', '/messages', '/send', '/auto-replies', '/setup', '/stats'];
   let demoTenantId: string;
 
-  const workerRow = () => stack.db.workerProcess.findUniqueOrThrow({ where: { tenantId: demoTenantId } });
-  const waitForRunningPid = () =>
-    waitFor(
-      'demo worker RUNNING with a pid',
-      async () => {
-        const row = await workerRow();
-        return row.status === 'RUNNING' && row.pid !== null ? row.pid : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
-    );
+  const workerRow = () => readWorkerRow(stack, demoTenantId);
+  const waitForRunningPid = (notPid?: number) => waitForRunningPidOf(stack, demoTenantId, notPid);
 
   beforeAll(async () => {
     stack = await startStack();
-    seedDemo(stack);
-    demoTenantId = (await stack.db.tenant.findUniqueOrThrow({ where: { slug: DEMO.tenant } })).id;
-    await startWorker(stack, DEMO.tenant);
-    await waitForRunningPid();
+    demoTenantId = await seedDemoWithRunningWorker(stack);
     browser = await launchBrowser();
     const context = await newContext(browser);
     admin = await context.newPage();
@@ -167,5 +172,43 @@ describe('admin portal (real control plane, PM2, simulator worker, Chromium)', (
     expect(row.status).toBe('IN_PROGRESS');
     expect(row.adminNote).toBe('On it.');
     await saveScreenshot(admin, 'admin-setup-requests.png');
+  });
+
+  it('every main page has a language, one h1 and ordered headings, labelled controls, a skip link and a visible focus', async () => {
+    const checkPage = async (page: Page, pathname: string) => {
+      await page.goto(`${stack.portalUrl}${pathname}`);
+      const keyboard = await checkKeyboardStart(page);
+      expect(keyboard, `${pathname}: the first Tab reaches the skip link, which leads into <main>`).toEqual({
+        isSkipLinkFirst: true,
+        isSkipLinkVisible: true,
+        isFocusInMain: true,
+        outline: expect.stringMatching(/^solid [3-9]px$/),
+      });
+      // Judge the page once its data arrived: forms and tables render after the first answer.
+      await waitFor(
+        `${pathname} loaded`,
+        async () => (await page.locator('[aria-busy="true"]').count()) === 0,
+        {
+          timeoutMs: 15_000,
+        },
+      );
+      expect(await findAccessibilityProblems(page), pathname).toEqual([]);
+    };
+
+    for (const pathname of ADMIN_PAGES) await checkPage(admin, pathname);
+    // A platform admin opens the demo tenant's pages from its admin page, as the UI offers.
+    await admin.goto(`${stack.portalUrl}/admin/tenants/${DEMO.tenant}`);
+    await admin.getByRole('button', { name: "Open this tenant's pages" }).click();
+    await admin.waitForURL((url) => url.pathname === '/overview');
+    for (const pathname of TENANT_PAGES) await checkPage(admin, pathname);
+
+    // The sign-in page, before anyone signs in.
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${stack.portalUrl}/login`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in to wa-fleet' }).waitFor();
+    expect(await findAccessibilityProblems(page), '/login').toEqual([]);
+    await saveScreenshot(page, 'login.png');
+    await context.close();
   });
 });

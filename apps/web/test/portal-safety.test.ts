@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@wa-fleet/devstack';
 import { launchBrowser, newContext, saveScreenshot } from './support/browser.ts';
 import { TEST_ADMIN_KEY, TEST_PORTAL_KEY, TEST_SESSION_SECRET } from './support/keys.ts';
-import { NEXT_BIN, NEXT_DIR, WEB_DIR } from './support/paths.ts';
-import { startProcess, waitForHttp, type RunningProcess } from './support/processes.ts';
+import { NEXT_DIR } from './support/paths.ts';
+import { startPortal, type RunningPortal } from './support/portal.ts';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -33,33 +33,20 @@ describe('what the browser downloads', () => {
 
 describe('the portal when the control plane is down', () => {
   let browser: Browser;
-  let portal: RunningProcess;
+  let portal: RunningPortal;
   let portalUrl: string;
 
   beforeAll(async () => {
     // Nothing listens on this port: every control-plane call fails to connect.
     const deadPort = await freePort();
-    const port = await freePort();
-    portalUrl = `http://127.0.0.1:${port}`;
-    portal = startProcess(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
-      cwd: WEB_DIR,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'production',
-        NEXT_TELEMETRY_DISABLED: '1',
-        CONTROL_PLANE_URL: `http://127.0.0.1:${deadPort}`,
-        PORTAL_INTERNAL_KEY: TEST_PORTAL_KEY,
-        SESSION_SECRET: TEST_SESSION_SECRET,
-      },
-    });
-    await waitForHttp('portal', `${portalUrl}/login`, portal);
+    portal = await startPortal(`http://127.0.0.1:${deadPort}`);
+    portalUrl = portal.url;
     browser = await launchBrowser();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await portal?.stop();
+    await portal?.process.stop();
   });
 
   it('sign-in says the control plane is unreachable instead of failing silently', async () => {

@@ -14,7 +14,12 @@ function withTimeout<T>(promise: Promise<T>): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-const Checks = Type.Object({ database: Type.String(), redis: Type.String() });
+const Checks = Type.Object({
+  database: Type.String(),
+  redis: Type.String(),
+  /** 'reconciling' until the first pass of bringing the database and PM2 to agree has finished. */
+  workers: Type.String(),
+});
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -52,13 +57,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           () => 'down',
         ),
       ]);
-      const checks = { database, redis };
-      const down = Object.entries(checks)
+      const reconciler = app.backgroundTasks.get('reconciler');
+      // Without background jobs (route-only tests) there is nothing to wait for.
+      const workers = !reconciler || reconciler.completedRuns > 0 ? 'ok' : 'reconciling';
+      const checks = { database, redis, workers };
+      const problems = Object.entries(checks)
         .filter(([, v]) => v !== 'ok')
-        .map(([k]) => k);
-      if (down.length === 0) return { status: 'ready' as const, checks };
+        .map(([k, v]) => `${k} ${v}`);
+      if (problems.length === 0) return { status: 'ready' as const, checks };
       return reply.status(503).send({
-        error: { code: 'DEPENDENCY_DOWN', message: `not ready: ${down.join(', ')} down` },
+        error: { code: 'DEPENDENCY_DOWN', message: `not ready: ${problems.join(', ')}` },
         checks,
       });
     },

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { LOG_LEVELS, type LogLevel } from '@wa-fleet/shared';
 
 /** Read size per step backwards from the end of the file. */
-const CHUNK_BYTES = 64 * 1024;
+export const CHUNK_BYTES = 64 * 1024;
 /** Hard cap per request: a tail costs the same on a 2 MB file and on a 200 GB one. */
 export const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 
@@ -20,6 +20,13 @@ export interface TailResult {
   fileSize: number;
   /** True when the byte cap stopped the scan before `limit` matching lines were found. */
   isTruncated: boolean;
+}
+
+export interface TailOptions {
+  /** Stop after reading this many bytes (default MAX_TAIL_BYTES). */
+  maxBytes?: number;
+  /** Bytes read per step (default CHUNK_BYTES); tests shrink it to put boundaries inside lines. */
+  chunkBytes?: number;
 }
 
 const LEVEL_RANK = new Map<string, number>(LOG_LEVELS.map((l, i) => [l, i]));
@@ -57,7 +64,7 @@ export async function tailLogFile(
   filePath: string,
   limit: number,
   filter: LogFilter = {},
-  maxBytes = MAX_TAIL_BYTES,
+  { maxBytes = MAX_TAIL_BYTES, chunkBytes = CHUNK_BYTES }: TailOptions = {},
 ): Promise<TailResult> {
   const handle = await open(filePath, 'r');
   try {
@@ -69,7 +76,7 @@ export async function tailLogFile(
     let carry: Buffer = Buffer.alloc(0);
     let isDone = false;
     while (position > 0 && !isDone && bytesRead < maxBytes) {
-      const size = Math.min(CHUNK_BYTES, position, maxBytes - bytesRead);
+      const size = Math.min(chunkBytes, position, maxBytes - bytesRead);
       position -= size;
       const chunk = Buffer.alloc(size);
       await handle.read(chunk, 0, size, position);

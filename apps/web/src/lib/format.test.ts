@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageSince, formatAge, formatBytes } from './format.ts';
+import { ageSince, formatAge, formatBytes, formatDateTime, formatLogTime, formatPercent } from './format.ts';
 
 describe('display formats', () => {
   it('says how old a heartbeat is in words an operator reads at a glance', () => {
@@ -19,5 +19,15 @@ describe('display formats', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(150 * 1024 * 1024)).toBe('150 MiB');
     expect(formatBytes(undefined)).toBe('—');
+  });
+
+  it('shows local times to the second, log times to the millisecond, and a dash when missing', () => {
+    const iso = new Date(2026, 0, 2, 3, 4, 5, 67).toISOString();
+    expect(formatDateTime(iso)).toBe('2026-01-02 03:04:05');
+    expect(formatLogTime(iso)).toBe('2026-01-02 03:04:05.067');
+    expect(formatDateTime(null)).toBe('—');
+    expect(formatLogTime('garbage')).toBe('garbage');
+    expect(formatPercent(12.5)).toBe('12.5%');
+    expect(formatPercent(null)).toBe('—');
   });
 });

@@ -38,20 +38,26 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(s / 86_400)} days`;
 }
 
-/** Local date and time with seconds, e.g. "2026-11-22 14:03:07". */
-export function formatDateTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+export function formatPercent(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : `${value}%`;
 }
 
-/** Time of day with milliseconds, for log lines. */
-export function formatLogTime(iso: string | null | undefined): string {
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+function formatLocal(iso: string | null | undefined, withMs: boolean): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  const text = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return withMs ? `${text}.${pad(d.getMilliseconds(), 3)}` : text;
+}
+
+/** Local date and time with seconds, e.g. "2026-11-22 14:03:07". */
+export function formatDateTime(iso: string | null | undefined): string {
+  return formatLocal(iso, false);
+}
+
+/** Date and time with milliseconds, for log lines. */
+export function formatLogTime(iso: string | null | undefined): string {
+  return formatLocal(iso, true);
 }

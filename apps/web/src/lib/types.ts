@@ -72,3 +72,11 @@ export function heartbeatAgeOf(worker: WorkerInfo | null | undefined, now = Date
 export function restartsOf(worker: WorkerInfo | null | undefined): number | null {
   return worker?.restarts ?? worker?.restartCount ?? null;
 }
+
+/** A list the control plane sends bare or wrapped (`{ items }`, or `{ rules }` for auto-replies). */
+export function readList<T>(data: unknown): T[] {
+  if (Array.isArray(data)) return data as T[];
+  const wrapped = data as { items?: unknown; rules?: unknown } | null | undefined;
+  const list = wrapped?.items ?? wrapped?.rules;
+  return Array.isArray(list) ? (list as T[]) : [];
+}

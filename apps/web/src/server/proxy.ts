@@ -152,3 +152,26 @@ export function checkIdParam(value: string, what: string): Parsed<string> {
   if (isUuid(value)) return { ok: true, value };
   return { ok: false, response: jsonError(400, 'BAD_ID', `${what} must be a uuid`) };
 }
+
+type ParamContext<K extends string> = { params: Promise<Record<K, string>> };
+
+/**
+ * A route handler for one record named by a uuid in the URL (`[id]`): the id is checked before it goes
+ * into the control-plane path, then the call is proxied like any other.
+ */
+export function proxyById<Q, B>(what: string, toSpec: (id: string) => ProxySpec<Q, B>) {
+  return async (req: NextRequest, ctx: ParamContext<'id'>): Promise<Response> => {
+    const id = checkIdParam((await ctx.params).id, what);
+    if (!id.ok) return id.response;
+    return proxy(req, toSpec(id.value));
+  };
+}
+
+/** The same for a tenant named in the URL (`[tenant]`) by slug or id. */
+export function proxyByTenant<Q, B>(toSpec: (tenant: string) => ProxySpec<Q, B>) {
+  return async (req: NextRequest, ctx: ParamContext<'tenant'>): Promise<Response> => {
+    const tenant = checkTenantParam((await ctx.params).tenant);
+    if (!tenant.ok) return tenant.response;
+    return proxy(req, toSpec(tenant.value));
+  };
+}

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { waitFor } from '@wa-fleet/devstack';
 import { TEST_PASSWORD } from './keys.ts';
 import { REPO_ROOT, SEED_CLI } from './paths.ts';
 import type { E2eStack } from './stack.ts';
@@ -53,4 +54,29 @@ export async function simulate(
   const delivered = (res.body as { delivered?: number } | null)?.delivered;
   if (res.status !== 202 || !delivered)
     throw new Error(`simulate ${command.type} on ${slug}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+export function readWorkerRow(stack: E2eStack, tenantId: string) {
+  return stack.db.workerProcess.findUniqueOrThrow({ where: { tenantId } });
+}
+
+/** Polls the database for a RUNNING worker and returns its pid; with `notPid`, one of another process. */
+export function waitForRunningPid(stack: E2eStack, tenantId: string, notPid?: number): Promise<number> {
+  return waitFor(
+    notPid === undefined ? 'worker RUNNING with a pid' : `worker RUNNING with a pid other than ${notPid}`,
+    async () => {
+      const row = await readWorkerRow(stack, tenantId);
+      return row.status === 'RUNNING' && row.pid !== null && row.pid !== notPid ? row.pid : undefined;
+    },
+    { timeoutMs: 40_000, intervalMs: 200 },
+  );
+}
+
+/** The demo tenant seeded with its users and its worker RUNNING; returns the tenant's id. */
+export async function seedDemoWithRunningWorker(stack: E2eStack): Promise<string> {
+  seedDemo(stack);
+  const tenantId = (await stack.db.tenant.findUniqueOrThrow({ where: { slug: DEMO.tenant } })).id;
+  await startWorker(stack, DEMO.tenant);
+  await waitForRunningPid(stack, tenantId);
+  return tenantId;
 }

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { createDbClient, type DbClient } from '@wa-fleet/db';
 import { createMigratedTestDatabase } from '@wa-fleet/db/testing';
 import { freePort, waitFor } from '@wa-fleet/devstack';
-import { TEST_ADMIN_KEY, TEST_PORTAL_KEY, TEST_SESSION_SECRET } from './keys.ts';
-import { CONTROL_PLANE_SERVER, NEXT_BIN, REPO_ROOT, WEB_DIR, WORKER_MAIN } from './paths.ts';
-import { isAlive, startProcess, waitForHttp, type RunningProcess } from './processes.ts';
+import { TEST_ADMIN_KEY, TEST_PORTAL_KEY } from './keys.ts';
+import { CONTROL_PLANE_SERVER, REPO_ROOT, WORKER_MAIN } from './paths.ts';
+import { startPortal } from './portal.ts';
+import { isAlive, startProcess, waitForHttp } from './processes.ts';
 
 export interface E2eStack {
   db: DbClient;
@@ -83,26 +84,9 @@ export async function startStack(): Promise<E2eStack> {
     cleanups.push(() => controlPlane.stop());
     await waitForHttp('control plane', `${controlPlaneUrl}/health`, controlPlane);
 
-    const portalPort = await freePort();
-    const portalUrl = `http://127.0.0.1:${portalPort}`;
-    const portal: RunningProcess = startProcess(
-      process.execPath,
-      [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(portalPort)],
-      {
-        cwd: WEB_DIR,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NODE_ENV: 'production',
-          NEXT_TELEMETRY_DISABLED: '1',
-          CONTROL_PLANE_URL: controlPlaneUrl,
-          PORTAL_INTERNAL_KEY: TEST_PORTAL_KEY,
-          SESSION_SECRET: TEST_SESSION_SECRET,
-        },
-      },
-    );
-    cleanups.push(() => portal.stop());
-    await waitForHttp('portal', `${portalUrl}/login`, portal);
+    const portal = await startPortal(controlPlaneUrl);
+    cleanups.push(() => portal.process.stop());
+    const portalUrl = portal.url;
 
     const admin = async (method: string, pathname: string, body?: unknown) => {
       const res = await fetch(`${controlPlaneUrl}${pathname}`, {

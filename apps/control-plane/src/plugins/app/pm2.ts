@@ -22,7 +22,9 @@ export default fp<Pm2PluginOptions>(
     app.decorate('pm2', pm2);
     app.decorate('workers', workers);
 
-    const tasks: RepeatingTask[] = [];
+    // Filled once the app is ready; exposed so tests and diagnostics can see that passes keep happening.
+    const tasks = new Map<string, RepeatingTask>();
+    app.decorate('backgroundTasks', tasks as ReadonlyMap<string, RepeatingTask>);
     if (opts.runBackgroundJobs !== false) {
       app.addHook('onReady', async () => {
         const log = app.log.child({ component: 'background' });
@@ -31,10 +33,8 @@ export default fp<Pm2PluginOptions>(
           const changed = Object.values(result).some((list: string[]) => list.length > 0);
           if (changed) log.info({ result }, 'reconciled workers with PM2');
         };
-        // The boot pass finishes before the server listens: a start request that arrives first would
-        // otherwise trust a RUNNING row left by a process that died with the previous control plane.
-        await reconcile().catch((err: unknown) => log.error({ err }, 'boot reconciliation failed'));
-        tasks.push(
+        tasks.set(
+          'stale-checker',
           startRepeatingTask(
             'stale-checker',
             app.config.STALE_CHECK_INTERVAL_MS,
@@ -43,13 +43,21 @@ export default fp<Pm2PluginOptions>(
             },
             log,
           ),
-          startRepeatingTask('reconciler', app.config.RECONCILE_INTERVAL_MS, reconcile, log),
+        );
+        tasks.set(
+          'reconciler',
+          // The first pass runs at once. /ready answers 503 ("workers: reconciling") until it has
+          // finished: a start request trusted before it could believe a RUNNING row left by a process
+          // that died with the previous control plane.
+          startRepeatingTask('reconciler', app.config.RECONCILE_INTERVAL_MS, reconcile, log, {
+            runNow: true,
+          }),
         );
       });
     }
 
     app.addHook('onClose', async () => {
-      await Promise.all(tasks.map((t) => t.stop()));
+      await Promise.all([...tasks.values()].map((t) => t.stop()));
       await workers.settle();
       if (!opts.pm2) await pm2.disconnect();
     });

@@ -44,9 +44,6 @@ export default async function PortalLayout({ children }: { children: React.React
   }
   return (
     <>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
       <header className="topbar">
         <a className="brand" href="/">
           wa-fleet
@@ -70,7 +67,7 @@ export default async function PortalLayout({ children }: { children: React.React
         <NavLinks items={items} />
       </nav>
       {/* Keyed by tenant: switching tenants remounts every client view, so no data of the previous one lingers. */}
-      <main id="main" key={session.tenantSlug ?? '-'}>
+      <main id="main" tabIndex={-1} key={session.tenantSlug ?? '-'}>
         {children}
       </main>
     </>

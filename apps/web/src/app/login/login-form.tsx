@@ -1,8 +1,9 @@
 'use client';
-import { formText } from '@/lib/form.ts';
 import { useState } from 'react';
 import { callApi, type ApiError } from '@/lib/api-client.ts';
+import { formText } from '@/lib/form.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { Field } from '@/components/field.tsx';
 
 export function LoginForm({ next }: { next: string | undefined }) {
   const [error, setError] = useState<ApiError>();
@@ -40,14 +41,16 @@ export function LoginForm({ next }: { next: string | undefined }) {
           <ApiErrorNotice error={error} what="sign in" />
         )}
       </div>
-      <div className="field">
-        <label htmlFor="email">Email</label>
-        <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
-      </div>
-      <div className="field">
-        <label htmlFor="password">Password</label>
-        <input id="password" name="password" type="password" autoComplete="current-password" required />
-      </div>
+      <Field id="email" label="Email">
+        {(control) => (
+          <input {...control} name="email" type="email" autoComplete="username" required autoFocus />
+        )}
+      </Field>
+      <Field id="password" label="Password">
+        {(control) => (
+          <input {...control} name="password" type="password" autoComplete="current-password" required />
+        )}
+      </Field>
       <div className="actions">
         <button type="submit" disabled={isBusy}>
           {isBusy ? 'Signing in…' : 'Sign in'}

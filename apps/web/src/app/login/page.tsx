@@ -19,7 +19,7 @@ export default async function LoginPage({
   if (await readSignedInSession()) redirect('/');
   const next = safeNext((await searchParams).next);
   return (
-    <main id="main" className="login-box">
+    <main id="main" tabIndex={-1} className="login-box">
       <div className="card">
         <h1>Sign in to wa-fleet</h1>
         <LoginForm next={next} />

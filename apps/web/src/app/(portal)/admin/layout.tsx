@@ -7,7 +7,12 @@ export default async function AdminLayout({ children }: { children: React.ReactN
   if (!session) redirect('/login');
   if (!session.isSuperAdmin) {
     const best = session.memberships[0]?.role ?? null;
-    return <RoleNotice needed="SUPER_ADMIN" actual={best} what="The admin area" />;
+    return (
+      <>
+        <h1>Admin area</h1>
+        <RoleNotice needed="SUPER_ADMIN" actual={best} what="The admin area" />
+      </>
+    );
   }
   return <>{children}</>;
 }

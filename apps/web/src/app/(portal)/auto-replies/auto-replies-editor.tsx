@@ -1,35 +1,23 @@
 'use client';
 import { useState } from 'react';
-import { callApi, type ApiError } from '@/lib/api-client.ts';
+import { callApi, type ApiResult } from '@/lib/api-client.ts';
+import { readList } from '@/lib/types.ts';
+import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { DeleteButton } from '@/components/confirm.tsx';
+import { Loading, SuccessNotice } from '@/components/notices.tsx';
 import { RuleForm, type AutoReplyRule, type RuleInput } from './rule-form.tsx';
-
-function readRules(data: unknown): AutoReplyRule[] {
-  if (Array.isArray(data)) return data as AutoReplyRule[];
-  const items = data as { items?: unknown; rules?: unknown } | undefined;
-  const list = items?.items ?? items?.rules;
-  return Array.isArray(list) ? (list as AutoReplyRule[]) : [];
-}
 
 export function AutoRepliesEditor() {
   const rules = usePoll<unknown>('/api/tenant/auto-replies', 0);
-  const [error, setError] = useState<ApiError>();
-  const [notice, setNotice] = useState<string>();
+  const action = useApiAction();
   const [editingId, setEditingId] = useState<string>();
-  const [deletingId, setDeletingId] = useState<string>();
 
-  async function run(call: Promise<Awaited<ReturnType<typeof callApi>>>, done: string): Promise<boolean> {
-    const res = await call;
-    if (!res.ok) {
-      setError(res.error);
-      setNotice(undefined);
-      return false;
-    }
-    setError(undefined);
-    setNotice(done);
-    await rules.refresh();
-    return true;
+  async function run(call: Promise<ApiResult<unknown>>, done: string): Promise<boolean> {
+    const res = await action.run(call, done);
+    if (res.ok) await rules.refresh();
+    return res.ok;
   }
 
   const create = (input: RuleInput) =>
@@ -42,25 +30,19 @@ export function AutoRepliesEditor() {
     if (isDone) setEditingId(undefined);
     return isDone;
   };
-  const remove = async (id: string) => {
-    setDeletingId(undefined);
-    await run(callApi(`/api/tenant/auto-replies/${id}`, { method: 'DELETE' }), 'Rule deleted.');
-  };
+  const remove = (id: string) =>
+    run(callApi(`/api/tenant/auto-replies/${id}`, { method: 'DELETE' }), 'Rule deleted.');
 
-  const list = readRules(rules.data)
+  const list = readList<AutoReplyRule>(rules.data)
     .slice()
     .sort((a, b) => a.priority - b.priority);
   return (
     <>
-      <ApiErrorNotice error={error ?? rules.error} what="save the rule" />
-      {notice && (
-        <div className="banner banner-ok" role="status">
-          {notice}
-        </div>
-      )}
+      <ApiErrorNotice error={action.error ?? rules.error} what="save the rule" />
+      <SuccessNotice>{action.notice}</SuccessNotice>
       <h2>Rules</h2>
       {rules.isLoading ? (
-        <p aria-busy="true">Loading…</p>
+        <Loading />
       ) : list.length === 0 ? (
         <p className="empty">No auto-reply rules yet. Inbound messages get no automatic answer.</p>
       ) : (
@@ -96,21 +78,7 @@ export function AutoRepliesEditor() {
                   >
                     {rule.isEnabled ? 'Disable' : 'Enable'}
                   </button>
-                  {deletingId === rule.id ? (
-                    <span className="confirm">
-                      Delete this rule?{' '}
-                      <button type="button" className="danger" onClick={() => void remove(rule.id)}>
-                        Yes, delete
-                      </button>{' '}
-                      <button type="button" className="secondary" onClick={() => setDeletingId(undefined)}>
-                        Keep
-                      </button>
-                    </span>
-                  ) : (
-                    <button type="button" className="secondary" onClick={() => setDeletingId(rule.id)}>
-                      Delete
-                    </button>
-                  )}
+                  <DeleteButton question={`Delete the rule ${rule.name}?`} onDelete={() => remove(rule.id)} />
                 </div>
               </>
             )}

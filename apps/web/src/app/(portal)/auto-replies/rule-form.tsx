@@ -1,5 +1,6 @@
 'use client';
 import { formText } from '@/lib/form.ts';
+import { Field } from '@/components/field.tsx';
 
 export interface AutoReplyRule {
   id: string;
@@ -51,39 +52,42 @@ export function RuleForm({
   const id = (name: string) => `${idPrefix}-${name}`;
   return (
     <form className="stack" onSubmit={(e) => void submit(e)}>
-      <div className="field">
-        <label htmlFor={id('name')}>Name</label>
-        <input id={id('name')} name="name" required maxLength={200} defaultValue={initial?.name} />
-      </div>
-      <div className="field">
-        <label htmlFor={id('matchType')}>Match when</label>
-        <select id={id('matchType')} name="matchType" defaultValue={initial?.matchType ?? 'CONTAINS'}>
-          {Object.entries(MATCH_HINTS).map(([value, hint]) => (
-            <option key={value} value={value}>
-              {value}: {hint}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={id('pattern')}>Pattern</label>
-        <input id={id('pattern')} name="pattern" maxLength={500} defaultValue={initial?.pattern} />
-      </div>
-      <div className="field">
-        <label htmlFor={id('reply')}>Reply</label>
-        <textarea id={id('reply')} name="reply" required maxLength={4096} defaultValue={initial?.reply} />
-      </div>
-      <div className="field">
-        <label htmlFor={id('priority')}>Priority (lower wins)</label>
-        <input
-          id={id('priority')}
-          name="priority"
-          type="number"
-          min={0}
-          max={10000}
-          defaultValue={initial?.priority ?? 100}
-        />
-      </div>
+      <Field id={id('name')} label="Name">
+        {(control) => (
+          <input {...control} name="name" required maxLength={200} defaultValue={initial?.name} />
+        )}
+      </Field>
+      <Field id={id('matchType')} label="Match when">
+        {(control) => (
+          <select {...control} name="matchType" defaultValue={initial?.matchType ?? 'CONTAINS'}>
+            {Object.entries(MATCH_HINTS).map(([value, hint]) => (
+              <option key={value} value={value}>
+                {value}: {hint}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field id={id('pattern')} label="Pattern">
+        {(control) => <input {...control} name="pattern" maxLength={500} defaultValue={initial?.pattern} />}
+      </Field>
+      <Field id={id('reply')} label="Reply">
+        {(control) => (
+          <textarea {...control} name="reply" required maxLength={4096} defaultValue={initial?.reply} />
+        )}
+      </Field>
+      <Field id={id('priority')} label="Priority (lower wins)">
+        {(control) => (
+          <input
+            {...control}
+            name="priority"
+            type="number"
+            min={0}
+            max={10000}
+            defaultValue={initial?.priority ?? 100}
+          />
+        )}
+      </Field>
       <div>
         <input
           id={id('isEnabled')}

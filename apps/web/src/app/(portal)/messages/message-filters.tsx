@@ -1,7 +1,7 @@
 'use client';
 import { formText } from '@/lib/form.ts';
-import { MESSAGE_STATUS_OPTIONS } from './message-filter-state.ts';
-import type { MessageFilters } from './message-filter-state.ts';
+import { Field, Options } from '@/components/field.tsx';
+import { EMPTY_FILTERS, MESSAGE_STATUS_OPTIONS, type MessageFilters } from './message-filter-state.ts';
 
 export function MessageFiltersForm({
   value,
@@ -30,50 +30,43 @@ export function MessageFiltersForm({
       aria-label="Message filters"
       role="search"
     >
-      <div className="field">
-        <label htmlFor="f-direction">Direction</label>
-        <select id="f-direction" name="direction" defaultValue={value.direction}>
-          <option value="">Both</option>
-          <option value="IN">Inbound</option>
-          <option value="OUT">Outbound</option>
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="f-status">Status</label>
-        <select id="f-status" name="status" defaultValue={value.status}>
-          <option value="">Any</option>
-          {MESSAGE_STATUS_OPTIONS.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="f-from">From date</label>
-        <input id="f-from" name="from" type="date" defaultValue={value.from} />
-      </div>
-      <div className="field">
-        <label htmlFor="f-to">To date</label>
-        <input id="f-to" name="to" type="date" defaultValue={value.to} />
-      </div>
-      <div className="field" style={{ flex: '1 1 12rem' }}>
-        <label htmlFor="f-q">Text contains</label>
-        <input
-          id="f-q"
-          name="q"
-          type="search"
-          defaultValue={value.q}
-          placeholder="Search message text or number"
-        />
-      </div>
+      <Field id="f-direction" label="Direction">
+        {(control) => (
+          <select {...control} name="direction" defaultValue={value.direction}>
+            <option value="">Both</option>
+            <option value="IN">Inbound</option>
+            <option value="OUT">Outbound</option>
+          </select>
+        )}
+      </Field>
+      <Field id="f-status" label="Status">
+        {(control) => (
+          <select {...control} name="status" defaultValue={value.status}>
+            <option value="">Any</option>
+            <Options values={MESSAGE_STATUS_OPTIONS} />
+          </select>
+        )}
+      </Field>
+      <Field id="f-from" label="From date">
+        {(control) => <input {...control} name="from" type="date" defaultValue={value.from} />}
+      </Field>
+      <Field id="f-to" label="To date">
+        {(control) => <input {...control} name="to" type="date" defaultValue={value.to} />}
+      </Field>
+      <Field id="f-q" label="Text contains" style={{ flex: '1 1 12rem' }}>
+        {(control) => (
+          <input
+            {...control}
+            name="q"
+            type="search"
+            defaultValue={value.q}
+            placeholder="Search message text or number"
+          />
+        )}
+      </Field>
       <div className="actions">
         <button type="submit">Apply filters</button>
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => onApply({ direction: '', status: '', from: '', to: '', q: '' })}
-        >
+        <button type="button" className="secondary" onClick={() => onApply(EMPTY_FILTERS)}>
           Clear
         </button>
       </div>

@@ -5,6 +5,8 @@ import { formatDateTime } from '@/lib/format.ts';
 import type { CurrentTenant, MessageItem, MessagePage } from '@/lib/types.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { DataTable } from '@/components/data-table.tsx';
+import { Loading } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 import { MessageFiltersForm } from './message-filters.tsx';
 import { EMPTY_FILTERS, hasAnyFilter, toFilterQuery, type MessageFilters } from './message-filter-state.ts';
@@ -130,7 +132,7 @@ export function MessagesView() {
       </div>
       <ApiErrorNotice error={error} what="load messages" />
       {isLoading ? (
-        <p aria-busy="true">Loading messages…</p>
+        <Loading text="Loading messages…" />
       ) : items.length === 0 ? (
         <EmptyMessages
           filters={filters}
@@ -178,39 +180,30 @@ function EmptyMessages({
 
 function MessagesTable({ items }: { items: MessageItem[] }) {
   return (
-    <div className="table-wrap">
-      <table data-testid="messages-table" className="cards-on-phone">
-        <caption className="visually-hidden">Messages, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Direction</th>
-            <th scope="col">Contact</th>
-            <th scope="col">Text</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((m) => (
-            <tr key={m.id} data-testid="message-row" data-direction={m.direction}>
-              <td className="nowrap" data-label="Time">
-                {formatDateTime(m.createdAt)}
-              </td>
-              <td data-label="Direction">{m.direction === 'IN' ? 'In' : 'Out'}</td>
-              <td className="nowrap mono" data-label="Contact">
-                {m.direction === 'IN' ? m.from : m.to}
-              </td>
-              <td className="text" data-label="Text">
-                {m.body}
-              </td>
-              <td data-label="Status">
-                <StatusBadge value={m.status} />
-                {m.error && <div className="small muted">{m.error}</div>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Messages, newest first"
+      columns={['Time', 'Direction', 'Contact', 'Text', 'Status']}
+      testId="messages-table"
+      cardsOnPhone
+    >
+      {items.map((m) => (
+        <tr key={m.id} data-testid="message-row" data-direction={m.direction}>
+          <td className="nowrap" data-label="Time">
+            {formatDateTime(m.createdAt)}
+          </td>
+          <td data-label="Direction">{m.direction === 'IN' ? 'In' : 'Out'}</td>
+          <td className="nowrap mono" data-label="Contact">
+            {m.direction === 'IN' ? m.from : m.to}
+          </td>
+          <td className="text" data-label="Text">
+            {m.body}
+          </td>
+          <td data-label="Status">
+            <StatusBadge value={m.status} />
+            {m.error && <div className="small muted">{m.error}</div>}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -1,10 +1,11 @@
 'use client';
-import { useState } from 'react';
-import { callApi } from '@/lib/api-client.ts';
 import { formatAge, formatDateTime } from '@/lib/format.ts';
 import { heartbeatAgeOf, type CurrentTenant, type QrAnswer } from '@/lib/types.ts';
 import { usePoll } from '@/lib/use-poll.ts';
+import { useWorkerActions } from '@/lib/worker-action.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { ConfirmPanel } from '@/components/confirm.tsx';
+import { Loading, OutcomeBanner } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 
 const REFRESH_MS = 2_000;
@@ -15,7 +16,7 @@ export function OverviewPanel({ canRestart }: { canRestart: boolean }) {
   // The QR rotates while it waits for a scan; stop asking for it once the number is linked.
   const qr = usePoll<QrAnswer>(state && state !== 'CONNECTED' ? '/api/tenant/qr' : null, REFRESH_MS);
 
-  if (current.isLoading && !current.data) return <p aria-busy="true">Loading status…</p>;
+  if (current.isLoading && !current.data) return <Loading text="Loading status…" />;
   const data = current.data;
   return (
     <>
@@ -31,6 +32,14 @@ export function OverviewPanel({ canRestart }: { canRestart: boolean }) {
               </dd>
               <dt>Last heartbeat</dt>
               <dd data-testid="heartbeat-age">{formatAge(heartbeatAgeOf(data.worker))}</dd>
+              <dt>Started</dt>
+              <dd data-testid="worker-started">
+                {data.worker?.startedAt ? (
+                  <time dateTime={data.worker.startedAt}>{formatDateTime(data.worker.startedAt)}</time>
+                ) : (
+                  '—'
+                )}
+              </dd>
               {data.worker?.lastError && (
                 <>
                   <dt>Last error</dt>
@@ -103,37 +112,30 @@ function SessionBody({
   );
 }
 
+/** A tenant admin's one lifecycle control: the same confirmation and answer as the admin pages give. */
 function RestartButton({ onDone }: { onDone: () => void }) {
-  const [isConfirming, setIsConfirming] = useState(false);
-  const [result, setResult] = useState<string>();
-  async function restart() {
-    setIsConfirming(false);
-    const res = await callApi<{ status?: string }>('/api/tenant/worker/restart', { method: 'POST' });
-    setResult(
-      res.ok ? `Restart requested${res.data.status ? `: ${res.data.status}` : ''}.` : res.error.message,
-    );
-    onDone();
-  }
+  const { pending, ask, cancel, confirm, isBusy, outcome } = useWorkerActions(
+    () => '/api/tenant/worker/restart',
+    onDone,
+  );
   return (
-    <div className="actions" style={{ marginTop: '0.75rem' }}>
-      {isConfirming ? (
-        <div className="confirm" role="group" aria-label="Confirm restart">
-          <p>Restart the worker? The WhatsApp session reconnects; messages are not lost.</p>
-          <div className="actions">
-            <button type="button" className="danger" onClick={() => void restart()}>
-              Yes, restart
-            </button>
-            <button type="button" className="secondary" onClick={() => setIsConfirming(false)}>
-              Cancel
-            </button>
-          </div>
-        </div>
-      ) : (
-        <button type="button" className="secondary" onClick={() => setIsConfirming(true)}>
-          Restart worker
-        </button>
+    <div style={{ marginTop: '0.75rem' }}>
+      <button type="button" className="secondary" onClick={() => ask('restart')} disabled={isBusy}>
+        Restart worker
+      </button>
+      {pending && (
+        <ConfirmPanel
+          question={
+            <>
+              <strong>Restart the worker?</strong> The WhatsApp session reconnects; messages are not lost.
+            </>
+          }
+          confirmLabel="Yes, restart"
+          onConfirm={() => void confirm()}
+          onCancel={cancel}
+        />
       )}
-      {result && <span role="status">{result}</span>}
+      <OutcomeBanner outcome={outcome} testId="restart-result" />
     </div>
   );
 }

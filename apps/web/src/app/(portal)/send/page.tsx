@@ -1,22 +1,16 @@
 import type { Metadata } from 'next';
-import { requireTenantContext } from '@/server/tenant-context.ts';
-import { NoTenantNotice } from '@/components/no-tenant-notice.tsx';
+import { renderTenantPage } from '@/server/tenant-page.tsx';
 import { RoleNotice } from '@/components/role-notice.tsx';
 import { SendForm } from './send-form.tsx';
 
 export const metadata: Metadata = { title: 'Send message' };
 
-export default async function SendPage() {
-  const ctx = await requireTenantContext();
-  if (!ctx.tenant) return <NoTenantNotice />;
-  return (
-    <>
-      <h1>Send message · {ctx.tenant.name}</h1>
-      {ctx.can('OPERATOR') ? (
-        <SendForm />
-      ) : (
-        <RoleNotice needed="OPERATOR" actual={ctx.role} what="Sending messages" />
-      )}
-    </>
+export default function SendPage() {
+  return renderTenantPage('Send message', (ctx) =>
+    ctx.can('OPERATOR') ? (
+      <SendForm />
+    ) : (
+      <RoleNotice needed="OPERATOR" actual={ctx.role} what="Sending messages" />
+    ),
   );
 }

@@ -1,10 +1,14 @@
 'use client';
+import { callApi } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
-import { useState } from 'react';
-import { callApi, type ApiError } from '@/lib/api-client.ts';
 import { formatDateTime } from '@/lib/format.ts';
+import { readList } from '@/lib/types.ts';
+import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { DataTable } from '@/components/data-table.tsx';
+import { Field } from '@/components/field.tsx';
+import { Loading, SuccessNotice } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 
 interface SetupRequest {
@@ -15,52 +19,40 @@ interface SetupRequest {
   createdAt: string;
 }
 
-function readItems(data: unknown): SetupRequest[] {
-  if (Array.isArray(data)) return data as SetupRequest[];
-  const items = (data as { items?: unknown } | undefined)?.items;
-  return Array.isArray(items) ? (items as SetupRequest[]) : [];
-}
-
 /** Everyone sees the tenant's requests; sending one needs OPERATOR (the control plane's rule too). */
 export function SetupRequests({ canRequest }: { canRequest: boolean }) {
   const list = usePoll<unknown>('/api/tenant/setup-requests', 0);
-  const [error, setError] = useState<ApiError>();
-  const [sent, setSent] = useState(false);
+  const action = useApiAction();
 
   async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formEl = event.currentTarget;
-    const res = await callApi('/api/tenant/setup-requests', {
-      method: 'POST',
-      body: { notes: formText(new FormData(formEl), 'notes') },
-    });
-    if (!res.ok) {
-      setError(res.error);
-      return;
-    }
-    setError(undefined);
-    setSent(true);
+    const res = await action.run(
+      callApi('/api/tenant/setup-requests', {
+        method: 'POST',
+        body: { notes: formText(new FormData(formEl), 'notes') },
+      }),
+      'Request sent. An admin will pick it up.',
+    );
+    if (!res.ok) return;
     formEl.reset();
     await list.refresh();
   }
 
-  const items = readItems(list.data);
+  const items = readList<SetupRequest>(list.data);
   return (
     <>
       {canRequest ? (
         <form className="stack card" onSubmit={(e) => void submit(e)}>
-          <ApiErrorNotice error={error} what="send the request" />
-          {sent && (
-            <div className="banner banner-ok" role="status">
-              Request sent. An admin will pick it up.
-            </div>
-          )}
-          <div className="field">
-            <label htmlFor="setup-notes">What do you need?</label>
-            <textarea id="setup-notes" name="notes" required maxLength={4000} />
-          </div>
+          <ApiErrorNotice error={action.error} what="send the request" />
+          <SuccessNotice>{action.notice}</SuccessNotice>
+          <Field id="setup-notes" label="What do you need?">
+            {(control) => <textarea {...control} name="notes" required maxLength={4000} />}
+          </Field>
           <div className="actions">
-            <button type="submit">Send request</button>
+            <button type="submit" disabled={action.isBusy}>
+              Send request
+            </button>
           </div>
         </form>
       ) : (
@@ -71,34 +63,25 @@ export function SetupRequests({ canRequest }: { canRequest: boolean }) {
       <h2>Your tenant&apos;s requests</h2>
       <ApiErrorNotice error={list.error} what="load requests" />
       {list.isLoading ? (
-        <p aria-busy="true">Loading…</p>
+        <Loading />
       ) : items.length === 0 ? (
         <p className="empty">No setup requests yet.</p>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Sent</th>
-                <th scope="col">Status</th>
-                <th scope="col">Request</th>
-                <th scope="col">Admin note</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r) => (
-                <tr key={r.id}>
-                  <td className="nowrap">{formatDateTime(r.createdAt)}</td>
-                  <td>
-                    <StatusBadge value={r.status} />
-                  </td>
-                  <td className="text">{r.notes}</td>
-                  <td className="text">{r.adminNote ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Your tenant's setup requests"
+          columns={['Sent', 'Status', 'Request', 'Admin note']}
+        >
+          {items.map((r) => (
+            <tr key={r.id}>
+              <td className="nowrap">{formatDateTime(r.createdAt)}</td>
+              <td>
+                <StatusBadge value={r.status} />
+              </td>
+              <td className="text">{r.notes}</td>
+              <td className="text">{r.adminNote ?? '—'}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </>
   );

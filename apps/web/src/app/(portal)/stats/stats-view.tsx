@@ -2,13 +2,17 @@
 import { useState } from 'react';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { DataTable } from '@/components/data-table.tsx';
+import { Loading } from '@/components/notices.tsx';
 import { niceMax, readDayStats, type DayStats } from './stats-data.ts';
 
+// Failed bars are hatched as well as red, and every day's bars keep this order: colour is never the only cue.
 const SERIES = [
-  { key: 'inbound', label: 'Inbound', color: '#0b5cad' },
-  { key: 'outbound', label: 'Outbound', color: '#2f8f4e' },
-  { key: 'failed', label: 'Failed', color: '#b3261e' },
+  { key: 'inbound', label: 'Inbound', color: '#0b5cad', isHatched: false },
+  { key: 'outbound', label: 'Outbound', color: '#2f8f4e', isHatched: false },
+  { key: 'failed', label: 'Failed', color: '#b3261e', isHatched: true },
 ] as const;
+const HATCH_ID = 'failed-hatch';
 
 export function StatsView() {
   const [days, setDays] = useState(14);
@@ -28,7 +32,7 @@ export function StatsView() {
       </div>
       <ApiErrorNotice error={stats.error} what="load statistics" />
       {stats.isLoading ? (
-        <p aria-busy="true">Loading…</p>
+        <Loading />
       ) : total === 0 ? (
         <p className="empty card">No messages in this period, so there is nothing to chart.</p>
       ) : (
@@ -49,9 +53,10 @@ export function StatsView() {
 function Legend() {
   return (
     <div className="legend" aria-hidden="true">
+      <span className="muted">Each day, left to right:</span>
       {SERIES.map((s) => (
         <span key={s.key}>
-          <span className="swatch" style={{ background: s.color }} />
+          <span className={s.isHatched ? 'swatch hatched' : 'swatch'} style={{ backgroundColor: s.color }} />
           {s.label}
         </span>
       ))}
@@ -76,6 +81,17 @@ function BarChart({ rows }: { rows: DayStats[] }) {
       role="img"
       aria-label={`Bar chart of inbound, outbound and failed messages per day, ${rows.length} days`}
     >
+      <defs>
+        <pattern
+          id={HATCH_ID}
+          width="5"
+          height="5"
+          patternUnits="userSpaceOnUse"
+          patternTransform="rotate(45)"
+        >
+          <rect width="2" height="5" fill="rgba(255,255,255,0.7)" />
+        </pattern>
+      </defs>
       {[0, 0.5, 1].map((f) => (
         <g key={f}>
           <line x1={pad.left} x2={width - pad.right} y1={y(max * f)} y2={y(max * f)} stroke="#d5dbe1" />
@@ -88,18 +104,22 @@ function BarChart({ rows }: { rows: DayStats[] }) {
         const x0 = pad.left + i * groupW + groupW * 0.1;
         return (
           <g key={r.day}>
-            {SERIES.map((s, j) => (
-              <rect
-                key={s.key}
-                x={x0 + j * barW}
-                y={y(r[s.key])}
-                width={barW - 1}
-                height={pad.top + plotH - y(r[s.key])}
-                fill={s.color}
-              >
-                <title>{`${r.day} ${s.label.toLowerCase()}: ${r[s.key]}`}</title>
-              </rect>
-            ))}
+            {SERIES.map((s, j) => {
+              const bar = {
+                x: x0 + j * barW,
+                y: y(r[s.key]),
+                width: barW - 1,
+                height: pad.top + plotH - y(r[s.key]),
+              };
+              return (
+                <g key={s.key}>
+                  <rect {...bar} fill={s.color}>
+                    <title>{`${r.day} ${s.label.toLowerCase()}: ${r[s.key]}`}</title>
+                  </rect>
+                  {s.isHatched && <rect {...bar} fill={`url(#${HATCH_ID})`} pointerEvents="none" />}
+                </g>
+              );
+            })}
             {i % labelEvery === 0 && (
               <text
                 x={x0 + (barW * SERIES.length) / 2}
@@ -120,27 +140,15 @@ function BarChart({ rows }: { rows: DayStats[] }) {
 
 function StatsTable({ rows }: { rows: DayStats[] }) {
   return (
-    <div className="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            <th scope="col">Inbound</th>
-            <th scope="col">Outbound</th>
-            <th scope="col">Failed</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.day}>
-              <td>{r.day}</td>
-              <td>{r.inbound}</td>
-              <td>{r.outbound}</td>
-              <td>{r.failed}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Messages per day" columns={['Day', 'Inbound', 'Outbound', 'Failed']}>
+      {rows.map((r) => (
+        <tr key={r.day}>
+          <td>{r.day}</td>
+          <td>{r.inbound}</td>
+          <td>{r.outbound}</td>
+          <td>{r.failed}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -1,10 +1,13 @@
 'use client';
-import { formText } from '@/lib/form.ts';
 import { useEffect, useState } from 'react';
 import { callApi, type ApiError } from '@/lib/api-client.ts';
 import type { Items } from '@/lib/admin-types.ts';
+import { formText } from '@/lib/form.ts';
 import { formatDateTime } from '@/lib/format.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { DataTable } from '@/components/data-table.tsx';
+import { Field } from '@/components/field.tsx';
+import { Loading } from '@/components/notices.tsx';
 
 interface AuditEntry {
   id: string;
@@ -48,61 +51,48 @@ export function AuditLogView() {
       <form
         className="filters card"
         role="search"
+        aria-label="Audit log filters"
         onSubmit={(e) => {
           e.preventDefault();
           const form = new FormData(e.currentTarget);
           setFilter({ tenant: formText(form, 'tenant').trim(), action: formText(form, 'action').trim() });
         }}
       >
-        <div className="field">
-          <label htmlFor="audit-tenant">Tenant slug</label>
-          <input id="audit-tenant" name="tenant" defaultValue={filter.tenant} />
-        </div>
-        <div className="field">
-          <label htmlFor="audit-action">Action</label>
-          <input
-            id="audit-action"
-            name="action"
-            defaultValue={filter.action}
-            placeholder="e.g. worker.stop"
-          />
-        </div>
+        <Field id="audit-tenant" label="Tenant slug">
+          {(control) => <input {...control} name="tenant" defaultValue={filter.tenant} />}
+        </Field>
+        <Field id="audit-action" label="Action">
+          {(control) => (
+            <input {...control} name="action" defaultValue={filter.action} placeholder="e.g. worker.stop" />
+          )}
+        </Field>
         <div className="actions">
           <button type="submit">Filter</button>
         </div>
       </form>
       <ApiErrorNotice error={error} what="load the audit log" />
       {isLoading ? (
-        <p aria-busy="true">Loading…</p>
+        <Loading />
       ) : items.length === 0 ? (
         <p className="empty card">
           No audit entries{filter.tenant || filter.action ? ' match this filter' : ' yet'}.
         </p>
       ) : (
-        <div className="table-wrap">
-          <table data-testid="audit-table">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Action</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a.id}>
-                  <td className="nowrap">{formatDateTime(a.createdAt)}</td>
-                  <td>{a.actor}</td>
-                  <td className="mono">{a.tenantSlug ?? '—'}</td>
-                  <td className="mono">{a.action}</td>
-                  <td className="text mono small">{JSON.stringify(a.details)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Audit log, newest first"
+          columns={['Time', 'Actor', 'Tenant', 'Action', 'Details']}
+          testId="audit-table"
+        >
+          {items.map((a) => (
+            <tr key={a.id}>
+              <td className="nowrap">{formatDateTime(a.createdAt)}</td>
+              <td>{a.actor}</td>
+              <td className="mono">{a.tenantSlug ?? '—'}</td>
+              <td className="mono">{a.action}</td>
+              <td className="text mono small">{JSON.stringify(a.details)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {cursor && (
         <div className="actions" style={{ marginTop: '0.75rem' }}>

@@ -1,11 +1,14 @@
 'use client';
-import { formText } from '@/lib/form.ts';
 import { useState } from 'react';
-import { callApi, type ApiError } from '@/lib/api-client.ts';
+import { callApi } from '@/lib/api-client.ts';
 import type { Items } from '@/lib/admin-types.ts';
+import { formText } from '@/lib/form.ts';
 import { formatDateTime } from '@/lib/format.ts';
+import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { Field, Options } from '@/components/field.tsx';
+import { Loading } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 
 interface AdminSetupRequest {
@@ -26,22 +29,20 @@ export function SetupRequestsAdmin() {
     `/api/admin/setup-requests${status ? `?status=${status}` : ''}`,
     15_000,
   );
-  const [error, setError] = useState<ApiError>();
+  const action = useApiAction();
   const [saved, setSaved] = useState<string>();
 
   async function save(id: string, event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const note = formText(form, 'adminNote');
-    const res = await callApi(`/api/admin/setup-requests/${id}`, {
-      method: 'PATCH',
-      body: { status: formText(form, 'status'), adminNote: note === '' ? null : note },
-    });
-    if (!res.ok) {
-      setError(res.error);
-      return;
-    }
-    setError(undefined);
+    const res = await action.run(
+      callApi(`/api/admin/setup-requests/${id}`, {
+        method: 'PATCH',
+        body: { status: formText(form, 'status'), adminNote: note === '' ? null : note },
+      }),
+    );
+    if (!res.ok) return;
     setSaved(id);
     await list.refresh();
   }
@@ -53,16 +54,12 @@ export function SetupRequestsAdmin() {
         <label htmlFor="sr-filter">Show</label>
         <select id="sr-filter" value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">All</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
+          <Options values={STATUSES} />
         </select>
       </div>
-      <ApiErrorNotice error={error ?? list.error} what="update the request" />
+      <ApiErrorNotice error={action.error ?? list.error} what="update the request" />
       {list.isLoading ? (
-        <p aria-busy="true">Loading…</p>
+        <Loading />
       ) : items.length === 0 ? (
         <p className="empty card">No setup requests{status ? ` with status ${status}` : ''}.</p>
       ) : (
@@ -76,25 +73,18 @@ export function SetupRequestsAdmin() {
             </p>
             <p style={{ whiteSpace: 'pre-wrap' }}>{r.notes}</p>
             <form className="filters" onSubmit={(e) => void save(r.id, e)}>
-              <div className="field">
-                <label htmlFor={`st-${r.id}`}>Status</label>
-                <select id={`st-${r.id}`} name="status" defaultValue={r.status}>
-                  {STATUSES.map((s) => (
-                    <option key={s} value={s}>
-                      {s}
-                    </option>
-                  ))}
-                </select>
-              </div>
-              <div className="field" style={{ flex: '1 1 16rem' }}>
-                <label htmlFor={`note-${r.id}`}>Note to the tenant</label>
-                <input
-                  id={`note-${r.id}`}
-                  name="adminNote"
-                  maxLength={2000}
-                  defaultValue={r.adminNote ?? ''}
-                />
-              </div>
+              <Field id={`st-${r.id}`} label="Status">
+                {(control) => (
+                  <select {...control} name="status" defaultValue={r.status}>
+                    <Options values={STATUSES} />
+                  </select>
+                )}
+              </Field>
+              <Field id={`note-${r.id}`} label="Note to the tenant" style={{ flex: '1 1 16rem' }}>
+                {(control) => (
+                  <input {...control} name="adminNote" maxLength={2000} defaultValue={r.adminNote ?? ''} />
+                )}
+              </Field>
               <div className="actions">
                 <button type="submit">Save</button>
                 {saved === r.id && <span role="status">Saved.</span>}

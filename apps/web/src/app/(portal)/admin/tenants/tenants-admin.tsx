@@ -1,15 +1,30 @@
 'use client';
-import { formText } from '@/lib/form.ts';
 import Link from 'next/link';
 import { useState } from 'react';
-import { callApi, type ApiError } from '@/lib/api-client.ts';
+import { callApi } from '@/lib/api-client.ts';
 import type { Items, TenantWithWorker, WorkerHealth } from '@/lib/admin-types.ts';
-import { formatAge, formatBytes, formatDuration } from '@/lib/format.ts';
+import { formText } from '@/lib/form.ts';
+import { formatAge, formatBytes, formatDuration, formatPercent } from '@/lib/format.ts';
+import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { DataTable } from '@/components/data-table.tsx';
+import { Field } from '@/components/field.tsx';
+import { Loading, SuccessNotice } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 
 const REFRESH_MS = 3_000;
+const COLUMNS = [
+  'Tenant',
+  'Tenant status',
+  'Worker',
+  'Heartbeat',
+  'PID',
+  'Memory',
+  'CPU',
+  'Uptime',
+  'Restarts',
+] as const;
 
 export function TenantsAdmin() {
   const tenants = usePoll<Items<TenantWithWorker>>('/api/admin/tenants', REFRESH_MS);
@@ -20,57 +35,38 @@ export function TenantsAdmin() {
     <>
       <ApiErrorNotice error={tenants.error ?? workers.error} what="load tenants" />
       {tenants.isLoading ? (
-        <p aria-busy="true">Loading tenants…</p>
+        <Loading text="Loading tenants…" />
       ) : list.length === 0 && !tenants.error ? (
         <p className="empty card">No tenants yet. Create the first one below.</p>
       ) : (
-        <div className="table-wrap">
-          <table data-testid="tenants-table">
-            <thead>
-              <tr>
-                <th scope="col">Tenant</th>
-                <th scope="col">Tenant status</th>
-                <th scope="col">Worker</th>
-                <th scope="col">Heartbeat</th>
-                <th scope="col">PID</th>
-                <th scope="col">Memory</th>
-                <th scope="col">CPU</th>
-                <th scope="col">Uptime</th>
-                <th scope="col">Restarts</th>
+        <DataTable caption="Tenants and their workers" columns={COLUMNS} testId="tenants-table">
+          {list.map((t) => {
+            const h = healthBySlug.get(t.slug);
+            return (
+              <tr key={t.id} data-testid={`tenant-row-${t.slug}`}>
+                <td>
+                  <Link href={`/admin/tenants/${t.slug}`}>{t.name}</Link>
+                  <div className="small muted mono">{t.slug}</div>
+                </td>
+                <td>
+                  <StatusBadge value={t.status} />
+                </td>
+                <td>
+                  <StatusBadge value={h?.status ?? t.worker.status} label={`Worker of ${t.slug}`} />
+                  {(h?.lastError ?? t.worker.lastError) && (
+                    <div className="small muted">{h?.lastError ?? t.worker.lastError}</div>
+                  )}
+                </td>
+                <td className="nowrap">{formatAge(h?.heartbeatAgeMs ?? t.worker.heartbeatAgeMs)}</td>
+                <td className="mono">{h?.pid ?? t.worker.pid ?? '—'}</td>
+                <td className="nowrap">{formatBytes(h?.memoryBytes)}</td>
+                <td>{formatPercent(h?.cpuPercent)}</td>
+                <td className="nowrap">{formatDuration(h?.uptimeMs)}</td>
+                <td>{h?.restarts ?? t.worker.restartCount ?? 0}</td>
               </tr>
-            </thead>
-            <tbody>
-              {list.map((t) => {
-                const h = healthBySlug.get(t.slug);
-                return (
-                  <tr key={t.id} data-testid={`tenant-row-${t.slug}`}>
-                    <td>
-                      <Link href={`/admin/tenants/${t.slug}`}>{t.name}</Link>
-                      <div className="small muted mono">{t.slug}</div>
-                    </td>
-                    <td>
-                      <StatusBadge value={t.status} />
-                    </td>
-                    <td>
-                      <StatusBadge value={h?.status ?? t.worker.status} label={`Worker of ${t.slug}`} />
-                      {(h?.lastError ?? t.worker.lastError) && (
-                        <div className="small muted">{h?.lastError ?? t.worker.lastError}</div>
-                      )}
-                    </td>
-                    <td className="nowrap">{formatAge(h?.heartbeatAgeMs ?? t.worker.heartbeatAgeMs)}</td>
-                    <td className="mono">{h?.pid ?? t.worker.pid ?? '—'}</td>
-                    <td className="nowrap">{formatBytes(h?.memoryBytes)}</td>
-                    <td>
-                      {h?.cpuPercent === null || h?.cpuPercent === undefined ? '—' : `${h.cpuPercent}%`}
-                    </td>
-                    <td className="nowrap">{formatDuration(h?.uptimeMs)}</td>
-                    <td>{h?.restarts ?? t.worker.restartCount ?? 0}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       <CreateTenantForm onCreated={() => void tenants.refresh()} />
     </>
@@ -78,23 +74,20 @@ export function TenantsAdmin() {
 }
 
 function CreateTenantForm({ onCreated }: { onCreated: () => void }) {
-  const [error, setError] = useState<ApiError>();
+  const action = useApiAction();
   const [created, setCreated] = useState<string>();
   async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
-    const res = await callApi<{ slug: string }>('/api/admin/tenants', {
-      method: 'POST',
-      body: { slug: formText(form, 'slug').trim(), name: formText(form, 'name') },
-    });
-    if (!res.ok) {
-      setError(res.error);
-      setCreated(undefined);
-      return;
-    }
-    setError(undefined);
-    setCreated(res.data.slug);
+    const res = await action.run(
+      callApi<{ slug: string }>('/api/admin/tenants', {
+        method: 'POST',
+        body: { slug: formText(form, 'slug').trim(), name: formText(form, 'name') },
+      }),
+    );
+    setCreated(res.ok ? res.data.slug : undefined);
+    if (!res.ok) return;
     formEl.reset();
     onCreated();
   }
@@ -102,32 +95,31 @@ function CreateTenantForm({ onCreated }: { onCreated: () => void }) {
     <section className="card" aria-labelledby="create-tenant" style={{ marginTop: '1rem' }}>
       <h2 id="create-tenant">Create a tenant</h2>
       <form className="stack" onSubmit={(e) => void submit(e)}>
-        <ApiErrorNotice error={error} what="create the tenant" />
-        {created && (
-          <div className="banner banner-ok" role="status">
-            Tenant {created} created. Its worker is stopped: start it from the{' '}
-            <Link href={`/admin/tenants/${created}`}>tenant page</Link>.
-          </div>
-        )}
-        <div className="field">
-          <label htmlFor="tenant-slug">Slug</label>
-          <input
-            id="tenant-slug"
-            name="slug"
-            required
-            pattern="[a-z0-9][a-z0-9\-]{1,38}[a-z0-9]"
-            aria-describedby="tenant-slug-hint"
-          />
-          <span id="tenant-slug-hint" className="hint">
-            3-40 lowercase letters, digits and inner hyphens. Permanent: it names the log file and the worker.
-          </span>
-        </div>
-        <div className="field">
-          <label htmlFor="tenant-name">Name</label>
-          <input id="tenant-name" name="name" required maxLength={200} />
-        </div>
+        <ApiErrorNotice error={action.error} what="create the tenant" />
+        <SuccessNotice>
+          {created && (
+            <>
+              Tenant {created} created. Its worker is stopped: start it from the{' '}
+              <Link href={`/admin/tenants/${created}`}>tenant page</Link>.
+            </>
+          )}
+        </SuccessNotice>
+        <Field
+          id="tenant-slug"
+          label="Slug"
+          hint="3-40 lowercase letters, digits and inner hyphens. Permanent: it names the log file and the worker."
+        >
+          {(control) => (
+            <input {...control} name="slug" required pattern="[a-z0-9][a-z0-9\-]{1,38}[a-z0-9]" />
+          )}
+        </Field>
+        <Field id="tenant-name" label="Name">
+          {(control) => <input {...control} name="name" required maxLength={200} />}
+        </Field>
         <div className="actions">
-          <button type="submit">Create tenant</button>
+          <button type="submit" disabled={action.isBusy}>
+            Create tenant
+          </button>
         </div>
       </form>
     </section>

@@ -1,5 +1,6 @@
 'use client';
 import { formText } from '@/lib/form.ts';
+import { Field, Options } from '@/components/field.tsx';
 
 export const ROLE_OPTIONS = ['VIEWER', 'OPERATOR', 'TENANT_ADMIN', 'SUPER_ADMIN'] as const;
 
@@ -13,27 +14,25 @@ export function MembershipPicker({
 }) {
   return (
     <>
-      <div className="field">
-        <label htmlFor={`${idPrefix}-tenant`}>Tenant</label>
-        <select id={`${idPrefix}-tenant`} name="tenant" defaultValue={tenants[0]?.slug ?? ''}>
-          <option value="">(none: platform admin)</option>
-          {tenants.map((t) => (
-            <option key={t.slug} value={t.slug}>
-              {t.name} ({t.slug})
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${idPrefix}-role`}>Role</label>
-        <select id={`${idPrefix}-role`} name="role" defaultValue="VIEWER">
-          {ROLE_OPTIONS.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-      </div>
+      <Field id={`${idPrefix}-tenant`} label="Tenant">
+        {(control) => (
+          <select {...control} name="tenant" defaultValue={tenants[0]?.slug ?? ''}>
+            <option value="">(none: platform admin)</option>
+            {tenants.map((t) => (
+              <option key={t.slug} value={t.slug}>
+                {t.name} ({t.slug})
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field id={`${idPrefix}-role`} label="Role">
+        {(control) => (
+          <select {...control} name="role" defaultValue="VIEWER">
+            <Options values={ROLE_OPTIONS} />
+          </select>
+        )}
+      </Field>
     </>
   );
 }

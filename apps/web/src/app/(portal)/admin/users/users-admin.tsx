@@ -1,10 +1,14 @@
 'use client';
-import { formText } from '@/lib/form.ts';
-import { useState } from 'react';
-import { callApi, type ApiError } from '@/lib/api-client.ts';
+import { callApi, type ApiResult } from '@/lib/api-client.ts';
 import type { Items, TenantWithWorker } from '@/lib/admin-types.ts';
+import { formText } from '@/lib/form.ts';
+import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { DeleteButton } from '@/components/confirm.tsx';
+import { DataTable } from '@/components/data-table.tsx';
+import { Field } from '@/components/field.tsx';
+import { Loading, SuccessNotice } from '@/components/notices.tsx';
 import { MembershipPicker, readMembership } from './membership-picker.tsx';
 
 interface Membership {
@@ -26,22 +30,13 @@ const asInput = (ms: Membership[]) => ms.map((m) => ({ tenant: m.tenantSlug, rol
 export function UsersAdmin() {
   const users = usePoll<Items<User>>('/api/admin/users', 0);
   const tenants = usePoll<Items<TenantWithWorker>>('/api/admin/tenants', 0);
-  const [error, setError] = useState<ApiError>();
-  const [notice, setNotice] = useState<string>();
-  const [deleting, setDeleting] = useState<string>();
+  const action = useApiAction();
   const tenantOptions = (tenants.data?.items ?? []).map((t) => ({ slug: t.slug, name: t.name }));
 
-  async function run(call: ReturnType<typeof callApi>, done: string): Promise<boolean> {
-    const res = await call;
-    if (!res.ok) {
-      setError(res.error);
-      setNotice(undefined);
-      return false;
-    }
-    setError(undefined);
-    setNotice(done);
-    await users.refresh();
-    return true;
+  async function run(call: Promise<ApiResult<unknown>>, done: string): Promise<boolean> {
+    const res = await action.run(call, done);
+    if (res.ok) await users.refresh();
+    return res.ok;
   }
 
   async function create(event: React.FormEvent<HTMLFormElement>) {
@@ -64,145 +59,114 @@ export function UsersAdmin() {
 
   return (
     <>
-      <ApiErrorNotice error={error ?? users.error} what="change users" />
-      {notice && (
-        <div className="banner banner-ok" role="status">
-          {notice}
-        </div>
-      )}
+      <ApiErrorNotice error={action.error ?? users.error} what="change users" />
+      <SuccessNotice>{action.notice}</SuccessNotice>
       {users.isLoading ? (
-        <p aria-busy="true">Loading users…</p>
+        <Loading text="Loading users…" />
       ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Memberships</th>
-                <th scope="col">Add membership</th>
-                <th scope="col">Account</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(users.data?.items ?? []).map((u) => (
-                <tr key={u.id}>
-                  <td>
-                    {u.name}
-                    <div className="small muted">{u.email}</div>
-                  </td>
-                  <td>
-                    {u.memberships.length === 0 && (
-                      <span className="muted">none: this user sees nothing</span>
-                    )}
-                    <ul style={{ margin: 0, paddingLeft: '1rem' }}>
-                      {u.memberships.map((m, i) => (
-                        <li key={`${m.tenantSlug ?? 'platform'}-${m.role}`}>
-                          {m.tenantSlug ?? 'platform'} · {m.role}{' '}
-                          <button
-                            type="button"
-                            className="linkish"
-                            aria-label={`Remove ${m.role} in ${m.tenantSlug ?? 'platform'} from ${u.email}`}
-                            onClick={() =>
-                              void patch(
-                                u,
-                                { memberships: asInput(u.memberships.filter((_, j) => j !== i)) },
-                                'Membership removed.',
-                              )
-                            }
-                          >
-                            remove
-                          </button>
-                        </li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td>
-                    <form
-                      className="actions"
-                      onSubmit={(e) => {
-                        e.preventDefault();
-                        const m = readMembership(new FormData(e.currentTarget));
-                        void patch(u, { memberships: [...asInput(u.memberships), m] }, 'Membership added.');
-                      }}
-                    >
-                      <MembershipPicker idPrefix={`add-${u.id}`} tenants={tenantOptions} />
-                      <button type="submit" className="secondary">
-                        Add
-                      </button>
-                    </form>
-                  </td>
-                  <td>
-                    <div className="actions">
+        <DataTable caption="Users" columns={['User', 'Memberships', 'Add membership', 'Account']}>
+          {(users.data?.items ?? []).map((u) => (
+            <tr key={u.id}>
+              <td>
+                {u.name}
+                <div className="small muted">{u.email}</div>
+              </td>
+              <td>
+                {u.memberships.length === 0 && <span className="muted">none: this user sees nothing</span>}
+                <ul style={{ margin: 0, paddingLeft: '1rem' }}>
+                  {u.memberships.map((m, i) => (
+                    <li key={`${m.tenantSlug ?? 'platform'}-${m.role}`}>
+                      {m.tenantSlug ?? 'platform'} · {m.role}{' '}
                       <button
                         type="button"
-                        className="secondary"
+                        className="linkish"
+                        aria-label={`Remove ${m.role} in ${m.tenantSlug ?? 'platform'} from ${u.email}`}
                         onClick={() =>
                           void patch(
                             u,
-                            { isActive: !u.isActive },
-                            u.isActive ? 'User deactivated.' : 'User activated.',
+                            { memberships: asInput(u.memberships.filter((_, j) => j !== i)) },
+                            'Membership removed.',
                           )
                         }
                       >
-                        {u.isActive ? 'Deactivate' : 'Activate'}
+                        remove
                       </button>
-                      {deleting === u.id ? (
-                        <span className="confirm">
-                          Delete {u.email}?{' '}
-                          <button
-                            type="button"
-                            className="danger"
-                            onClick={() =>
-                              void run(
-                                callApi(`/api/admin/users/${u.id}`, { method: 'DELETE' }),
-                                `User ${u.email} deleted.`,
-                              ).then(() => setDeleting(undefined))
-                            }
-                          >
-                            Yes, delete
-                          </button>{' '}
-                          <button type="button" className="secondary" onClick={() => setDeleting(undefined)}>
-                            Keep
-                          </button>
-                        </span>
-                      ) : (
-                        <button type="button" className="secondary" onClick={() => setDeleting(u.id)}>
-                          Delete
-                        </button>
-                      )}
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              <td>
+                <form
+                  className="actions"
+                  aria-label={`Add a membership to ${u.email}`}
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    const m = readMembership(new FormData(e.currentTarget));
+                    void patch(u, { memberships: [...asInput(u.memberships), m] }, 'Membership added.');
+                  }}
+                >
+                  <MembershipPicker idPrefix={`add-${u.id}`} tenants={tenantOptions} />
+                  <button type="submit" className="secondary">
+                    Add
+                  </button>
+                </form>
+              </td>
+              <td>
+                <div className="actions">
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() =>
+                      void patch(
+                        u,
+                        { isActive: !u.isActive },
+                        u.isActive ? 'User deactivated.' : 'User activated.',
+                      )
+                    }
+                  >
+                    {u.isActive ? 'Deactivate' : 'Activate'}
+                  </button>
+                  <DeleteButton
+                    question={`Delete ${u.email}?`}
+                    onDelete={() =>
+                      run(
+                        callApi(`/api/admin/users/${u.id}`, { method: 'DELETE' }),
+                        `User ${u.email} deleted.`,
+                      )
+                    }
+                  />
+                </div>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <section className="card" aria-labelledby="new-user" style={{ marginTop: '1rem' }}>
         <h2 id="new-user">Create a user</h2>
         <form className="stack" onSubmit={(e) => void create(e)}>
-          <div className="field">
-            <label htmlFor="new-email">Email</label>
-            <input id="new-email" name="email" type="email" required autoComplete="off" />
-          </div>
-          <div className="field">
-            <label htmlFor="new-name">Name</label>
-            <input id="new-name" name="name" required maxLength={200} />
-          </div>
-          <div className="field">
-            <label htmlFor="new-password">Initial password</label>
-            <input
-              id="new-password"
-              name="password"
-              type="password"
-              required
-              minLength={8}
-              autoComplete="new-password"
-            />
-          </div>
+          <Field id="new-email" label="Email">
+            {(control) => <input {...control} name="email" type="email" required autoComplete="off" />}
+          </Field>
+          <Field id="new-name" label="Name">
+            {(control) => <input {...control} name="name" required maxLength={200} />}
+          </Field>
+          <Field id="new-password" label="Initial password" hint="At least 8 characters.">
+            {(control) => (
+              <input
+                {...control}
+                name="password"
+                type="password"
+                required
+                minLength={8}
+                autoComplete="new-password"
+              />
+            )}
+          </Field>
           <MembershipPicker idPrefix="new-membership" tenants={tenantOptions} />
           <div className="actions">
-            <button type="submit">Create user</button>
+            <button type="submit" disabled={action.isBusy}>
+              Create user
+            </button>
           </div>
         </form>
       </section>

@@ -2,6 +2,7 @@
 import { formatAge, formatDateTime } from '@/lib/format.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { Loading } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 
 interface Diagnostics {
@@ -27,7 +28,7 @@ export function DiagnosticsPanel({ slug }: { slug: string }) {
     <section className="card" aria-labelledby="diag-h">
       <h2 id="diag-h">Diagnostics</h2>
       <ApiErrorNotice error={diag.error} what="load diagnostics" />
-      {diag.isLoading && !d && <p aria-busy="true">Loading…</p>}
+      {diag.isLoading && !d && <Loading />}
       {d && (
         <>
           {d.hints.length > 0 ? (
@@ -37,7 +38,7 @@ export function DiagnosticsPanel({ slug }: { slug: string }) {
               ))}
             </ul>
           ) : (
-            <p className="banner banner-ok">
+            <p className="banner banner-ok" role="status">
               Nothing looks wrong: members exist, the worker runs, the number is linked.
             </p>
           )}

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { LogLine } from '@/lib/admin-types.ts';
 import { formatLogTime } from '@/lib/format.ts';
+import { Options } from '@/components/field.tsx';
 import { extraFields, levelLabel, lineKey } from './log-line.ts';
 
 const MAX_LINES = 1_000;
@@ -72,11 +73,7 @@ export function LogTail({ slug }: { slug: string }) {
         <label htmlFor="log-level">Minimum level</label>
         <select id="log-level" value={level} onChange={(e) => setLevel(e.target.value)}>
           <option value="">All</option>
-          {LEVELS.map((l) => (
-            <option key={l} value={l}>
-              {l}
-            </option>
-          ))}
+          <Options values={LEVELS} />
         </select>
         <button type="button" className="secondary" aria-pressed={isPaused} onClick={togglePause}>
           {isPaused ? `Resume${held.length ? ` (${held.length} new)` : ''}` : 'Pause'}

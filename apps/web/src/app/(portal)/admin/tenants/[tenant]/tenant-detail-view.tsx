@@ -2,9 +2,10 @@
 import Link from 'next/link';
 import { callApi } from '@/lib/api-client.ts';
 import type { Items, TenantDetail, WorkerHealth } from '@/lib/admin-types.ts';
-import { formatAge, formatBytes, formatDateTime, formatDuration } from '@/lib/format.ts';
+import { formatAge, formatBytes, formatDateTime, formatDuration, formatPercent } from '@/lib/format.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
+import { Loading } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 import { DiagnosticsPanel } from './diagnostics-panel.tsx';
 import { LogTail } from './log-tail.tsx';
@@ -30,7 +31,7 @@ export function TenantDetailView({ slug }: { slug: string }) {
       </p>
       <h1>{t ? `${t.name} (${t.slug})` : slug}</h1>
       <ApiErrorNotice error={detail.error} what="load the tenant" />
-      {detail.isLoading && !t && <p aria-busy="true">Loading…</p>}
+      {detail.isLoading && !t && <Loading />}
       {t && (
         <div className="grid">
           <section className="card" aria-labelledby="worker-h">
@@ -49,11 +50,7 @@ export function TenantDetailView({ slug }: { slug: string }) {
               <dt>Memory</dt>
               <dd>{formatBytes(health?.memoryBytes)}</dd>
               <dt>CPU</dt>
-              <dd>
-                {health?.cpuPercent === null || health?.cpuPercent === undefined
-                  ? '—'
-                  : `${health.cpuPercent}%`}
-              </dd>
+              <dd>{formatPercent(health?.cpuPercent)}</dd>
               <dt>Uptime</dt>
               <dd>{formatDuration(health?.uptimeMs)}</dd>
               <dt>Restarts</dt>

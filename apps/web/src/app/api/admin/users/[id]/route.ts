@@ -1,24 +1,15 @@
-import type { NextRequest } from 'next/server';
-import { checkIdParam, proxy } from '@/server/proxy.ts';
+import { proxyById } from '@/server/proxy.ts';
 import { patchUserBody } from '@/server/schemas.ts';
 
-interface Context {
-  params: Promise<{ id: string }>;
-}
+export const PATCH = proxyById('user id', (id) => ({
+  method: 'PATCH',
+  scope: 'admin',
+  path: `/admin/users/${id}`,
+  body: patchUserBody,
+}));
 
-export async function PATCH(req: NextRequest, ctx: Context): Promise<Response> {
-  const id = checkIdParam((await ctx.params).id, 'user id');
-  if (!id.ok) return id.response;
-  return proxy(req, {
-    method: 'PATCH',
-    scope: 'admin',
-    path: `/admin/users/${id.value}`,
-    body: patchUserBody,
-  });
-}
-
-export async function DELETE(req: NextRequest, ctx: Context): Promise<Response> {
-  const id = checkIdParam((await ctx.params).id, 'user id');
-  if (!id.ok) return id.response;
-  return proxy(req, { method: 'DELETE', scope: 'admin', path: `/admin/users/${id.value}` });
-}
+export const DELETE = proxyById('user id', (id) => ({
+  method: 'DELETE',
+  scope: 'admin',
+  path: `/admin/users/${id}`,
+}));

@@ -1,28 +1,17 @@
-import type { NextRequest } from 'next/server';
-import { checkIdParam, proxy } from '@/server/proxy.ts';
+import { proxyById } from '@/server/proxy.ts';
 import { autoReplyPatch } from '@/server/schemas.ts';
 
-interface Context {
-  params: Promise<{ id: string }>;
-}
+const rulePath = (id: string) => `/portal/tenant/current/auto-replies/${id}`;
 
-export async function PATCH(req: NextRequest, ctx: Context): Promise<Response> {
-  const id = checkIdParam((await ctx.params).id, 'rule id');
-  if (!id.ok) return id.response;
-  return proxy(req, {
-    method: 'PATCH',
-    scope: 'tenant',
-    path: `/portal/tenant/current/auto-replies/${id.value}`,
-    body: autoReplyPatch,
-  });
-}
+export const PATCH = proxyById('rule id', (id) => ({
+  method: 'PATCH',
+  scope: 'tenant',
+  path: rulePath(id),
+  body: autoReplyPatch,
+}));
 
-export async function DELETE(req: NextRequest, ctx: Context): Promise<Response> {
-  const id = checkIdParam((await ctx.params).id, 'rule id');
-  if (!id.ok) return id.response;
-  return proxy(req, {
-    method: 'DELETE',
-    scope: 'tenant',
-    path: `/portal/tenant/current/auto-replies/${id.value}`,
-  });
-}
+export const DELETE = proxyById('rule id', (id) => ({
+  method: 'DELETE',
+  scope: 'tenant',
+  path: rulePath(id),
+}));

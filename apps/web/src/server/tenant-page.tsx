@@ -1,0 +1,35 @@
+import 'server-only';
+import type { ReactNode } from 'react';
+import { NoTenantNotice } from '@/components/no-tenant-notice.tsx';
+import type { SessionMembership } from './session.ts';
+import { requireTenantContext, type TenantContext } from './tenant-context.ts';
+
+export type TenantPageContext = TenantContext & { tenant: SessionMembership };
+
+/**
+ * The frame of every tenant page: sign-in required, one h1 naming the page and the tenant, and an honest
+ * notice instead of the body when the user looks at no tenant.
+ */
+export async function renderTenantPage(
+  title: string,
+  body: (ctx: TenantPageContext) => ReactNode,
+): Promise<ReactNode> {
+  const ctx = await requireTenantContext();
+  const { tenant } = ctx;
+  if (!tenant) {
+    return (
+      <>
+        <h1>{title}</h1>
+        <NoTenantNotice />
+      </>
+    );
+  }
+  return (
+    <>
+      <h1>
+        {title} · {tenant.name}
+      </h1>
+      {body({ ...ctx, tenant })}
+    </>
+  );
+}

@@ -1,0 +1,157 @@
+// The README's first command, as a newcomer runs it: no configuration, an embedded PostgreSQL, a local
+// Redis, the demo tenant and logins, a portal that answers, messages that flow; Ctrl-C stops everything;
+// a second run reuses the data. Runs scripts/start.ts (what `npm start` runs after installing).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@wa-fleet/devstack';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'wa-quick-start-'));
+const dataDir = path.join(tmp, 'data');
+const logDir = path.join(tmp, 'logs');
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startQuickStart(): Run {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    WA_DATA_DIR: dataDir,
+    LOG_DIR: logDir,
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    PM2_HOME: '',
+    SIM_LINK_DELAY_MS: '300',
+    SIM_INBOUND_PER_MIN: '120',
+  };
+  // Its own process group, so the test can send SIGINT to the whole group as a terminal's Ctrl-C does.
+  const child = spawn('node', ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, detached: true });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+function field(output: string, label: string): string {
+  const match = new RegExp(`${label}\\s+(\\S+)`).exec(output);
+  if (!match?.[1]) throw new Error(`no "${label}" in the quick start's output:\n${output}`);
+  return match[1];
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pidFrom(file: string): number {
+  return Number(readFileSync(file, 'utf8').split('\n')[0]);
+}
+
+async function stop(run: Run): Promise<void> {
+  if (run.child.exitCode !== null || !run.child.pid) return;
+  process.kill(-run.child.pid, 'SIGINT');
+  await run.exited;
+}
+
+let current: Run | undefined;
+afterAll(async () => {
+  if (current) await stop(current);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('npm start (quick start)', () => {
+  it('runs the whole system on embedded defaults, stops it all on Ctrl-C, and reuses its data', async () => {
+    const first = (current = startQuickStart());
+    await waitFor('the "wa-fleet is ready" line', () => first.output().includes('wa-fleet is ready'), {
+      timeoutMs: 300_000,
+      intervalMs: 250,
+    });
+    const out = first.output();
+    for (const login of [
+      'admin@wa-fleet.local',
+      'owner@demo.local',
+      'operator@demo.local',
+      'viewer@demo.local',
+    ]) {
+      expect(out).toContain(login);
+    }
+    const portal = field(out, 'Portal');
+    const controlPlane = field(out, 'Control plane');
+    const adminKey = field(out, 'Admin API key');
+
+    // The portal answers and the demo tenant admin can sign in with the printed password.
+    expect((await fetch(`${portal}/login`)).status).toBe(200);
+    const login = await fetch(`${portal}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@demo.local', password: 'demo-password' }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+
+    // The control plane started the demo worker, which links and receives simulated messages.
+    const admin = { authorization: `Bearer ${adminKey}` };
+    await waitFor(
+      'the demo worker to run',
+      async () => {
+        const workers = (await (await fetch(`${controlPlane}/admin/workers`, { headers: admin })).json()) as {
+          items: { status: string }[];
+        };
+        return workers.items.some((w) => w.status === 'RUNNING');
+      },
+      { timeoutMs: 30_000 },
+    );
+    await waitFor(
+      'simulated messages in the portal',
+      async () => {
+        const page = (await (
+          await fetch(`${portal}/api/tenant/messages`, { headers: { cookie } })
+        ).json()) as {
+          items?: unknown[];
+        };
+        return (page.items?.length ?? 0) > 0;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(existsSync(path.join(logDir, 'demo.log'))).toBe(true);
+
+    // Ctrl-C: everything it started stops, the tenant workers (PM2) and the databases included.
+    const pm2Pid = pidFrom(path.join(dataDir, 'pm2', 'pm2.pid'));
+    const postgresPid = pidFrom(path.join(dataDir, 'postgres', 'postmaster.pid'));
+    expect(isAlive(pm2Pid) && isAlive(postgresPid)).toBe(true);
+    await stop(first);
+    expect(first.output()).toContain('stopped PostgreSQL and Redis');
+    await waitFor('PM2 and PostgreSQL to be gone', () => !isAlive(pm2Pid) && !isAlive(postgresPid), {
+      timeoutMs: 15_000,
+    });
+    await expect(fetch(`${portal}/login`)).rejects.toThrow();
+    const stoppedWorker = readFileSync(path.join(logDir, 'demo.log'), 'utf8').trim().split('\n').at(-1)!;
+    expect(JSON.parse(stoppedWorker)).toMatchObject({ tenant: 'demo', msg: 'worker stopped' });
+
+    // A second run reuses .data: same keys, no migrations to apply, no second portal build.
+    const second = (current = startQuickStart());
+    await waitFor(
+      'the second "wa-fleet is ready" line',
+      () => second.output().includes('wa-fleet is ready'),
+      {
+        timeoutMs: 120_000,
+        intervalMs: 250,
+      },
+    );
+    expect(second.output()).toContain('database schema up to date');
+    expect(second.output()).not.toContain('building the portal');
+    expect(field(second.output(), 'Admin API key')).toBe(adminKey);
+    await stop(second);
+  });
+});
