@@ -9,7 +9,7 @@ import { tailLogFile } from '../apps/control-plane/src/services/log-tail.ts';
 
 const SIZE_MB = Number(process.env.BENCH_LOG_MB ?? 200);
 const LINES = 100;
-const RUNS = 5;
+const RUNS = 11;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-bench-tail-'));
 const file = path.join(dir, 'acme.log');
 
@@ -41,6 +41,7 @@ async function naiveTail(): Promise<number> {
 
 async function median(name: string, fn: () => Promise<number>): Promise<number> {
   const times: number[] = [];
+  await fn(); // warm-up: JIT and page cache, so the median compares steady states
   for (let r = 0; r < RUNS; r++) {
     const t0 = process.hrtime.bigint();
     const n = await fn();
