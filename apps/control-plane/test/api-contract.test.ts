@@ -142,6 +142,12 @@ describe('API contract', () => {
     [
       'POST',
       '/portal/tenant/current/auto-replies',
+      { name: 'r', matchType: 'REGEX', pattern: '^(a+)+$', reply: 'x' },
+      'body/pattern could take exponential time',
+    ],
+    [
+      'POST',
+      '/portal/tenant/current/auto-replies',
       { name: 'r', matchType: 'FUZZY', reply: 'x' },
       'body/matchType',
     ],

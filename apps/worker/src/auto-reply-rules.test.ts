@@ -49,3 +49,10 @@ describe('pickRule', () => {
     expect(() => compileRule(rule('bad', 'REGEX', '('))).toThrow();
   });
 });
+
+describe('compileRule', () => {
+  it('refuses a pattern that could backtrack catastrophically (one message would hang the worker)', () => {
+    expect(() => compileRule(rule('evil', 'REGEX', '^(a+)+$'))).toThrow(/backtrack/);
+    expect(compileRule(rule('fine', 'REGEX', '^order\\s+\\d+$')).regex).toBeInstanceOf(RegExp);
+  });
+});

@@ -1,5 +1,6 @@
 import type { DbClient } from '@wa-fleet/db';
 import type { Logger } from '@wa-fleet/logger';
+import { isSafeReplyPattern } from '@wa-fleet/shared';
 
 export type MatchType = 'EXACT' | 'CONTAINS' | 'REGEX' | 'DEFAULT';
 
@@ -48,9 +49,16 @@ export function pickRule<R extends CompiledRule>(rules: readonly R[], body: stri
   return fallback;
 }
 
+/**
+ * Throws for a REGEX rule that does not compile or whose pattern could backtrack catastrophically (the
+ * control plane refuses both; this guards rows written some other way): one evil message must not hang
+ * the worker. The cache skips such a rule with a warning.
+ */
 export function compileRule(rule: AutoReplyRule): CompiledRule {
   if (rule.matchType !== 'REGEX') return rule;
-  return { ...rule, regex: new RegExp(rule.pattern, 'i') };
+  const regex = new RegExp(rule.pattern, 'i');
+  if (!isSafeReplyPattern(rule.pattern)) throw new Error('pattern could backtrack catastrophically');
+  return { ...rule, regex };
 }
 
 /**
@@ -104,7 +112,7 @@ export class AutoReplyRuleCache {
         try {
           rules.push(compileRule(row));
         } catch (err) {
-          this.log.warn({ ruleId: row.id, err }, 'auto-reply rule skipped: invalid regular expression');
+          this.log.warn({ ruleId: row.id, err }, 'auto-reply rule skipped: unusable regular expression');
         }
       }
       if (generation === this.generation) {

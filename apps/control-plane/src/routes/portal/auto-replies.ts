@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { rulesChangedChannel } from '@wa-fleet/shared';
+import { isSafeReplyPattern, MAX_REPLY_PATTERN_LENGTH, rulesChangedChannel } from '@wa-fleet/shared';
 import { AppError, notFound } from '../../errors.ts';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
 import { currentTenant } from './tenant.ts';
@@ -49,6 +49,12 @@ function assertUsableRule(matchType: string, pattern: string): void {
       new RegExp(pattern, 'i');
     } catch {
       throw new AppError('VALIDATION_ERROR', 'body/pattern is not a valid regular expression');
+    }
+    if (!isSafeReplyPattern(pattern)) {
+      throw new AppError(
+        'VALIDATION_ERROR',
+        `body/pattern could take exponential time on some messages (nested repetition such as (a+)+), or is longer than ${MAX_REPLY_PATTERN_LENGTH} characters: simplify it`,
+      );
     }
   }
   if (matchType !== 'DEFAULT' && pattern.trim() === '') {
