@@ -24,6 +24,9 @@ export const controlPlaneSchema = z.object({
   WORKER_RESTART_BACKOFF_MS: positiveInt(1_000),
   LOGIN_RATE_LIMIT_MAX: positiveInt(10),
   LOGIN_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+  /** Message log rows older than this many days are deleted (hourly statistics are kept); 0 keeps all. */
+  MESSAGE_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
+  RETENTION_INTERVAL_MS: positiveInt(3_600_000),
   /** PM2 waits this long for a starting worker's process.send('ready') before counting the start failed. */
   WORKER_LISTEN_TIMEOUT_MS: positiveInt(30_000),
 });

@@ -4,6 +4,7 @@ import { WorkerLifecycle } from '../../services/worker-lifecycle.ts';
 import { startRepeatingTask, type RepeatingTask } from '../../services/repeating-task.ts';
 import { checkStaleWorkers } from '../../services/stale-worker-checker.ts';
 import { reconcileWorkers } from '../../services/reconciler.ts';
+import { runRetention } from '../../services/message-retention.ts';
 
 export interface Pm2PluginOptions {
   pm2?: Pm2Client;
@@ -44,6 +45,20 @@ export default fp<Pm2PluginOptions>(
             log,
           ),
         );
+        if (app.config.MESSAGE_RETENTION_DAYS > 0) {
+          tasks.set(
+            'retention',
+            startRepeatingTask(
+              'retention',
+              app.config.RETENTION_INTERVAL_MS,
+              async () => {
+                await runRetention(app.db, app.config.MESSAGE_RETENTION_DAYS, log);
+              },
+              log,
+              { runNow: true },
+            ),
+          );
+        }
         tasks.set(
           'reconciler',
           // The first pass runs at once. /ready answers 503 ("workers: reconciling") until it has
