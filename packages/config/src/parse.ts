@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maskUrl } from '@wa-fleet/shared';
 
 /** Every problem with the environment, named in one message, so an operator fixes them in one pass. */
 export class ConfigError extends Error {
@@ -36,20 +37,10 @@ export function redactConfig<T extends object>(config: T): Record<string, unknow
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (SECRET_KEY.test(key)) out[key] = value === undefined ? undefined : '[redacted]';
-    else if (URL_KEY.test(key) && typeof value === 'string') out[key] = maskUrlPassword(value);
+    else if (URL_KEY.test(key) && typeof value === 'string') out[key] = maskUrl(value);
     else out[key] = value;
   }
   return out;
-}
-
-function maskUrlPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
 
 // Reusable field builders. Units live in the names (..._MS), so numbers are plain integers.

@@ -4,14 +4,8 @@
 //   status            list applied / pending migrations
 //   check             exit 1 when schema.prisma and the migrations folder differ
 //   reset --force     drop everything in the database, then deploy
-import {
-  checkDrift,
-  createMigration,
-  deployMigrations,
-  maskUrl,
-  migrationStatus,
-  resetDatabase,
-} from './index.ts';
+import { checkDrift, createMigration, deployMigrations, migrationStatus, resetDatabase } from './index.ts';
+import { maskUrl } from '@wa-fleet/shared';
 
 const USAGE = `Usage: pnpm db <command>
   deploy            apply pending migrations to DATABASE_URL

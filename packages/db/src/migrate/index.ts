@@ -12,4 +12,3 @@ export {
   type MigrationStatus,
 } from './commands.ts';
 export { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from './migrations-dir.ts';
-export { maskUrl } from './pg-admin.ts';

@@ -3,17 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-/** Returns the URL with its password replaced by `***` (for printing). */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<invalid database URL>';
-  }
-}
-
 /** Same server and credentials, another database. */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);

@@ -8,7 +8,7 @@ import { runRetention } from '../../services/message-retention.ts';
 
 export interface Pm2PluginOptions {
   pm2?: Pm2Client;
-  /** Stale checker and reconciler; off in tests that only exercise routes. */
+  /** Stale checker, reconciler and message retention; off in tests that only exercise routes. */
   runBackgroundJobs?: boolean;
 }
 
