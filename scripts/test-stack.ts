@@ -41,7 +41,8 @@ async function main(): Promise<number> {
     process.once(signal, () => void cleanup().then(() => process.exit(130)));
   }
   try {
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg') });
+    // Throwaway: durability off for speed (the quick start keeps fsync on).
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), isThrowaway: true });
     cleanups.push(() => pg.stop());
     const redis = await startRedis({ dir: path.join(tmp, 'redis') });
     cleanups.push(() => redis.stop());

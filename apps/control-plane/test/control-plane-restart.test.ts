@@ -6,6 +6,7 @@ import { waitFor } from '@wa-fleet/devstack';
 import type { Pm2Client } from '../src/services/pm2-client.ts';
 import { adminHeaders, createTenant, createTestStack, type TestStack } from './helpers.ts';
 import { isAlive, waitForStatus, workerEnv } from './worker-helpers.ts';
+import { workerAppName } from '@wa-fleet/shared';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -123,7 +124,7 @@ describe('control plane restarts', () => {
     // The process disappears behind the control plane's back without a word: frozen, so it cannot write
     // STOPPED on its way out, then removed from PM2 (SIGKILLed after kill_timeout).
     process.kill(pid!, 'SIGSTOP');
-    await pm2.deleteApp('wa-tenant-vanishes');
+    await pm2.deleteApp(workerAppName('vanishes'));
     expect(isAlive(pid!)).toBe(false);
     const row = await waitForStatus(stack.db, tenant.id, 'ERROR', 10_000);
     expect(row.lastError).toBe('process missing');
@@ -135,7 +136,7 @@ describe('control plane restarts', () => {
     await stack.db.tenant.delete({ where: { id: orphan.id } });
     await waitFor(
       'orphan stopped',
-      async () => ((await pm2.find('wa-tenant-orphan')) === undefined ? true : undefined),
+      async () => ((await pm2.find(workerAppName('orphan'))) === undefined ? true : undefined),
       {
         timeoutMs: 15_000,
       },

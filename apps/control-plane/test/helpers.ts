@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../src/app.ts';
 import { hashPassword } from '../src/services/passwords.ts';
 import { Pm2Client } from '../src/services/pm2-client.ts';
+import { workerAppName } from '@wa-fleet/shared';
 
 export const ADMIN_KEY = `admin-${randomBytes(24).toString('hex')}`;
 export const PORTAL_KEY = `portal-${randomBytes(24).toString('hex')}`;
@@ -102,7 +103,7 @@ export async function createTenant(db: DbClient, slug: string, engine: string | 
       slug,
       name: `Tenant ${slug}`,
       engine,
-      worker: { create: { pm2Name: `wa-tenant-${slug}` } },
+      worker: { create: { pm2Name: workerAppName(slug) } },
       session: { create: {} },
     },
   });

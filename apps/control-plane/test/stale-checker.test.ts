@@ -7,6 +7,7 @@ import type { Pm2Client } from '../src/services/pm2-client.ts';
 import { checkStaleWorkers } from '../src/services/stale-worker-checker.ts';
 import { adminHeaders, buildTestApp, createTenant, createTestStack, type TestStack } from './helpers.ts';
 import { isAlive, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
+import { workerAppName } from '@wa-fleet/shared';
 
 const STALE_AFTER_MS = 1_500;
 const STALE_CHECK_INTERVAL_MS = 500;
@@ -99,7 +100,7 @@ describe('stale-worker checker', () => {
     );
     await stack.db.$executeRaw`
       UPDATE worker_processes SET status = 'RUNNING', last_heartbeat_at = now() - interval '1 hour'
-      WHERE pm2_name IN ('wa-tenant-race-a', 'wa-tenant-race-b', 'wa-tenant-race-c')`;
+      WHERE pm2_name IN (${workerAppName('race-a')}, ${workerAppName('race-b')}, ${workerAppName('race-c')})`;
     const log = await createServiceLogger({ service: 'test', stdout: false });
     const clients = [1, 2, 3, 4].map(() => createDbClient(stack.databaseUrl, { poolSize: 1 }));
     try {

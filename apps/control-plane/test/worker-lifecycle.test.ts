@@ -6,6 +6,7 @@ import { waitFor } from '@wa-fleet/devstack';
 import type { Pm2Client } from '../src/services/pm2-client.ts';
 import { adminHeaders, buildTestApp, createTenant, createTestStack, type TestStack } from './helpers.ts';
 import { isAlive, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
+import { workerAppName } from '@wa-fleet/shared';
 
 let stack: TestStack;
 let app: FastifyInstance;
@@ -37,7 +38,7 @@ async function act(action: 'start' | 'stop' | 'restart') {
 
 async function onlinePid(): Promise<number> {
   return waitFor('PM2 app online with a pid', async () => {
-    const proc = await pm2.find('wa-tenant-lifecycle');
+    const proc = await pm2.find(workerAppName('lifecycle'));
     return proc?.status === 'online' && proc.pid ? proc.pid : undefined;
   });
 }
@@ -53,7 +54,7 @@ describe('worker lifecycle through PM2', () => {
     expect(row.pid).toBe(firstPid);
     expect(row.lastHeartbeatAt).not.toBeNull();
     // PM2's stdout file gets a millisecond timestamp on every line; the tenant log is JSON lines.
-    const outFile = path.join(stack.logDir, 'pm2', 'wa-tenant-lifecycle-out.log');
+    const outFile = path.join(stack.logDir, 'pm2', `${workerAppName('lifecycle')}-out.log`);
     const outLines = await waitFor('PM2 stdout lines', () => {
       const text = existsSync(outFile) ? readFileSync(outFile, 'utf8').trim() : '';
       return text ? text.split('\n') : undefined;
@@ -80,7 +81,10 @@ describe('worker lifecycle through PM2', () => {
     const row = await waitForStatus(stack.db, tenantId, 'STOPPED', 10_000);
     expect(row.pid).toBeNull();
     await waitFor('pid gone', () => !isAlive(firstPid));
-    await waitFor('app removed from PM2', async () => (await pm2.find('wa-tenant-lifecycle')) === undefined);
+    await waitFor(
+      'app removed from PM2',
+      async () => (await pm2.find(workerAppName('lifecycle'))) === undefined,
+    );
     await app.workers.settle();
     expect((await workerRow(stack.db, tenantId)).status).toBe('STOPPED');
   });

@@ -2,6 +2,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullm
 import { Redis } from 'ioredis';
 import type { Logger } from '@wa-fleet/logger';
 import { isUuid, maskPhone, sendQueueName } from '@wa-fleet/shared';
+import { startLoop, type Loop } from '@wa-fleet/shared';
 import { isRetryableEngineError, type WaEngine } from './engine/index.ts';
 import type { MessageRepository } from './message-repository.ts';
 
@@ -41,8 +42,7 @@ export class SendQueue {
   private readonly queue: Queue;
   private readonly worker: Worker<SendJobData>;
   private readonly connections: Redis[] = [];
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
+  private sweeper: Loop | undefined;
   private isClosed = false;
 
   constructor(opts: SendQueueOptions) {
@@ -84,15 +84,10 @@ export class SendQueue {
 
   /** Begins sweeping now and every sweepIntervalMs (next sweep scheduled after the previous one). */
   startSweeping(): void {
-    const tick = () => {
-      this.sweeping = this.sweep()
-        .then(() => undefined)
-        .catch((err: unknown) => this.opts.log.error({ err }, 'queued-message sweep failed'))
-        .finally(() => {
-          if (!this.isClosed) this.sweepTimer = setTimeout(tick, this.opts.sweepIntervalMs);
-        });
-    };
-    tick();
+    this.sweeper = startLoop(() => this.sweep(), {
+      intervalMs: this.opts.sweepIntervalMs,
+      onError: (err) => this.opts.log.error({ err }, 'queued-message sweep failed'),
+    });
   }
 
   async sweep(): Promise<number> {
@@ -130,8 +125,7 @@ export class SendQueue {
   /** Stops taking jobs and waits for an in-flight send to finish, then closes the connections. */
   async close(): Promise<void> {
     this.isClosed = true;
-    clearTimeout(this.sweepTimer);
-    await this.sweeping;
+    await this.sweeper?.stop();
     await this.worker.close();
     await this.queue.close();
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));

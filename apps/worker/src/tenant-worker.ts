@@ -3,9 +3,9 @@ import type { WorkerConfig } from '@wa-fleet/config';
 import type { DbClient } from '@wa-fleet/db';
 import type { Logger } from '@wa-fleet/logger';
 import { rulesChangedChannel, type WaEngineName } from '@wa-fleet/shared';
+import { startLoop, type Loop } from '@wa-fleet/shared';
 import { AutoReplyRuleCache } from './auto-reply-rules.ts';
 import { createEngine, type AckStatus, type WaEngine, type WwebjsClientFactory } from './engine/index.ts';
-import { HeartbeatLoop } from './heartbeat-loop.ts';
 import { InboundPipeline } from './inbound-pipeline.ts';
 import { MessageRepository } from './message-repository.ts';
 import { SendQueue } from './send-queue.ts';
@@ -48,7 +48,7 @@ export class TenantWorker {
   readonly engine: WaEngine;
   private readonly sendQueue: SendQueue;
   private readonly pipeline: InboundPipeline;
-  private heartbeat: HeartbeatLoop | undefined;
+  private heartbeat: Loop | undefined;
   private rulesSubscriber: Redis | undefined;
   /** Acks that arrived before their row was marked SENT (the engine can be faster than our write). */
   private readonly pendingAcks = new Map<string, { status: AckStatus; at: number }>();
@@ -95,11 +95,12 @@ export class TenantWorker {
     await this.status.ensureRows();
     await this.status.markStarting(this.pid);
     await this.beat();
-    this.heartbeat = new HeartbeatLoop(
-      () => this.beat().catch((err: unknown) => log.error({ err }, 'heartbeat failed')),
-      config.HEARTBEAT_INTERVAL_MS,
-    );
-    this.heartbeat.start();
+    // Next beat measured from the end of the previous one: a slow database delays beats, never stacks them.
+    this.heartbeat = startLoop(() => this.beat(), {
+      intervalMs: config.HEARTBEAT_INTERVAL_MS,
+      runNow: false,
+      onError: (err) => log.error({ err }, 'heartbeat failed'),
+    });
     hooks.onReady?.();
 
     this.sendQueue.startSweeping();

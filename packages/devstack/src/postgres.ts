@@ -25,6 +25,11 @@ export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   port?: number;
   onLog?: (line: string) => void;
+  /**
+   * Durability off (fsync, synchronous_commit, full_page_writes) for throwaway test databases only:
+   * faster, and a host crash may corrupt the data. The quick start keeps the default (durable).
+   */
+  isThrowaway?: boolean;
 }): Promise<RunningPostgres> {
   const port = opts.port ?? (await freePort());
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -53,8 +58,9 @@ export async function startEmbeddedPostgres(opts: {
       'unix_socket_directories=',
       '-c',
       'max_connections=300',
-      '-c',
-      'fsync=off',
+      ...(opts.isThrowaway
+        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+        : []),
     ],
   });
   if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await server.initialise();
@@ -107,19 +113,5 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
     if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
   } finally {
     await client.end();
-  }
-}
-
-/** True when a Postgres answers at `url` within `timeoutMs`. */
-export async function canReachPostgres(url: string, timeoutMs = 3000): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }

@@ -25,10 +25,11 @@ export function hasRedisServer(): boolean {
 
 /**
  * Runs `redis-server` as a child process on 127.0.0.1 (no persistence unless `dir` is given with
- * `persist: true`). Stopped by its pid through the returned stop().
+ * `persist: true`; `password` sets requirepass and goes into the returned URL). Stopped by its pid
+ * through the returned stop().
  */
 export async function startRedis(
-  opts: { port?: number; dir?: string; persist?: boolean } = {},
+  opts: { port?: number; dir?: string; persist?: boolean; password?: string } = {},
 ): Promise<RunningRedis> {
   if (!hasRedisServer()) throw new RedisNotInstalledError();
   const port = opts.port ?? (await freePort());
@@ -46,6 +47,7 @@ export async function startRedis(
     mkdirSync(opts.dir, { recursive: true });
     args.push('--dir', opts.dir);
   }
+  if (opts.password) args.push('--requirepass', opts.password);
   if (opts.persist && opts.dir) args.push('--appendonly', 'yes', '--save', '');
   else args.push('--save', '', '--appendonly', 'no');
   const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -58,8 +60,9 @@ export async function startRedis(
     () => stderr,
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : '';
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${auth}127.0.0.1:${port}`,
     port,
     async stop() {
       if (child.exitCode !== null) return;
@@ -87,38 +90,5 @@ export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-}
-
-/** True when something answers PING at `url`. */
-export function canReachRedis(url: string, timeoutMs = 2000): Promise<boolean> {
-  return new Promise((resolve) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      resolve(false);
-      return;
-    }
-    const socket = net.connect({ port: Number(parsed.port || 6379), host: parsed.hostname });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(false);
-    }, timeoutMs);
-    socket.once('connect', () => {
-      const auth = parsed.password ? `AUTH ${decodeURIComponent(parsed.password)}\r\n` : '';
-      socket.write(`${auth}PING\r\n`);
-    });
-    socket.on('data', (d: Buffer) => {
-      if (d.toString().includes('PONG')) {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve(true);
-      }
-    });
-    socket.once('error', () => {
-      clearTimeout(timer);
-      resolve(false);
-    });
   });
 }

@@ -4,3 +4,5 @@ export * from './redis-keys.ts';
 export * from './repo-root.ts';
 export * from './mask.ts';
 export * from './safe-pattern.ts';
+export * from './loop.ts';
+export * from './timeout.ts';

@@ -27,8 +27,11 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_PATTERN.test(value);
 }
 
-/** PM2 app name of a tenant's worker. */
+/** What every tenant worker's process name starts with (the reconciler lists processes by it). */
+export const WORKER_APP_PREFIX = 'wa-tenant-';
+
+/** Process (PM2 app) name of a tenant's worker. */
 export function workerAppName(slug: string): string {
   assertValidSlug(slug);
-  return `wa-tenant-${slug}`;
+  return `${WORKER_APP_PREFIX}${slug}`;
 }

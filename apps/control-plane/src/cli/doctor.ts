@@ -1,10 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { ConfigError, loadControlPlaneConfig, type FleetCliConfig } from '@wa-fleet/config';
-import { createDbClient } from '@wa-fleet/db';
-import { maskUrl } from '@wa-fleet/shared';
+import { probePostgres, probeRedis } from '@wa-fleet/shared/health';
 
 interface Check {
   name: string;
@@ -16,43 +14,14 @@ interface Check {
 
 async function checkPostgres(url: string | undefined): Promise<Check> {
   if (!url) return { name: 'postgres', isOk: false, detail: 'DATABASE_URL not set' };
-  const db = createDbClient(url, { poolSize: 1, applicationName: 'wa-fleet-doctor' });
-  try {
-    await db.$queryRaw`SELECT 1`;
-    return { name: 'postgres', isOk: true, detail: maskUrl(url) };
-  } catch (err) {
-    return {
-      name: 'postgres',
-      isOk: false,
-      detail: `${maskUrl(url)}: ${err instanceof Error ? err.message : String(err)}`,
-    };
-  } finally {
-    await db.$disconnect().catch(() => undefined);
-  }
+  const { state, detail } = await probePostgres(url);
+  return { name: 'postgres', isOk: state === 'ok', detail };
 }
 
 async function checkRedis(url: string | undefined): Promise<Check> {
   if (!url) return { name: 'redis', isOk: false, detail: 'REDIS_URL not set' };
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 3_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-    return { name: 'redis', isOk: true, detail: maskUrl(url) };
-  } catch (err) {
-    return {
-      name: 'redis',
-      isOk: false,
-      detail: `${maskUrl(url)}: ${err instanceof Error ? err.message : String(err)}`,
-    };
-  } finally {
-    redis.disconnect();
-  }
+  const { state, detail } = await probeRedis(url);
+  return { name: 'redis', isOk: state === 'ok', detail };
 }
 
 /** Looks at the daemon's pid file instead of connecting: connecting would spawn a daemon. */

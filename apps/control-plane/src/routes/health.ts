@@ -1,20 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { probePostgres, probeRedis } from '@wa-fleet/shared/health';
 import { ErrorBody } from '../schemas/common.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 const Checks = Type.Object({
+  /** ok, unreachable, auth_failed or error (the shared probe's states). */
   database: Type.String(),
   redis: Type.String(),
   /** 'reconciling' until the first pass of bringing the database and PM2 to agree has finished. */
@@ -48,14 +40,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (_request, reply) => {
       const [database, redis] = await Promise.all([
-        withTimeout(app.db.$queryRaw`SELECT 1`).then(
-          () => 'ok',
-          () => 'down',
-        ),
-        withTimeout(app.redis.ping()).then(
-          () => 'ok',
-          () => 'down',
-        ),
+        probePostgres(() => app.db.$queryRaw`SELECT 1`, { timeoutMs: CHECK_TIMEOUT_MS }).then((r) => r.state),
+        probeRedis(app.redis, { timeoutMs: CHECK_TIMEOUT_MS }).then((r) => r.state),
       ]);
       const reconciler = app.backgroundTasks.get('reconciler');
       // Without background jobs (route-only tests) there is nothing to wait for.

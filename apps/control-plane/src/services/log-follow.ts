@@ -1,4 +1,5 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { startLoop, type Loop } from '@wa-fleet/shared';
 
 const POLL_MS = 250;
 const MAX_READ_BYTES = 1024 * 1024;
@@ -18,9 +19,8 @@ export function followLogFile(filePath: string, onLine: (line: string) => void):
   let inode = -1;
   let position = 0;
   let partial = '';
-  let timer: NodeJS.Timeout | undefined;
+  let loop: Loop | undefined;
   let isStopped = false;
-  let running: Promise<void> | undefined;
 
   const drain = async (): Promise<void> => {
     if (!handle) return;
@@ -69,22 +69,15 @@ export function followLogFile(filePath: string, onLine: (line: string) => void):
     await drain();
   };
 
-  const loop = async (): Promise<void> => {
-    if (isStopped) return;
-    running = tick().catch(() => undefined);
-    await running;
-    if (!isStopped) timer = setTimeout(() => void loop(), POLL_MS);
-  };
-
-  running = reopen(false).then(() => {
-    if (!isStopped) timer = setTimeout(() => void loop(), POLL_MS);
+  const opened = reopen(false).then(() => {
+    if (!isStopped) loop = startLoop(tick, { intervalMs: POLL_MS, runNow: false });
   });
 
   return {
     async stop() {
       isStopped = true;
-      clearTimeout(timer);
-      await running;
+      await opened;
+      await loop?.stop();
       await handle?.close().catch(() => undefined);
     },
   };

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import { writeAudit } from './audit.ts';
 import type { Pm2Client } from './pm2-client.ts';
 
-const APP_PREFIX = 'wa-tenant-';
+import { WORKER_APP_PREFIX as APP_PREFIX } from '@wa-fleet/shared';
 
 export interface ReconcileResult {
   missing: string[];

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { sendQueueName } from '@wa-fleet/shared';
+import { sendQueueName, withTimeout } from '@wa-fleet/shared';
 
 /** How long an enqueue may take before we give up; the QUEUED row is safe either way (the worker sweeps it). */
 const ENQUEUE_TIMEOUT_MS = 2_000;
@@ -38,18 +38,7 @@ export class SendQueues {
         removeOnFail: 5_000,
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`enqueue timed out after ${ENQUEUE_TIMEOUT_MS} ms`)),
-        ENQUEUE_TIMEOUT_MS,
-      );
-    });
-    try {
-      await Promise.race([add, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(add, ENQUEUE_TIMEOUT_MS, 'enqueue');
   }
 
   /** Jobs not yet sent (waiting, delayed, active, prioritized) for the queue-depth metric. */

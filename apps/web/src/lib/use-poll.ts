@@ -1,5 +1,6 @@
 'use client';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { startLoop } from '@wa-fleet/shared/loop';
 import { callApi, type ApiError } from './api-client.ts';
 
 export interface PollState<T> {
@@ -41,18 +42,13 @@ export function usePoll<T>(
 
   useEffect(() => {
     if (url === null) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = async () => {
-      await load();
-      if (!stopped && intervalMs > 0 && !opts.paused) timer = setTimeout(() => void tick(), intervalMs);
-    };
     setIsLoading(true);
-    void tick();
-    return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    };
+    if (intervalMs <= 0 || opts.paused) {
+      void load();
+      return;
+    }
+    const loop = startLoop(load, { intervalMs });
+    return () => void loop.stop();
   }, [url, intervalMs, opts.paused, load]);
 
   return { data, error, isLoading, refresh: load };

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from '@wa-fleet/logger';
+import { TimeoutError, withTimeout } from '@wa-fleet/shared';
 import { killBrowsersUsing } from './browser-processes.ts';
 import { EngineNotReadyError, PermanentSendError, describeError } from './errors.ts';
 import {
@@ -123,21 +124,15 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
   }
 
   private async initializeWithTimeout(client: WwebjsClientLike): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`WhatsApp Web did not load within ${this.opts.initTimeoutMs} ms`)),
-        this.opts.initTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([client.initialize(), timeout]);
+      const ms = this.opts.initTimeoutMs;
+      await withTimeout(client.initialize(), ms, 'loading WhatsApp Web').catch((err: unknown) => {
+        throw err instanceof TimeoutError ? new Error(`WhatsApp Web did not load within ${ms} ms`) : err;
+      });
     } catch (err) {
       if (this.isStopped) return;
       await this.closeBrowser();
       this.emit('fatal', new Error(`whatsapp-web.js failed to start: ${describeError(err)}`, { cause: err }));
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -207,14 +202,10 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
     this.client = undefined;
     if (client) {
       client.removeAllListeners();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        client
-          .destroy()
-          .catch((err: unknown) => this.opts.logger.warn({ err }, 'whatsapp-web.js destroy failed')),
-        new Promise((resolve) => (timer = setTimeout(resolve, DESTROY_TIMEOUT_MS))),
-      ]);
-      clearTimeout(timer);
+      // A destroy that hangs is given up on; the browsers are killed below either way.
+      await withTimeout(client.destroy(), DESTROY_TIMEOUT_MS, 'whatsapp-web.js destroy').catch(
+        (err: unknown) => this.opts.logger.warn({ err }, 'whatsapp-web.js destroy failed'),
+      );
     }
     killBrowsersUsing(this.userDataDir);
   }
