@@ -21,6 +21,8 @@ function cli(script: string, args: string[], env: Record<string, string> = {}) {
       HOME: stack.tmpDir,
       LOG_DIR: stack.logDir,
       KEYS_FILE: path.join(stack.tmpDir, 'keys.json'),
+      // No quick-start settings of the developer's checkout leak into the test.
+      WA_DATA_DIR: stack.tmpDir,
       ...env,
     },
     timeout: 30_000,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonSchema, dataDir, poolSize, repoRoot } from './common.ts';
+import { quickStartEnvPath, readQuickStartEnv, resolveDataDir } from './quick-start.ts';
 import { ConfigError, parseEnv, port, positiveInt, secretKey } from './parse.ts';
 
 export const controlPlaneSchema = z.object({
@@ -60,7 +61,8 @@ export function loadControlPlaneConfig(
 
 /**
  * The on-call CLI (`pnpm fleet`): everything optional, because `fleet logs` and `fleet doctor` must work
- * on a half-configured host or while the control plane is down. Keys fall back to .data/keys.json.
+ * on a half-configured host or while the control plane is down. Variables the environment leaves unset
+ * come from the quick start's settings file (`<data dir>/quick-start.env`) when there is one.
  */
 export const fleetCliSchema = z.object({
   LOG_DIR: commonSchema.LOG_DIR,
@@ -70,17 +72,37 @@ export const fleetCliSchema = z.object({
   ADMIN_API_KEY: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
-  PM2_HOME: z.string().default(path.join(dataDir, 'pm2')),
+  PM2_HOME: z.string().optional(),
   WORKER_SCRIPT: z.string().default(path.join(repoRoot, 'apps/worker/src/main.ts')),
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   WA_ENGINE: commonSchema.WA_ENGINE,
-  KEYS_FILE: z.string().default(path.join(dataDir, 'keys.json')),
+  KEYS_FILE: z.string().optional(),
   /** Password of every demo login written by `seed-demo`. */
   DEMO_PASSWORD: z.string().min(8, 'must be at least 8 characters').default('demo-password'),
 });
 
-export type FleetCliConfig = z.infer<typeof fleetCliSchema>;
+export type FleetCliConfig = Omit<z.infer<typeof fleetCliSchema>, 'PM2_HOME' | 'KEYS_FILE'> & {
+  PM2_HOME: string;
+  KEYS_FILE: string;
+  /** The quick start's settings file when it was read, else undefined. */
+  quickStartFile: string | undefined;
+  /** The environment the values came from (the process's, completed by the quick start's file). */
+  effectiveEnv: Record<string, string>;
+};
 
 export function loadFleetCliConfig(env: Record<string, string | undefined> = process.env): FleetCliConfig {
-  return parseEnv('fleet', fleetCliSchema, env);
+  const file = quickStartEnvPath(env);
+  const fromFile = readQuickStartEnv(file);
+  const effectiveEnv: Record<string, string> = { ...fromFile };
+  // Empty counts as unset (as everywhere): FOO= does not hide the file's value.
+  for (const [key, value] of Object.entries(env)) if (value) effectiveEnv[key] = value;
+  const config = parseEnv('fleet', fleetCliSchema, effectiveEnv);
+  const dataDir = resolveDataDir(env);
+  return {
+    ...config,
+    PM2_HOME: config.PM2_HOME ?? path.join(dataDir, 'pm2'),
+    KEYS_FILE: config.KEYS_FILE ?? path.join(dataDir, 'keys.json'),
+    quickStartFile: Object.keys(fromFile).length > 0 ? file : undefined,
+    effectiveEnv,
+  };
 }

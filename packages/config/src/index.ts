@@ -10,3 +10,16 @@ export {
 } from './control-plane.ts';
 export { loadWebConfig, webSchema, type WebConfig } from './web.ts';
 export { repoRoot, dataDir } from './common.ts';
+export {
+  loadQuickStartConfig,
+  quickStartSchema,
+  type QuickStartConfig,
+  loadMigrateCliConfig,
+  migrateCliSchema,
+  type MigrateCliConfig,
+  quickStartEnvPath,
+  readQuickStartEnv,
+  writeQuickStartEnv,
+  resolveDataDir,
+  QUICK_START_ENV_FILE,
+} from './quick-start.ts';

@@ -71,6 +71,35 @@ describe('pnpm db (CLI)', () => {
     expect(unknown.code).toBe(2);
   });
 
+  it('refuses unknown flags and stray arguments with exit 2, and still runs correct command lines', async () => {
+    const env = { DATABASE_URL: adminUrl() };
+    for (const args of [
+      ['deploy', '--frobnicate'],
+      ['status', '--verbos'],
+      ['deploy', '-x'],
+      ['check', 'extra'],
+      ['deploy', '--force'],
+    ]) {
+      const res = await runCli(args, env);
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stdout, args.join(' ')).not.toMatch(/Deploying|Applied|OK:/);
+    }
+    const unknown = await runCli(['deploy', '--frobnicate'], env);
+    expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'/);
+    expect(unknown.stderr).toContain('Usage: pnpm db');
+    expect((await runCli(['check', 'extra'], env)).stderr).toContain(
+      'Unexpected argument(s) for check: extra',
+    );
+
+    // Positive controls: the same commands, spelt right.
+    const status = await runCli(['status', '--verbose'], env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('Applied (');
+    const help = await runCli(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: pnpm db');
+  });
+
   it('never prints the password', async () => {
     const url = new URL(adminUrl());
     url.password = 's3cret-pass';

@@ -70,20 +70,21 @@ async function checkControlPlane(url: string): Promise<Check> {
   }
 }
 
-function checkConfig(): Check {
+function checkConfig(cfg: FleetCliConfig): Check {
+  const source = cfg.quickStartFile ? ` (unset variables from ${cfg.quickStartFile})` : '';
   try {
-    loadControlPlaneConfig();
-    return { name: 'config', isOk: true, detail: 'control plane configuration valid' };
+    loadControlPlaneConfig(cfg.effectiveEnv);
+    return { name: 'config', isOk: true, detail: `control plane configuration valid${source}` };
   } catch (err) {
     const detail = err instanceof ConfigError ? err.problems.join('; ') : String(err);
-    return { name: 'config', isOk: false, detail };
+    return { name: 'config', isOk: false, detail: detail + source };
   }
 }
 
 /** Prints one line per check; true when every required check passed. */
 export async function runDoctor(cfg: FleetCliConfig, controlPlaneUrl: string): Promise<boolean> {
   const checks: Check[] = [
-    checkConfig(),
+    checkConfig(cfg),
     await checkPostgres(cfg.DATABASE_URL),
     await checkRedis(cfg.REDIS_URL),
     checkPm2(cfg.PM2_HOME),

@@ -4,14 +4,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { loadFleetCliConfig, type FleetCliConfig } from '@wa-fleet/config';
+import { ConfigError, loadFleetCliConfig, type FleetCliConfig } from '@wa-fleet/config';
 import { LOG_LEVELS, isValidSlug, type LogLevel } from '@wa-fleet/shared';
 import { followLogFile } from '../services/log-follow.ts';
 import { parseLogLine, matchesFilter, tailLogFile } from '../services/log-tail.ts';
 import { formatLogLine } from './format-log-line.ts';
 import { runDoctor } from './doctor.ts';
 
-const config = loadFleetCliConfig();
+// Parsed in main(), not at import: importing this module (a test, another tool) reads no environment.
+let config: FleetCliConfig;
 
 function controlPlaneUrl(cfg: FleetCliConfig): string {
   return cfg.CONTROL_PLANE_URL ?? `http://${cfg.CONTROL_PLANE_HOST}:${cfg.CONTROL_PLANE_PORT}`;
@@ -142,30 +143,39 @@ async function showLogs(
   process.on('SIGTERM', stop);
 }
 
-const program = new Command('fleet').description('wa-fleet on-call commands');
-program
-  .command('status')
-  .description('every worker: status, pid, memory, CPU, uptime, restarts, heartbeat age')
-  .action(showStatus);
-for (const action of ['start', 'stop', 'restart'] as const) {
+async function main(argv: string[]): Promise<void> {
+  try {
+    config = loadFleetCliConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const program = new Command('fleet').description('wa-fleet on-call commands');
   program
-    .command(`${action} <tenant>`)
-    .description(`${action} a tenant worker through the control plane and wait for the result`)
-    .action((tenant: string) => runLifecycle(action, tenant));
+    .command('status')
+    .description('every worker: status, pid, memory, CPU, uptime, restarts, heartbeat age')
+    .action(showStatus);
+  for (const action of ['start', 'stop', 'restart'] as const) {
+    program
+      .command(`${action} <tenant>`)
+      .description(`${action} a tenant worker through the control plane and wait for the result`)
+      .action((tenant: string) => runLifecycle(action, tenant));
+  }
+  program
+    .command('logs <tenant>')
+    .description("pretty-print a tenant's log file (read from disk; works without the control plane)")
+    .option('-f, --follow', 'keep following (survives rotation)')
+    .addOption(new Option('--level <level>', 'minimum level').choices([...LOG_LEVELS]))
+    .option('-n, --lines <n>', 'lines to show first', '50')
+    .action(showLogs);
+  program
+    .command('doctor')
+    .description('check config, Postgres, Redis, PM2, Chromium and the control plane')
+    .action(async () => {
+      const isHealthy = await runDoctor(config, controlPlaneUrl(config));
+      process.exit(isHealthy ? 0 : 1);
+    });
+  await program.parseAsync(argv);
 }
-program
-  .command('logs <tenant>')
-  .description("pretty-print a tenant's log file (read from disk; works without the control plane)")
-  .option('-f, --follow', 'keep following (survives rotation)')
-  .addOption(new Option('--level <level>', 'minimum level').choices([...LOG_LEVELS]))
-  .option('-n, --lines <n>', 'lines to show first', '50')
-  .action(showLogs);
-program
-  .command('doctor')
-  .description('check config, Postgres, Redis, PM2, Chromium and the control plane')
-  .action(async () => {
-    const isHealthy = await runDoctor(config, controlPlaneUrl(config));
-    process.exit(isHealthy ? 0 : 1);
-  });
 
-await program.parseAsync(process.argv);
+await main(process.argv);

@@ -4,8 +4,10 @@
 //   status            list applied / pending migrations
 //   check             exit 1 when schema.prisma and the migrations folder differ
 //   reset --force     drop everything in the database, then deploy
-import { checkDrift, createMigration, deployMigrations, migrationStatus, resetDatabase } from './index.ts';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadMigrateCliConfig, type MigrateCliConfig } from '@wa-fleet/config';
 import { maskUrl } from '@wa-fleet/shared';
+import { checkDrift, createMigration, deployMigrations, migrationStatus, resetDatabase } from './index.ts';
 
 const USAGE = `Usage: pnpm db <command>
   deploy            apply pending migrations to DATABASE_URL
@@ -13,7 +15,11 @@ const USAGE = `Usage: pnpm db <command>
   status            show applied and pending migrations
   check             fail (exit 1) if prisma/schema.prisma differs from the migrations
   reset --force     DROP EVERYTHING in DATABASE_URL, then apply all migrations
-Options: --verbose (engine logs). Env: DATABASE_URL (required), MIGRATIONS_DIR, SCHEMA_PATH (optional).`;
+Options: --verbose (engine logs), --force (reset only), -h/--help.
+Env: DATABASE_URL (required), MIGRATIONS_DIR, SCHEMA_PATH (optional).`;
+
+/** How many positional arguments each command takes after its name. */
+const ARITY: Record<string, number> = { deploy: 0, create: 1, status: 0, check: 0, reset: 0, help: 0 };
 
 const print = (msg: string): void => void process.stdout.write(msg + '\n');
 const fail = (msg: string, code = 1): never => {
@@ -21,27 +27,56 @@ const fail = (msg: string, code = 1): never => {
   process.exit(code);
 };
 
+let env: MigrateCliConfig;
+
 function databaseUrl(): string {
-  const url = process.env.DATABASE_URL;
+  const url = env.DATABASE_URL;
   if (!url)
     return fail('DATABASE_URL is not set (e.g. postgresql://user:password@127.0.0.1:5432/wa_fleet)', 2);
-  try {
-    new URL(url);
-  } catch {
-    fail('DATABASE_URL is not a valid URL', 2);
-  }
   return url;
 }
 
+/** Strict: an unknown or misspelt flag is refused (exit 2), never silently ignored. */
+function parseCommandLine(argv: string[]) {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        verbose: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    return { values, positionals };
+  } catch (err) {
+    return fail(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`, 2);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const flags = new Set(argv.filter((a) => a.startsWith('--')));
-  const args = argv.filter((a) => !a.startsWith('--'));
-  const [cmd, ...rest] = args;
+  const { values, positionals } = parseCommandLine(argv);
+  if (values.help) {
+    print(USAGE);
+    return 0;
+  }
+  const [cmd, ...rest] = positionals;
+  const arity = cmd === undefined ? undefined : ARITY[cmd];
+  if (arity !== undefined && rest.length > arity)
+    return fail(`Unexpected argument(s) for ${cmd}: ${rest.slice(arity).join(' ')}\n${USAGE}`, 2);
+  if (values.force && cmd !== 'reset') return fail('--force only applies to `pnpm db reset`', 2);
+  try {
+    env = loadMigrateCliConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(err.message, 2);
+    throw err;
+  }
   const opts = {
     log: print,
-    verbose: flags.has('--verbose'),
-    migrationsDir: process.env.MIGRATIONS_DIR || undefined,
-    schemaPath: process.env.SCHEMA_PATH || undefined,
+    verbose: values.verbose,
+    migrationsDir: env.MIGRATIONS_DIR,
+    schemaPath: env.SCHEMA_PATH,
   };
 
   switch (cmd) {
@@ -89,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'reset': {
-      if (!flags.has('--force')) {
+      if (!values.force) {
         return fail(
           '`pnpm db reset` drops EVERY table and row in DATABASE_URL. Re-run with --force to confirm.',
           2,

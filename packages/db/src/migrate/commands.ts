@@ -157,7 +157,7 @@ export interface DriftOptions extends CommandOptions {
  * Uses the engine's `diff` (migrations -> schema datamodel) with `exitCode: true`.
  */
 export async function checkDrift(opts: DriftOptions = {}): Promise<{ drift: boolean; summary: string }> {
-  const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL;
+  const databaseUrl = opts.databaseUrl;
   if (!databaseUrl) {
     throw new Error('checkDrift needs a database URL (a server to create a temporary shadow database on)');
   }
