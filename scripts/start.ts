@@ -7,22 +7,30 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import {
+  ConfigError,
+  QUICK_START_ENV_FILE,
+  loadQuickStartConfig,
+  writeQuickStartEnv,
+  type QuickStartConfig,
+} from '@wa-fleet/config';
 import { deployMigrations } from '@wa-fleet/db/migrate';
 import {
-  canReachPostgres,
-  canReachRedis,
   freePort,
   hasRedisServer,
+  probePostgres,
+  probeRedis,
   RedisNotInstalledError,
   waitFor,
+  type ProbeResult,
 } from '@wa-fleet/devstack';
 import { maskUrl } from '@wa-fleet/shared';
 
 const root = path.resolve(import.meta.dirname, '..');
-// WA_DATA_DIR moves everything the quick start keeps (databases, keys, PM2) elsewhere; tests use it.
-// Empty variables count as unset here, as in every app's config (FOO= falls back to the default).
-const dataDir = path.resolve(process.env.WA_DATA_DIR || path.join(root, '.data'));
-const DEMO_PASSWORD = process.env.DEMO_PASSWORD || 'demo-password';
+// Read through @wa-fleet/config like every app's settings. WA_DATA_DIR moves everything the quick start
+// keeps (databases, keys, PM2, its settings file) elsewhere; tests use it. Empty variables count as unset.
+let config: QuickStartConfig;
+let dataDir: string;
 const startedAt = Date.now();
 const stops: { name: string; stop: () => Promise<void> }[] = [];
 
@@ -49,15 +57,23 @@ function loadOrCreateKeys(): Keys {
   return keys;
 }
 
-/** A configured URL when it answers; otherwise undefined (the local service is started instead). */
-async function usable(name: string, url: string | undefined, reach: (url: string) => Promise<boolean>) {
+/**
+ * A configured URL when it answers; undefined when nothing answers there (the local service is started
+ * instead). A server that answers but refuses the credentials is a configuration error: starting a second
+ * server beside it would hide the mistake, so the quick start stops and names it.
+ */
+async function usable(name: string, url: string | undefined, probe: (url: string) => Promise<ProbeResult>) {
   if (!url) return undefined;
-  if (await reach(url)) {
+  const { state, detail } = await probe(url);
+  if (state === 'ok') {
     say(`using ${name} ${maskUrl(url)}`);
     return url;
   }
-  say(`${name} ${maskUrl(url)} is not reachable; starting a local one instead`);
-  return undefined;
+  if (state === 'unreachable') {
+    say(`${name} ${maskUrl(url)} is not reachable; starting a local one instead`);
+    return undefined;
+  }
+  throw new Error(`${name} ${detail}: fix ${name} or unset it to use a local one`);
 }
 
 /** Starts the embedded PostgreSQL and/or redis-server in scripts/local-services.ts (own process group). */
@@ -166,14 +182,21 @@ async function shutdown(code: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  try {
+    config = loadQuickStartConfig();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(2);
+  }
+  dataDir = config.dataDir;
   mkdirSync(dataDir, { recursive: true });
   // A terminal's Ctrl-C reaches this process and the apps alike (npm may forward it once more); every
   // signal after the first is ignored so the shutdown below runs to its end.
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   const keys = loadOrCreateKeys();
-  const givenDb = await usable('DATABASE_URL', process.env.DATABASE_URL, canReachPostgres);
-  const givenRedis = await usable('REDIS_URL', process.env.REDIS_URL, canReachRedis);
+  const givenDb = await usable('DATABASE_URL', config.DATABASE_URL, probePostgres);
+  const givenRedis = await usable('REDIS_URL', config.REDIS_URL, probeRedis);
   const local = await startLocalServices({ postgres: !givenDb, redis: !givenRedis });
   const databaseUrl = givenDb ?? local.databaseUrl!;
   const redisUrl = givenRedis ?? local.redisUrl!;
@@ -181,29 +204,40 @@ async function main(): Promise<void> {
   const { applied } = await deployMigrations(databaseUrl);
   say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
 
-  const pm2Home = process.env.PM2_HOME || path.join(dataDir, 'pm2');
+  const pm2Home = config.PM2_HOME ?? path.join(dataDir, 'pm2');
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: process.env.NODE_ENV || 'development',
+    ...config.inheritedEnv,
+    NODE_ENV: config.NODE_ENV,
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
-    ADMIN_API_KEY: process.env.ADMIN_API_KEY || keys.adminApiKey,
-    PORTAL_INTERNAL_KEY: process.env.PORTAL_INTERNAL_KEY || keys.portalInternalKey,
-    SESSION_SECRET: process.env.SESSION_SECRET || keys.sessionSecret,
+    ADMIN_API_KEY: config.ADMIN_API_KEY ?? keys.adminApiKey,
+    PORTAL_INTERNAL_KEY: config.PORTAL_INTERNAL_KEY ?? keys.portalInternalKey,
+    SESSION_SECRET: config.SESSION_SECRET ?? keys.sessionSecret,
     PM2_HOME: pm2Home,
-    DEMO_PASSWORD,
+    DEMO_PASSWORD: config.DEMO_PASSWORD,
     // A newcomer should see messages flow at once: the demo worker links after a few seconds and
     // receives a few simulated messages a minute.
-    SIM_LINK_DELAY_MS: process.env.SIM_LINK_DELAY_MS || '4000',
-    SIM_INBOUND_PER_MIN: process.env.SIM_INBOUND_PER_MIN || '4',
+    SIM_LINK_DELAY_MS: String(config.SIM_LINK_DELAY_MS),
+    SIM_INBOUND_PER_MIN: String(config.SIM_INBOUND_PER_MIN),
   };
 
   process.stdout.write(
     await runToEnd('node', ['--import', 'tsx', 'apps/control-plane/src/cli/seed-demo.ts'], env),
   );
 
-  const cpPort = await freePort(Number(process.env.CONTROL_PLANE_PORT || 4000));
+  const cpPort = await freePort(config.CONTROL_PLANE_PORT);
   const cpUrl = `http://127.0.0.1:${cpPort}`;
+  // What `pnpm fleet` (doctor, status, logs) reads for every variable its own environment leaves unset.
+  writeQuickStartEnv(path.join(dataDir, QUICK_START_ENV_FILE), {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    ADMIN_API_KEY: env.ADMIN_API_KEY!,
+    PORTAL_INTERNAL_KEY: env.PORTAL_INTERNAL_KEY!,
+    SESSION_SECRET: env.SESSION_SECRET!,
+    PM2_HOME: pm2Home,
+    CONTROL_PLANE_URL: cpUrl,
+    ...(config.LOG_DIR ? { LOG_DIR: config.LOG_DIR } : {}),
+  });
   startChild('control-plane', 'node', ['--import', 'tsx', 'apps/control-plane/src/server.ts'], {
     ...env,
     CONTROL_PLANE_PORT: String(cpPort),
@@ -236,7 +270,7 @@ async function main(): Promise<void> {
     // next build fails on prerendering with a NODE_ENV other than production.
     await runToEnd('pnpm', ['--filter', '@wa-fleet/web', 'run', 'build'], { ...env, NODE_ENV: 'production' });
   }
-  const webPort = await freePort(Number(process.env.WEB_PORT || 3000));
+  const webPort = await freePort(config.WEB_PORT);
   const webUrl = `http://127.0.0.1:${webPort}`;
   startChild(
     'portal',
@@ -262,7 +296,7 @@ async function main(): Promise<void> {
   Control plane   ${cpUrl}   (API docs: ${cpUrl}/docs)
   Admin API key   ${env.ADMIN_API_KEY}   (kept in .data/keys.json)
 
-  Demo logins (password: ${DEMO_PASSWORD})
+  Demo logins (password: ${config.DEMO_PASSWORD})
     admin@wa-fleet.local   super admin: every tenant, workers, audit log
     owner@demo.local       tenant admin of "demo"
     operator@demo.local    operator of "demo" (can send)

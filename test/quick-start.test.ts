@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@wa-fleet/devstack';
+import { startRedis, waitFor } from '@wa-fleet/devstack';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wa-quick-start-'));
@@ -19,7 +19,7 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-function startQuickStart(): Run {
+function startQuickStart(extraEnv: NodeJS.ProcessEnv = {}): Run {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     WA_DATA_DIR: dataDir,
@@ -29,6 +29,7 @@ function startQuickStart(): Run {
     PM2_HOME: '',
     SIM_LINK_DELAY_MS: '300',
     SIM_INBOUND_PER_MIN: '120',
+    ...extraEnv,
   };
   // Its own process group, so the test can send SIGINT to the whole group as a terminal's Ctrl-C does.
   const child = spawn('node', ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, detached: true });
@@ -37,6 +38,33 @@ function startQuickStart(): Run {
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
+}
+
+/**
+ * `pnpm fleet doctor` as an operator runs it on the quick start's host: no variables of its own (empty
+ * ones count as unset), only the data dir the quick start used.
+ */
+function runDoctor(): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('pnpm', ['fleet', 'doctor'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        WA_DATA_DIR: dataDir,
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        ADMIN_API_KEY: '',
+        PORTAL_INTERNAL_KEY: '',
+        PM2_HOME: '',
+        LOG_DIR: '',
+        CONTROL_PLANE_URL: '',
+      },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
 }
 
 function field(output: string, label: string): string {
@@ -126,6 +154,15 @@ describe('npm start (quick start)', () => {
     );
     expect(existsSync(path.join(logDir, 'demo.log'))).toBe(true);
 
+    // On-call's first command reads the quick start's settings (.data/quick-start.env) and passes.
+    const healthy = await runDoctor();
+    expect(healthy.output).toMatch(/ok +config .*quick-start\.env/);
+    expect(healthy.output).toMatch(/ok +postgres/);
+    expect(healthy.output).toMatch(/ok +redis/);
+    expect(healthy.output).toMatch(/ok +control plane/);
+    expect(healthy.output).not.toContain('FAIL');
+    expect(healthy.code, healthy.output).toBe(0);
+
     // Ctrl-C: everything it started stops, the tenant workers (PM2) and the databases included.
     const pm2Pid = pidFrom(path.join(dataDir, 'pm2', 'pm2.pid'));
     const postgresPid = pidFrom(path.join(dataDir, 'postgres', 'postmaster.pid'));
@@ -136,6 +173,12 @@ describe('npm start (quick start)', () => {
       timeoutMs: 15_000,
     });
     await expect(fetch(`${portal}/login`)).rejects.toThrow();
+    // With everything stopped, doctor fails and names what is down (not what is unset).
+    const down = await runDoctor();
+    expect(down.code, down.output).toBe(1);
+    expect(down.output).toMatch(/FAIL +postgres .*not reachable/);
+    expect(down.output).toMatch(/FAIL +redis .*not reachable/);
+    expect(down.output).not.toMatch(/not set/);
     const stoppedWorker = readFileSync(path.join(logDir, 'demo.log'), 'utf8').trim().split('\n').at(-1)!;
     expect(JSON.parse(stoppedWorker)).toMatchObject({ tenant: 'demo', msg: 'worker stopped' });
 
@@ -153,5 +196,41 @@ describe('npm start (quick start)', () => {
     expect(second.output()).not.toContain('building the portal');
     expect(field(second.output(), 'Admin API key')).toBe(adminKey);
     await stop(second);
+  });
+
+  it('refuses a configured Redis that rejects its password, naming authentication, and starts no Redis of its own', async () => {
+    const redis = await startRedis({ password: 'the-right-password' });
+    try {
+      const run = (current = startQuickStart({
+        WA_DATA_DIR: path.join(tmp, 'wrong-redis'),
+        REDIS_URL: redis.url.replace('the-right-password', 'a-wrong-password'),
+      }));
+      const code = await run.exited;
+      expect(code).not.toBe(0);
+      expect(run.output()).toMatch(/REDIS_URL redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: authentication failed/);
+      expect(run.output()).not.toContain('a-wrong-password');
+      expect(run.output()).not.toContain('local Redis at');
+      expect(run.output()).not.toContain('starting a local one');
+
+      // Positive control: the right password is used as given, no local Redis either.
+      const good = (current = startQuickStart({
+        WA_DATA_DIR: path.join(tmp, 'wrong-redis'),
+        REDIS_URL: redis.url,
+      }));
+      // Waits for the whole start (not just the Redis line) so the stop below is an ordinary Ctrl-C.
+      await waitFor(
+        'the quick start on the configured Redis',
+        () => good.output().includes('wa-fleet is ready'),
+        {
+          timeoutMs: 180_000,
+          intervalMs: 250,
+        },
+      );
+      expect(good.output()).toContain('using REDIS_URL');
+      expect(good.output()).not.toContain('local Redis at');
+      await stop(good);
+    } finally {
+      await redis.stop();
+    }
   });
 });

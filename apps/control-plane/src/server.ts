@@ -3,45 +3,23 @@
 // let in-flight lifecycle actions finish, close Redis and Postgres, disconnect from PM2 (the daemon and
 // every worker keep running: the next control plane reconciles with them), flush the log.
 import closeWithGrace from 'close-with-grace';
-import { Redis } from 'ioredis';
 import { ConfigError, loadControlPlaneConfig, redactConfig, type ControlPlaneConfig } from '@wa-fleet/config';
-import { createDbClient } from '@wa-fleet/db';
 import { createServiceLogger, flushLogger, type Logger } from '@wa-fleet/logger';
-import { maskUrl } from '@wa-fleet/shared';
+import { probePostgres, probeRedis } from '@wa-fleet/shared/health';
 import { buildApp } from './app.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const DEPENDENCY_TIMEOUT_MS = 5_000;
 
+// The shared probes: a refused password is reported as such, not as "cannot reach".
 async function checkPostgres(config: ControlPlaneConfig): Promise<string | undefined> {
-  const db = createDbClient(config.DATABASE_URL, { poolSize: 1, applicationName: 'wa-control-plane-check' });
-  try {
-    await db.$queryRaw`SELECT 1`;
-    return undefined;
-  } catch (err) {
-    return `cannot reach Postgres at ${maskUrl(config.DATABASE_URL)}: ${err instanceof Error ? err.message : String(err)}`;
-  } finally {
-    await db.$disconnect().catch(() => undefined);
-  }
+  const { state, detail } = await probePostgres(config.DATABASE_URL, { timeoutMs: DEPENDENCY_TIMEOUT_MS });
+  return state === 'ok' ? undefined : `PostgreSQL ${detail}`;
 }
 
 async function checkRedis(config: ControlPlaneConfig): Promise<string | undefined> {
-  const redis = new Redis(config.REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: DEPENDENCY_TIMEOUT_MS,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-    return undefined;
-  } catch (err) {
-    return `cannot reach Redis at ${maskUrl(config.REDIS_URL)}: ${err instanceof Error ? err.message : String(err)}`;
-  } finally {
-    redis.disconnect();
-  }
+  const { state, detail } = await probeRedis(config.REDIS_URL, { timeoutMs: DEPENDENCY_TIMEOUT_MS });
+  return state === 'ok' ? undefined : `Redis ${detail}`;
 }
 
 async function main(): Promise<void> {
@@ -57,6 +35,8 @@ async function main(): Promise<void> {
     logDir: config.LOG_DIR,
     fileName: 'control-plane.log',
     level: config.LOG_LEVEL,
+    maxSizeBytes: config.LOG_MAX_SIZE_BYTES,
+    maxFiles: config.LOG_MAX_FILES,
   });
   logger.info({ config: redactConfig(config) }, 'control plane starting');
 

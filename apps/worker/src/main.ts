@@ -48,6 +48,8 @@ async function main(): Promise<void> {
     service: 'worker',
     logDir: config.LOG_DIR,
     level: config.LOG_LEVEL,
+    maxSizeBytes: config.LOG_MAX_SIZE_BYTES,
+    maxFiles: config.LOG_MAX_FILES,
   });
   log.info({ config: redactConfig(config) }, 'worker starting');
 

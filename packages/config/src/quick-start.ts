@@ -55,6 +55,7 @@ export const quickStartSchema = z.object({
   DATABASE_URL: commonSchema.DATABASE_URL.optional(),
   REDIS_URL: commonSchema.REDIS_URL.optional(),
   PM2_HOME: z.string().optional(),
+  LOG_DIR: z.string().optional(),
   ADMIN_API_KEY: z.string().optional(),
   PORTAL_INTERNAL_KEY: z.string().optional(),
   SESSION_SECRET: z.string().optional(),

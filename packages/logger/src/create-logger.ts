@@ -3,6 +3,7 @@ import path from 'node:path';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { assertValidSlug, type LogLevel } from '@wa-fleet/shared';
 import { REDACT_PATHS } from './redact.ts';
+import { RotatingFile } from './rotating-file.ts';
 
 export type { Logger } from 'pino';
 
@@ -17,20 +18,24 @@ export interface BaseLoggerOptions {
   logDir?: string;
   /** Also mirror lines to stdout (pretty when stdout is a TTY, JSON otherwise). Default true. */
   stdout?: boolean;
+  /** Rotate the log file before it grows past this many bytes (0 = never). Default 50 MiB. */
+  maxSizeBytes?: number;
+  /** Rotated files kept (`<file>.1` … `<file>.<n>`). Default 5. */
+  maxFiles?: number;
 }
 
-let lastTimeMs = 0;
+export const DEFAULT_MAX_SIZE_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_MAX_FILES = 5;
+
+let seq = 0;
 
 /**
- * `time` is ISO-8601 UTC with milliseconds, taken when the line is logged (never at read time).
- * It is strictly increasing within a process: a second line in the same millisecond is stamped one
- * millisecond later, so sorting by `time` gives write order. (Only a burst of more than 1,000 lines a
- * second pushes stamps ahead of the clock, and they fall back to it as soon as the burst ends.)
+ * `time` is the clock when the line is logged (ISO-8601 UTC, milliseconds), never adjusted: lines of a
+ * burst share a millisecond. Their order within a process is `seq`, a counter every logger of the process
+ * shares, strictly increasing from 1 at start (it restarts with the process; `pid` tells processes apart).
  */
 function timestamp(): string {
-  const now = Date.now();
-  lastTimeMs = now > lastTimeMs ? now : lastTimeMs + 1;
-  return `,"time":"${new Date(lastTimeMs).toISOString()}"`;
+  return `,"time":"${new Date().toISOString()}","seq":${++seq}`;
 }
 
 function baseOptions(opts: BaseLoggerOptions, extraBase: Record<string, unknown>): LoggerOptions {
@@ -66,11 +71,14 @@ async function ensurePretty(): Promise<void> {
   prettyFactory = mod.default;
 }
 
-function fileStream(logDir: string, fileName: string): DestinationStream {
-  mkdirSync(logDir, { recursive: true });
+function fileStream(opts: BaseLoggerOptions & { logDir: string }, fileName: string): DestinationStream {
+  mkdirSync(opts.logDir, { recursive: true });
   // Synchronous appends: a line is on disk when the log call returns, so a crash or `kill -9` never
   // loses the lines that explain it. Worker log volume is modest; see docs/BENCHMARKS.md for the cost.
-  return pino.destination({ dest: path.join(logDir, fileName), append: true, mkdir: true, sync: true });
+  return new RotatingFile(path.join(opts.logDir, fileName), {
+    maxSizeBytes: opts.maxSizeBytes ?? DEFAULT_MAX_SIZE_BYTES,
+    maxFiles: opts.maxFiles ?? DEFAULT_MAX_FILES,
+  });
 }
 
 function build(
@@ -82,7 +90,7 @@ function build(
   const level = opts.level ?? 'info';
   if (fileName) {
     if (!opts.logDir) throw new Error('logDir is required to write a log file');
-    streams.push({ level, stream: fileStream(opts.logDir, fileName) });
+    streams.push({ level, stream: fileStream({ ...opts, logDir: opts.logDir }, fileName) });
   }
   if (opts.stdout !== false) streams.push({ level, stream: stdoutStream() });
   const options = baseOptions(opts, extraBase);
