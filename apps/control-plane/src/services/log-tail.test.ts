@@ -171,4 +171,45 @@ describe('tailLogFile', () => {
     const result = await tailLogFile(writeLog(''), 10);
     expect(result).toEqual({ lines: [], bytesRead: 0, fileSize: 0, isTruncated: false });
   });
+
+  describe('across a rotation', () => {
+    function rotated(lines: Record<string, unknown>[], split: number): string {
+      const file = writeLog(toJsonLines(lines.slice(split)));
+      writeFileSync(`${file}.1`, toJsonLines(lines.slice(0, split)));
+      return file;
+    }
+
+    it('spans <file> and <file>.1 when the live file holds fewer lines than asked for', async () => {
+      const lines = makeLines(50);
+      const file = rotated(lines, 45);
+      const result = await tailLogFile(file, 10, {}, { chunkBytes: 40 });
+      expect(result.lines.map((l) => l.i)).toEqual([40, 41, 42, 43, 44, 45, 46, 47, 48, 49]);
+    });
+
+    it('reads only the live file when it holds enough (positive control)', async () => {
+      const lines = makeLines(50);
+      const file = rotated(lines, 20);
+      const result = await tailLogFile(file, 10);
+      expect(result.lines.map((l) => l.i)).toEqual([40, 41, 42, 43, 44, 45, 46, 47, 48, 49]);
+      expect(result.bytesRead).toBe(result.fileSize);
+    });
+
+    it('applies the level filter and `since` across both files, and the byte cap to both together', async () => {
+      const lines = makeLines(50);
+      const file = rotated(lines, 45);
+      const warn = await tailLogFile(file, 3, { level: 'warn' });
+      expect(warn.lines.map((l) => l.i)).toEqual([35, 40, 45]);
+      const since = await tailLogFile(file, 1000, { since: new Date(T0 + 42 * 1000) });
+      expect(since.lines.map((l) => l.i)).toEqual([42, 43, 44, 45, 46, 47, 48, 49]);
+      const capped = await tailLogFile(file, 1000, {}, { maxBytes: 600, chunkBytes: 64 });
+      expect(capped.bytesRead).toBeLessThanOrEqual(600);
+      expect(capped.isTruncated).toBe(true);
+      expect(capped.lines).toEqual(lines.slice(-capped.lines.length));
+    });
+
+    it('answers from the live file alone when there is no <file>.1', async () => {
+      const file = writeLog(toJsonLines(makeLines(3)));
+      expect((await tailLogFile(file, 10)).lines.map((l) => l.i)).toEqual([0, 1, 2]);
+    });
+  });
 });

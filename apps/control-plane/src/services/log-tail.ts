@@ -56,9 +56,10 @@ export function parseLogLine(text: string): Record<string, unknown> | undefined 
 }
 
 /**
- * The last `limit` lines of a JSON-lines file that pass `filter`, read backwards in chunks from the end.
- * Lines are time-ordered, so with `since` the scan stops at the first older line. Non-JSON lines are
- * skipped. Reads at most `maxBytes`.
+ * The last `limit` lines of a log that pass `filter`, read backwards in chunks from the end of
+ * `filePath` and, when that file holds fewer, on into the file rotated before it (`<file>.1`), so a tail
+ * right after a rotation still shows the lines before it. Lines are time-ordered, so with `since` the
+ * scan stops at the first older line. Non-JSON lines are skipped. Reads at most `maxBytes` in all.
  */
 export async function tailLogFile(
   filePath: string,
@@ -66,6 +67,47 @@ export async function tailLogFile(
   filter: LogFilter = {},
   { maxBytes = MAX_TAIL_BYTES, chunkBytes = CHUNK_BYTES }: TailOptions = {},
 ): Promise<TailResult> {
+  // The live file may be missing for a moment (renamed by logrotate, not yet written again).
+  const { reachedStart, stoppedAtSince, ...live } = await tailOneFile(filePath, limit, filter, {
+    maxBytes,
+    chunkBytes,
+  }).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return {
+      lines: [],
+      bytesRead: 0,
+      fileSize: 0,
+      isTruncated: false,
+      reachedStart: true,
+      stoppedAtSince: false,
+    };
+  });
+  const budget = maxBytes - live.bytesRead;
+  if (live.lines.length >= limit || !reachedStart || stoppedAtSince || budget <= 0) return live;
+  let previous: TailResult;
+  try {
+    previous = await tailOneFile(`${filePath}.1`, limit - live.lines.length, filter, {
+      maxBytes: budget,
+      chunkBytes,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return live;
+    throw err;
+  }
+  return {
+    lines: [...previous.lines, ...live.lines],
+    bytesRead: live.bytesRead + previous.bytesRead,
+    fileSize: live.fileSize,
+    isTruncated: previous.isTruncated,
+  };
+}
+
+async function tailOneFile(
+  filePath: string,
+  limit: number,
+  filter: LogFilter,
+  { maxBytes, chunkBytes }: Required<TailOptions>,
+): Promise<TailResult & { reachedStart: boolean; stoppedAtSince: boolean }> {
   const handle = await open(filePath, 'r');
   try {
     const fileSize = (await handle.stat()).size;
@@ -90,13 +132,15 @@ export async function tailLogFile(
       }
       carry = data.subarray(0, end);
       data = Buffer.alloc(0);
-      if (position === 0 && !isDone) collect(carry, found, limit, filter);
+      if (position === 0 && !isDone) isDone = collect(carry, found, limit, filter);
     }
     return {
       lines: found.reverse(),
       bytesRead,
       fileSize,
       isTruncated: found.length < limit && position > 0 && bytesRead >= maxBytes,
+      reachedStart: position === 0,
+      stoppedAtSince: isDone && found.length < limit,
     };
   } finally {
     await handle.close();

@@ -67,7 +67,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { slug, file } = await logPathOf(request.params.tenant);
-      if (!existsSync(file))
+      if (!existsSync(file) && !existsSync(`${file}.1`))
         return { tenant: slug, lines: [], bytesRead: 0, fileSize: 0, isTruncated: false };
       const result = await tailLogFile(file, request.query.lines ?? 200, filterOf(request.query));
       return { tenant: slug, ...result };
