@@ -68,7 +68,7 @@ async function tail() {
     headers: adminHeaders,
   });
   expect(res.statusCode).toBe(200);
-  return res.json() as { lines: Record<string, unknown>[] };
+  return res.json<{ lines: Record<string, unknown>[] }>();
 }
 
 describe('tenant log renamed and deleted under a running worker', () => {
