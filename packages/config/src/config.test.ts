@@ -1,6 +1,14 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  QUICK_START_ENV_FILE,
+  loadFleetCliConfig,
+  loadMigrateCliConfig,
+  loadQuickStartConfig,
+  writeQuickStartEnv,
   loadControlPlaneConfig,
   loadWebConfig,
   loadWorkerConfig,
@@ -72,5 +80,78 @@ describe('web config', () => {
     expect(() => loadWebConfig({})).toThrow(
       /PORTAL_INTERNAL_KEY is required[\s\S]*SESSION_SECRET is required/,
     );
+  });
+});
+
+describe('log rotation settings', () => {
+  it('default to 50 MiB and 5 files, take units in their names, and refuse nonsense', () => {
+    const config = loadWorkerConfig({ ...base, TENANT_ID: '6f1c7c6e-8f7a-4a52-9d1e-0c8a4b1f2e3d' });
+    expect(config.LOG_MAX_SIZE_BYTES).toBe(50 * 1024 * 1024);
+    expect(config.LOG_MAX_FILES).toBe(5);
+    expect(() =>
+      loadWorkerConfig({
+        ...base,
+        TENANT_ID: '6f1c7c6e-8f7a-4a52-9d1e-0c8a4b1f2e3d',
+        LOG_MAX_SIZE_BYTES: '10MB',
+      }),
+    ).toThrow(/LOG_MAX_SIZE_BYTES/);
+  });
+
+  it('reach the workers through the control plane', () => {
+    const config = loadControlPlaneConfig({
+      ...base,
+      ADMIN_API_KEY: KEY,
+      PORTAL_INTERNAL_KEY: KEY,
+      LOG_MAX_SIZE_BYTES: '1048576',
+      LOG_MAX_FILES: '2',
+    });
+    expect(config.WORKER_PASSTHROUGH_ENV).toMatchObject({
+      LOG_MAX_SIZE_BYTES: '1048576',
+      LOG_MAX_FILES: '2',
+    });
+  });
+});
+
+describe("the quick start's settings file and pnpm fleet", () => {
+  it('fills what the environment leaves unset (empty counts as unset); the environment wins', () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wa-cfg-'));
+    const file = path.join(dataDir, QUICK_START_ENV_FILE);
+    writeQuickStartEnv(file, {
+      DATABASE_URL: 'postgresql://postgres:pw@127.0.0.1:54329/wa_fleet',
+      REDIS_URL: 'redis://127.0.0.1:56379',
+      ADMIN_API_KEY: KEY,
+      PORTAL_INTERNAL_KEY: KEY,
+      PM2_HOME: '/somewhere/pm2',
+    });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const config = loadFleetCliConfig({
+      WA_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      REDIS_URL: 'redis://other:6379',
+    });
+    expect(config.DATABASE_URL).toBe('postgresql://postgres:pw@127.0.0.1:54329/wa_fleet');
+    expect(config.REDIS_URL).toBe('redis://other:6379');
+    expect(config.PM2_HOME).toBe('/somewhere/pm2');
+    expect(config.quickStartFile).toBe(file);
+    // What doctor validates is the completed environment.
+    expect(() => loadControlPlaneConfig(config.effectiveEnv)).not.toThrow();
+  });
+
+  it('without the file, nothing is invented (positive control)', () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wa-cfg-'));
+    const config = loadFleetCliConfig({ WA_DATA_DIR: dataDir });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.quickStartFile).toBeUndefined();
+    expect(config.PM2_HOME).toBe(path.join(dataDir, 'pm2'));
+    expect(() => loadControlPlaneConfig(config.effectiveEnv)).toThrow(/DATABASE_URL is required/);
+  });
+
+  it('quick start and migrate CLI settings are validated like every app', () => {
+    expect(loadQuickStartConfig({}).DEMO_PASSWORD).toBe('demo-password');
+    expect(() => loadQuickStartConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: must be a redis/);
+    expect(() => loadMigrateCliConfig({ DATABASE_URL: 'not a url' })).toThrow(
+      /DATABASE_URL: is not a valid URL/,
+    );
+    expect(loadMigrateCliConfig({ MIGRATIONS_DIR: '/m' }).MIGRATIONS_DIR).toBe('/m');
   });
 });

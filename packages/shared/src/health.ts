@@ -92,6 +92,22 @@ function failure(target: string, err: unknown): ProbeResult {
   return { state, detail: `${target}: ${WORDS[state]} (${describe(err)})` };
 }
 
+/** Runs one check within the time-out; `cause` may swap the thrown error for a more telling one. */
+async function attempt(
+  name: string,
+  check: () => Promise<unknown>,
+  timeoutMs: number,
+  what: string,
+  cause: (err: unknown) => unknown = (err) => err,
+): Promise<ProbeResult> {
+  try {
+    await withTimeout(check(), timeoutMs, what);
+    return { state: 'ok', detail: name };
+  } catch (err) {
+    return failure(name, cause(err));
+  }
+}
+
 /** Anything that can run `SELECT 1` on an open client (a Prisma client: `() => db.$queryRaw\`SELECT 1\``). */
 export type PostgresQuery = () => Promise<unknown>;
 
@@ -103,15 +119,8 @@ export async function probePostgres(
   target: string | PostgresQuery,
   { timeoutMs = DEFAULT_TIMEOUT_MS }: ProbeOptions = {},
 ): Promise<ProbeResult> {
-  const name = typeof target === 'string' ? maskUrl(target) : 'database';
-  if (typeof target !== 'string') {
-    try {
-      await withTimeout(target(), timeoutMs, 'SELECT 1');
-      return { state: 'ok', detail: name };
-    } catch (err) {
-      return failure(name, err);
-    }
-  }
+  if (typeof target !== 'string') return attempt('database', target, timeoutMs, 'SELECT 1');
+  const name = maskUrl(target);
   let client: pg.Client;
   try {
     client = new pg.Client({ connectionString: target, connectionTimeoutMillis: timeoutMs });
@@ -119,21 +128,13 @@ export async function probePostgres(
     return { state: 'error', detail: `${name}: ${describe(err)}` };
   }
   client.on('error', () => undefined);
-  try {
-    await withTimeout(
-      (async () => {
-        await client.connect();
-        await client.query('SELECT 1');
-      })(),
-      timeoutMs,
-      'connect and SELECT 1',
-    );
-    return { state: 'ok', detail: name };
-  } catch (err) {
-    return failure(name, err);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const check = async () => {
+    await client.connect();
+    await client.query('SELECT 1');
+  };
+  const result = await attempt(name, check, timeoutMs, 'connect and SELECT 1');
+  await client.end().catch(() => undefined);
+  return result;
 }
 
 /**
@@ -144,15 +145,8 @@ export async function probeRedis(
   target: string | Redis,
   { timeoutMs = DEFAULT_TIMEOUT_MS }: ProbeOptions = {},
 ): Promise<ProbeResult> {
-  const name = typeof target === 'string' ? maskUrl(target) : 'redis';
-  if (typeof target !== 'string') {
-    try {
-      await withTimeout(target.ping(), timeoutMs, 'PING');
-      return { state: 'ok', detail: name };
-    } catch (err) {
-      return failure(name, err);
-    }
-  }
+  if (typeof target !== 'string') return attempt('redis', () => target.ping(), timeoutMs, 'PING');
+  const name = maskUrl(target);
   let redis: Redis;
   try {
     redis = new Redis(target, {
@@ -167,21 +161,15 @@ export async function probeRedis(
   }
   let lastError: unknown;
   redis.on('error', (err: unknown) => (lastError = err));
-  try {
-    await withTimeout(
-      (async () => {
-        await redis.connect();
-        await redis.ping();
-      })(),
-      timeoutMs,
-      'connect and PING',
-    );
-    return { state: 'ok', detail: name };
-  } catch (err) {
-    // ioredis rejects connect() with "Connection is closed" and reports the server's AUTH answer as an
-    // 'error' event: prefer that, it says why.
-    return failure(name, lastError && classifyError(lastError) === 'auth_failed' ? lastError : err);
-  } finally {
-    redis.disconnect();
-  }
+  const check = async () => {
+    await redis.connect();
+    await redis.ping();
+  };
+  // ioredis rejects connect() with "Connection is closed" and reports the server's AUTH answer as an
+  // 'error' event: prefer that, it says why.
+  const result = await attempt(name, check, timeoutMs, 'connect and PING', (err) =>
+    lastError && classifyError(lastError) === 'auth_failed' ? lastError : err,
+  );
+  redis.disconnect();
+  return result;
 }
