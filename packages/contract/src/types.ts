@@ -40,3 +40,17 @@ export type DiagnosticsDto = RouteResponse<'GET /admin/tenants/:tenant/diagnosti
 export type MessagePageDto = RouteResponse<'GET /portal/tenant/current/logs'>;
 export type RuleInput = RouteBody<'POST /portal/tenant/current/auto-replies'>;
 export type MembershipInput = NonNullable<RouteBody<'POST /admin/users'>['memberships']>[number];
+
+export type {
+  LogLevel,
+  MessageDirection,
+  MessageStatus,
+  ProcessState,
+  ReplyMatchType,
+  Role,
+  SessionState,
+  SetupRequestStatus,
+  TenantStatus,
+  WaEngineName,
+  WorkerStatus,
+} from '@wa-fleet/shared';
