@@ -55,6 +55,6 @@ export function serve<K extends RouteKey>(
     url: url.slice(app.prefix.length) || '/',
     schema,
     ...(options.config ? { config: options.config } : {}),
-    handler: handler as unknown as RouteHandlerMethod,
+    handler,
   });
 }

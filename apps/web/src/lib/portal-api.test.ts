@@ -15,7 +15,9 @@ const routeFileOf = (template: string) => path.join(APP_DIR, template.replace(/:
 describe('the portal API table', () => {
   it.each(Object.entries(PORTAL_API))('%s is served at %s by a proxy of that route', (key, template) => {
     // One file serves the three worker actions by its [action] folder.
-    const file = routeFileOf(template.replace(/:tenant\/worker\/(start|stop|restart)$/, ':tenant/worker/:action'));
+    const file = routeFileOf(
+      template.replace(/:tenant\/worker\/(start|stop|restart)$/, ':tenant/worker/:action'),
+    );
     expect(existsSync(file), file).toBe(true);
     const method = key.split(' ')[0]!;
     const source = readFileSync(file, 'utf8');

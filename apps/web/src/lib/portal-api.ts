@@ -53,6 +53,9 @@ export type PortalInput<K extends PortalRoute> = Part<'params', RouteParams<K>> 
 /** The JSON the portal relays for route K: the control plane's answer, unchanged. */
 export type PortalResponse<K extends PortalRoute> = RouteResponse<K>;
 
+/** Query values of every route: numbers, booleans and strings (dates are ISO strings). */
+type QueryValue = string | number | boolean | undefined;
+
 /** The portal URL of route K with its path parameters and query filled in. */
 export function portalUrl<K extends PortalRoute>(key: K, input: Omit<PortalInput<K>, 'body'>): string {
   const params = (input.params ?? {}) as Record<string, string>;
@@ -60,7 +63,7 @@ export function portalUrl<K extends PortalRoute>(key: K, input: Omit<PortalInput
     encodeURIComponent(params[name] ?? ''),
   );
   const search = new URLSearchParams();
-  for (const [name, value] of Object.entries((input.query ?? {}) as Record<string, unknown>)) {
+  for (const [name, value] of Object.entries<QueryValue>(input.query ?? {})) {
     if (value !== undefined && value !== '') search.set(name, String(value));
   }
   const query = search.toString();

@@ -49,6 +49,9 @@ export type RouteResult<K extends RouteKey> =
   | { ok: true; status: RouteSuccessStatus<K>; data: RouteResponse<K> }
   | { ok: false; status: number; error: ApiErrorBody['error'] };
 
+/** Query values of every route: numbers, booleans and strings (dates are ISO strings). */
+type QueryValue = string | number | boolean | undefined;
+
 const REQUEST_TIMEOUT_MS = 15_000;
 
 /** Routes that act on the caller's current tenant get the session's choice as `x-tenant`. */
@@ -74,7 +77,7 @@ export async function openRoute<K extends RouteKey>(key: K, input: RouteInput<K>
     pathOf(template, input.params as Record<string, string> | undefined),
     CONTROL_PLANE_URL,
   );
-  for (const [name, value] of Object.entries((input.query ?? {}) as Record<string, unknown>)) {
+  for (const [name, value] of Object.entries<QueryValue>(input.query ?? {})) {
     if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
   }
   const isStream = template.endsWith('/stream');

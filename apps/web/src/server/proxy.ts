@@ -120,7 +120,7 @@ export function proxyRoute<K extends RouteKey>(key: K) {
   return async (req: NextRequest, ctx: ParamContext = {}): Promise<Response> => {
     const input: Record<string, unknown> = {};
     if (routeHasPart(key, 'params')) {
-      const params = await checkRequestPart(key, 'params', (await ctx.params) ?? {});
+      const params = checkRequestPart(key, 'params', (await ctx.params) ?? {});
       if (!params.ok) return invalid(params.message).response;
       input.params = params.value;
     }

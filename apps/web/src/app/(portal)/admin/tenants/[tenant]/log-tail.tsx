@@ -112,13 +112,14 @@ export function LogTail({ slug }: { slug: string }) {
                 className="log-line"
                 key={`${i}-${lineKey(line)}`}
                 data-testid="log-line"
-                data-time={String(line.time ?? '')}
+                data-time={typeof line.time === 'string' ? line.time : ''}
               >
                 <span className="log-time">
                   {formatLogTime(typeof line.time === 'string' ? line.time : undefined)}
                 </span>{' '}
                 <span className={`log-level lvl-${label}`}>{label.toUpperCase()}</span>{' '}
-                {String(line.msg ?? '')} <span className="log-time">{extraFields(line)}</span>
+                {typeof line.msg === 'string' ? line.msg : ''}{' '}
+                <span className="log-time">{extraFields(line)}</span>
               </div>
             );
           })
