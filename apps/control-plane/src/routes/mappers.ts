@@ -1,6 +1,8 @@
 import type { DbClient } from '@wa-fleet/db';
 import {
   WA_ENGINES,
+  type SessionState,
+  type WorkerStatus,
   type ProcessState,
   type SetupRequestStatus,
   type TenantStatus,
@@ -39,7 +41,7 @@ export function toTenantDto(t: TenantRow) {
 }
 
 export interface WorkerRow {
-  status: 'STOPPED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'ERROR';
+  status: WorkerStatus;
   pid: number | null;
   startedAt: Date | null;
   lastHeartbeatAt: Date | null;
@@ -60,7 +62,7 @@ export function toWorkerDto(w: WorkerRow | null | undefined, dbNow: Date) {
 }
 
 export interface SessionRow {
-  state: 'DISCONNECTED' | 'QR' | 'CONNECTED' | 'LOGGED_OUT' | 'AUTH_FAILURE';
+  state: SessionState;
   phoneNumber: string | null;
   qrUpdatedAt: Date | null;
   lastSeenAt: Date | null;
