@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { ROUTE_KEYS } from '@wa-fleet/contract';
+import { PROCESS_STATES } from '@wa-fleet/shared';
 import {
   adminHeaders,
   buildTestApp,
@@ -86,6 +88,19 @@ describe('API contract', () => {
       expect(app.hasRoute({ method, url: fastifyUrl }), route).toBe(true);
     }
     expect(documented.size).toBe(expected.length);
+  });
+
+  it('documents every route of the contract, and the neutral process states instead of PM2 words', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    expect(documented.sort()).toEqual([...ROUTE_KEYS].sort());
+    const text = JSON.stringify(doc);
+    // Control: the field and its values are in the document, so the searches below read the real thing.
+    expect(text).toContain('"processState"');
+    for (const state of PROCESS_STATES) expect(text).toContain(`"${state}"`);
+    for (const word of ['pm2', 'online', 'launching']) expect(text.toLowerCase()).not.toContain(word);
   });
 
   it.each([

@@ -97,11 +97,11 @@ describe('control plane restarts', () => {
         : (await api(second, 'GET', '/admin/workers')).status === 200,
     );
     const { body } = await api(second, 'GET', '/admin/workers');
-    const items = body.items as { tenantSlug: string; status: string; pid: number; pm2Status: string }[];
+    const items = body.items as { tenantSlug: string; status: string; pid: number; processState: string }[];
     expect(items.find((w) => w.tenantSlug === 'survivor')).toMatchObject({
       status: 'RUNNING',
       pid,
-      pm2Status: 'online',
+      processState: 'running',
     });
     expect(await stack.db.auditLog.count({ where: { action: 'worker.process_missing' } })).toBe(0);
 

@@ -2,11 +2,23 @@ import { describe, expect, it } from 'vitest';
 import {
   MESSAGE_DIRECTIONS,
   MESSAGE_STATUSES,
+  REPLY_MATCH_TYPES,
   ROLES,
   SESSION_STATES,
+  SETUP_REQUEST_STATUSES,
+  TENANT_STATUSES,
   WORKER_STATUSES,
 } from '@wa-fleet/shared';
-import { MessageDirection, MessageStatus, Role, SessionState, WorkerStatus } from '../src/index.ts';
+import {
+  MatchType,
+  MessageDirection,
+  MessageStatus,
+  Role,
+  SessionState,
+  SetupRequestStatus,
+  TenantStatus,
+  WorkerStatus,
+} from '../src/index.ts';
 
 // The portal and logger use @wa-fleet/shared's unions instead of importing the database package; a
 // value added to the schema but not there would be silently unknown to them.
@@ -17,6 +29,9 @@ describe('shared unions match the schema enums', () => {
     ['SessionState', SessionState, SESSION_STATES],
     ['MessageDirection', MessageDirection, MESSAGE_DIRECTIONS],
     ['MessageStatus', MessageStatus, MESSAGE_STATUSES],
+    ['TenantStatus', TenantStatus, TENANT_STATUSES],
+    ['MatchType', MatchType, REPLY_MATCH_TYPES],
+    ['SetupRequestStatus', SetupRequestStatus, SETUP_REQUEST_STATUSES],
   ] as const)('%s', (_name, schemaEnum, shared) => {
     expect(Object.values(schemaEnum).sort()).toEqual([...shared].sort());
   });

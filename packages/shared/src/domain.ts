@@ -16,6 +16,9 @@ export function hasRoleAtLeast(role: Role, needed: Role): boolean {
   return ROLE_RANK[role] >= ROLE_RANK[needed];
 }
 
+export const TENANT_STATUSES = ['ACTIVE', 'ERROR', 'DISABLED'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
 export const WORKER_STATUSES = ['STOPPED', 'STARTING', 'RUNNING', 'STOPPING', 'ERROR'] as const;
 export type WorkerStatus = (typeof WORKER_STATUSES)[number];
 
@@ -27,6 +30,12 @@ export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 
 export const MESSAGE_STATUSES = ['RECEIVED', 'QUEUED', 'SENT', 'DELIVERED', 'READ', 'FAILED'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const REPLY_MATCH_TYPES = ['EXACT', 'CONTAINS', 'REGEX', 'DEFAULT'] as const;
+export type ReplyMatchType = (typeof REPLY_MATCH_TYPES)[number];
+
+export const SETUP_REQUEST_STATUSES = ['OPEN', 'IN_PROGRESS', 'DONE', 'REJECTED'] as const;
+export type SetupRequestStatus = (typeof SETUP_REQUEST_STATUSES)[number];
 
 export const WA_ENGINES = ['simulator', 'wwebjs'] as const;
 export type WaEngineName = (typeof WA_ENGINES)[number];

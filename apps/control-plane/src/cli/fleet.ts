@@ -6,6 +6,15 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadFleetCliConfig, type FleetCliConfig } from '@wa-fleet/config';
 import { LOG_LEVELS, isValidSlug, type LogLevel } from '@wa-fleet/shared';
+import {
+  routes,
+  type RouteKey,
+  type RouteParams,
+  type RouteResponse,
+  type WorkerAction,
+  type WorkerHealthDto,
+  WORKER_ACTIONS,
+} from '@wa-fleet/contract';
 import { followLogFile } from '../services/log-follow.ts';
 import { parseLogLine, matchesFilter, tailLogFile } from '../services/log-tail.ts';
 import { formatLogLine } from './format-log-line.ts';
@@ -33,7 +42,11 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-async function callAdmin<T>(method: string, route: string): Promise<T> {
+/** Calls an admin route by its contract key; the answer has that route's response type. */
+async function callAdmin<K extends RouteKey>(key: K, params?: RouteParams<K>): Promise<RouteResponse<K>> {
+  const { method, url: template } = routes[key];
+  const values = (params ?? {}) as Record<string, string>;
+  const route = template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(values[name] ?? ''));
   const url = `${controlPlaneUrl(config)}${route}`;
   let res: Response;
   try {
@@ -43,28 +56,19 @@ async function callAdmin<T>(method: string, route: string): Promise<T> {
       `control plane not reachable at ${controlPlaneUrl(config)} (is it running? try \`pnpm fleet doctor\`)`,
     );
   }
-  const body = (await res.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
-  if (!res.ok) fail(`${method} ${route}: ${res.status} ${body.error?.message ?? ''}`);
-  return body;
-}
-
-interface WorkerItem {
-  tenantSlug: string;
-  status: string;
-  pid: number | null;
-  memoryBytes: number | null;
-  cpuPercent: number | null;
-  uptimeMs: number | null;
-  restarts: number;
-  heartbeatAgeMs: number | null;
-  lastError: string | null;
+  const body: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const error = (body as { error?: { message?: string } }).error;
+    fail(`${method} ${route}: ${res.status} ${error?.message ?? ''}`);
+  }
+  return body as RouteResponse<K>;
 }
 
 const fmtMs = (ms: number | null) =>
   ms === null ? '-' : ms < 60_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`;
 
 async function showStatus(): Promise<void> {
-  const { items } = await callAdmin<{ items: WorkerItem[] }>('GET', '/admin/workers');
+  const { items } = await callAdmin('GET /admin/workers');
   const rows = items.map((w) => [
     w.tenantSlug,
     w.status,
@@ -72,7 +76,7 @@ async function showStatus(): Promise<void> {
     w.memoryBytes === null ? '-' : `${Math.round(w.memoryBytes / 1024 / 1024)}MB`,
     w.cpuPercent === null ? '-' : `${w.cpuPercent}%`,
     fmtMs(w.uptimeMs),
-    String(w.restarts),
+    String(w.restartCount),
     fmtMs(w.heartbeatAgeMs),
     w.lastError ?? '',
   ]);
@@ -88,21 +92,21 @@ async function showStatus(): Promise<void> {
   if (rows.length === 0) console.log('(no tenants)');
 }
 
-async function findWorker(tenant: string): Promise<WorkerItem | undefined> {
-  const { items } = await callAdmin<{ items: WorkerItem[] }>('GET', '/admin/workers');
+async function findWorker(tenant: string): Promise<WorkerHealthDto | undefined> {
+  const { items } = await callAdmin('GET /admin/workers');
   return items.find((w) => w.tenantSlug === tenant);
 }
 
-async function runLifecycle(action: 'start' | 'stop' | 'restart', tenant: string): Promise<void> {
+async function runLifecycle(action: WorkerAction, tenant: string): Promise<void> {
   if (!isValidSlug(tenant)) fail(`"${String(tenant)}" is not a tenant slug`);
   const before = await findWorker(tenant);
-  const { status } = await callAdmin<{ status: string }>('POST', `/admin/tenants/${tenant}/worker/${action}`);
+  const { status } = await callAdmin(`POST /admin/tenants/:tenant/worker/${action}`, { tenant });
   console.log(`${action} ${tenant}: accepted (${status})`);
   const target = action === 'stop' ? 'STOPPED' : 'RUNNING';
-  const isDone = (w: WorkerItem) =>
+  const isDone = (w: WorkerHealthDto) =>
     w.status === target && (action !== 'restart' || (w.pid !== null && w.pid !== before?.pid));
   const deadline = Date.now() + 30_000;
-  let last = status;
+  let last: string = status;
   while (Date.now() < deadline) {
     const worker = await findWorker(tenant);
     if (!worker) fail(`tenant ${tenant} disappeared`);
@@ -155,7 +159,7 @@ async function main(argv: string[]): Promise<void> {
     .command('status')
     .description('every worker: status, pid, memory, CPU, uptime, restarts, heartbeat age')
     .action(showStatus);
-  for (const action of ['start', 'stop', 'restart'] as const) {
+  for (const action of WORKER_ACTIONS) {
     program
       .command(`${action} <tenant>`)
       .description(`${action} a tenant worker through the control plane and wait for the result`)

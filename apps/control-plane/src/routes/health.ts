@@ -1,83 +1,36 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
 import { probePostgres, probeRedis } from '@wa-fleet/shared/health';
-import { ErrorBody } from '../schemas/common.ts';
+import { serve } from './serve.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-const Checks = Type.Object({
-  /** ok, unreachable, auth_failed or error (the shared probe's states). */
-  database: Type.String(),
-  redis: Type.String(),
-  /** 'reconciling' until the first pass of bringing the database and PM2 to agree has finished. */
-  workers: Type.String(),
-});
+const routes: FastifyPluginAsync = async (app) => {
+  serve(app, 'GET /health', async () => ({ status: 'ok' as const }));
 
-const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get(
-    '/health',
-    {
-      schema: {
-        tags: ['health'],
-        summary: 'Liveness: the process answers',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
-      },
-    },
-    async () => ({ status: 'ok' as const }),
-  );
+  serve(app, 'GET /ready', async (_request, reply) => {
+    // ok, unreachable, auth_failed or error (the shared probe's states).
+    const [database, redis] = await Promise.all([
+      probePostgres(() => app.db.$queryRaw`SELECT 1`, { timeoutMs: CHECK_TIMEOUT_MS }).then((r) => r.state),
+      probeRedis(app.redis, { timeoutMs: CHECK_TIMEOUT_MS }).then((r) => r.state),
+    ]);
+    const reconciler = app.backgroundTasks.get('reconciler');
+    // Without background jobs (route-only tests) there is nothing to wait for.
+    const workers = !reconciler || reconciler.completedRuns > 0 ? 'ok' : 'reconciling';
+    const checks = { database, redis, workers };
+    const problems = Object.entries(checks)
+      .filter(([, v]) => v !== 'ok')
+      .map(([k, v]) => `${k} ${v}`);
+    if (problems.length === 0) return { status: 'ready' as const, checks };
+    return reply.status(503).send({
+      error: { code: 'DEPENDENCY_DOWN', message: `not ready: ${problems.join(', ')}` },
+      checks,
+    });
+  });
 
-  app.get(
-    '/ready',
-    {
-      schema: {
-        tags: ['health'],
-        summary: 'Readiness: Postgres and Redis reachable (503 naming what is down)',
-        response: {
-          200: Type.Object({ status: Type.Literal('ready'), checks: Checks }),
-          503: Type.Object({ ...ErrorBody.properties, checks: Checks }),
-        },
-      },
-    },
-    async (_request, reply) => {
-      const [database, redis] = await Promise.all([
-        probePostgres(() => app.db.$queryRaw`SELECT 1`, { timeoutMs: CHECK_TIMEOUT_MS }).then((r) => r.state),
-        probeRedis(app.redis, { timeoutMs: CHECK_TIMEOUT_MS }).then((r) => r.state),
-      ]);
-      const reconciler = app.backgroundTasks.get('reconciler');
-      // Without background jobs (route-only tests) there is nothing to wait for.
-      const workers = !reconciler || reconciler.completedRuns > 0 ? 'ok' : 'reconciling';
-      const checks = { database, redis, workers };
-      const problems = Object.entries(checks)
-        .filter(([, v]) => v !== 'ok')
-        .map(([k, v]) => `${k} ${v}`);
-      if (problems.length === 0) return { status: 'ready' as const, checks };
-      return reply.status(503).send({
-        error: { code: 'DEPENDENCY_DOWN', message: `not ready: ${problems.join(', ')}` },
-        checks,
-      });
-    },
-  );
-
-  app.get(
-    '/metrics',
-    {
-      schema: {
-        tags: ['health'],
-        summary:
-          'Prometheus metrics: workers by status, heartbeat age and queue depth per tenant, HTTP latency',
-        response: {
-          200: {
-            description: 'Prometheus text format',
-            content: { 'text/plain': { schema: Type.String() } },
-          },
-        },
-      },
-    },
-    async (_request, reply) => {
-      const text = await app.metrics.registry.metrics();
-      return reply.type(app.metrics.registry.contentType).send(text);
-    },
-  );
+  serve(app, 'GET /metrics', async (_request, reply) => {
+    const text = await app.metrics.registry.metrics();
+    return reply.type(app.metrics.registry.contentType).send(text);
+  });
 };
 
 export default routes;

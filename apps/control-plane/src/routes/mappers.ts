@@ -1,4 +1,13 @@
 import type { DbClient } from '@wa-fleet/db';
+import {
+  WA_ENGINES,
+  type SessionState,
+  type WorkerStatus,
+  type ProcessState,
+  type SetupRequestStatus,
+  type TenantStatus,
+  type WaEngineName,
+} from '@wa-fleet/shared';
 
 // Response shapes are built field by field: a new column (say, a password hash or a QR payload) never
 // reaches a client just because it was selected.
@@ -9,14 +18,14 @@ export interface TenantRow {
   id: string;
   slug: string;
   name: string;
-  status: 'ACTIVE' | 'ERROR' | 'DISABLED';
+  status: TenantStatus;
   engine: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-function toEngine(value: string | null): 'simulator' | 'wwebjs' | null {
-  return value === 'simulator' || value === 'wwebjs' ? value : null;
+function toEngine(value: string | null): WaEngineName | null {
+  return WA_ENGINES.find((e) => e === value) ?? null;
 }
 
 export function toTenantDto(t: TenantRow) {
@@ -32,7 +41,7 @@ export function toTenantDto(t: TenantRow) {
 }
 
 export interface WorkerRow {
-  status: 'STOPPED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'ERROR';
+  status: WorkerStatus;
   pid: number | null;
   startedAt: Date | null;
   lastHeartbeatAt: Date | null;
@@ -53,7 +62,7 @@ export function toWorkerDto(w: WorkerRow | null | undefined, dbNow: Date) {
 }
 
 export interface SessionRow {
-  state: 'DISCONNECTED' | 'QR' | 'CONNECTED' | 'LOGGED_OUT' | 'AUTH_FAILURE';
+  state: SessionState;
   phoneNumber: string | null;
   qrUpdatedAt: Date | null;
   lastSeenAt: Date | null;
@@ -100,4 +109,56 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
   if (!time || !id || !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   const createdAt = new Date(time);
   return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id };
+}
+
+/**
+ * PM2's word for a process, in the API's neutral words. The only place PM2's vocabulary is read:
+ * it goes away when the process driver reports neutral states itself.
+ */
+export function processStateOfPm2(status: string | undefined): ProcessState | null {
+  switch (status) {
+    case 'launching':
+      return 'starting';
+    case 'online':
+      return 'running';
+    case 'stopping':
+      return 'stopping';
+    case 'stopped':
+    case 'one-launch-status':
+      return 'stopped';
+    case 'errored':
+    case 'waiting restart':
+      return 'crashed';
+    default:
+      return null;
+  }
+}
+
+export const SETUP_REQUEST_INCLUDE = {
+  tenant: { select: { slug: true } },
+  user: { select: { email: true } },
+} as const;
+
+export function toSetupRequestDto(r: {
+  id: string;
+  tenantId: string;
+  status: SetupRequestStatus;
+  notes: string;
+  adminNote: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  tenant: { slug: string };
+  user: { email: string } | null;
+}) {
+  return {
+    id: r.id,
+    tenantId: r.tenantId,
+    tenantSlug: r.tenant.slug,
+    userEmail: r.user?.email ?? null,
+    status: r.status,
+    notes: r.notes,
+    adminNote: r.adminNote,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
 }

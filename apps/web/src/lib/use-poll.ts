@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { startLoop } from '@wa-fleet/shared/loop';
 import { callApi, type ApiError } from './api-client.ts';
+import { portalUrl, type PortalInput, type PortalResponse, type PortalRoute } from './portal-api.ts';
 
 export interface PollState<T> {
   data: T | undefined;
@@ -12,14 +13,17 @@ export interface PollState<T> {
 }
 
 /**
- * Loads `url` and reloads it every `intervalMs` (0 = once). Ticks never overlap: the next one is
+ * Loads portal route `key` (its URL built from `input`; null: not now) and reloads it every `intervalMs` (0 = once). Ticks never overlap: the next one is
  * scheduled after the previous answer arrived. The last good data stays on screen during an error.
  */
-export function usePoll<T>(
-  url: string | null,
+export function usePoll<K extends PortalRoute>(
+  key: K,
+  input: Omit<PortalInput<K>, 'body'> | null,
   intervalMs: number,
   opts: { paused?: boolean } = {},
-): PollState<T> {
+): PollState<PortalResponse<K>> {
+  type T = PortalResponse<K>;
+  const url = input === null ? null : portalUrl(key, input);
   const [data, setData] = useState<T>();
   const [error, setError] = useState<ApiError>();
   const [isLoading, setIsLoading] = useState(url !== null);

@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
-import { callApi } from './api-client.ts';
+import type { WorkerAction, WorkerStatus } from '@wa-fleet/contract';
+import type { ApiResult } from './api-client.ts';
 
 /** What a button press achieved, in words that stand without the banner's colour. */
 export interface ActionOutcome {
@@ -8,18 +9,21 @@ export interface ActionOutcome {
   text: string;
 }
 
-export type WorkerAction = 'start' | 'stop' | 'restart';
+export type { WorkerAction };
+
+/** Sends one lifecycle action; the answer is the worker status the control plane accepted it in. */
+export type WorkerActionCall = (action: WorkerAction) => Promise<ApiResult<{ status: WorkerStatus }>>;
 
 const capitalize = (word: string) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
 
 /** Asks for a worker lifecycle action and says, in words, what the control plane answered. */
-export async function requestWorkerAction(url: string, action: WorkerAction): Promise<ActionOutcome> {
-  const res = await callApi<{ status?: string }>(url, { method: 'POST' });
+export async function requestWorkerAction(
+  call: WorkerActionCall,
+  action: WorkerAction,
+): Promise<ActionOutcome> {
+  const res = await call(action);
   if (!res.ok) return { ok: false, text: `${capitalize(action)} failed: ${res.error.message}` };
-  return {
-    ok: true,
-    text: `${capitalize(action)} accepted: worker is ${res.data.status ?? 'changing state'}.`,
-  };
+  return { ok: true, text: `${capitalize(action)} accepted: worker is ${res.data.status}.` };
 }
 
 export interface WorkerActions {
@@ -33,10 +37,7 @@ export interface WorkerActions {
 }
 
 /** Ask, confirm, call, say what happened: the flow behind every worker button (tenant and admin pages). */
-export function useWorkerActions(
-  urlFor: (action: WorkerAction) => string,
-  onDone: () => void,
-): WorkerActions {
+export function useWorkerActions(call: WorkerActionCall, onDone: () => void): WorkerActions {
   const [pending, setPending] = useState<WorkerAction>();
   const [outcome, setOutcome] = useState<ActionOutcome>();
   const [isBusy, setIsBusy] = useState(false);
@@ -44,7 +45,7 @@ export function useWorkerActions(
     if (!pending) return;
     setPending(undefined);
     setIsBusy(true);
-    setOutcome(await requestWorkerAction(urlFor(pending), pending));
+    setOutcome(await requestWorkerAction(call, pending));
     setIsBusy(false);
     onDone();
   }

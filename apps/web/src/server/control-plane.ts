@@ -1,4 +1,13 @@
 import 'server-only';
+import type {
+  RouteBody,
+  RouteKey,
+  RouteParams,
+  RouteQuery,
+  RouteResponse,
+  RouteSuccessStatus,
+} from '@wa-fleet/contract';
+import { routes } from '@wa-fleet/contract';
 import { getConfig } from './config.ts';
 
 /** The control plane did not answer at all (down, wrong URL): shown as a banner, never a blank page. */
@@ -9,80 +18,103 @@ export class ControlPlaneUnreachableError extends Error {
   }
 }
 
-export interface ControlPlaneCall {
-  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-  /** Path under the control plane, starting with `/` (already validated and encoded by the caller). */
-  path: string;
-  query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
-  /** The signed-in user the call is made for (absent only for sign-in itself). */
-  userEmail?: string;
-  /** Tenant slug chosen in the session; the control plane checks it against the user's memberships. */
-  tenant?: string | undefined;
-  signal?: AbortSignal;
-  accept?: string;
+/** Who a call is made for: the signed-in user and the tenant chosen in the session. */
+export interface CallIdentity {
+  userEmail: string;
+  tenantSlug?: string | undefined;
 }
+
+type Part<Name extends string, T> = [T] extends [undefined]
+  ? { [N in Name]?: undefined }
+  : { [N in Name]: T };
+type OptionalPart<Name extends string, T> = { [N in Name]?: T };
+
+/**
+ * What a call to route K sends, typed by the contract: a field the route does not declare, or a
+ * missing required one, does not compile.
+ */
+export type RouteInput<K extends RouteKey> = Part<'params', RouteParams<K>> &
+  OptionalPart<'query', RouteQuery<K>> &
+  Part<'body', RouteBody<K>> & {
+    /** Absent only for sign-in itself. */
+    as?: CallIdentity;
+    signal?: AbortSignal;
+  };
+
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}
+
+export type RouteResult<K extends RouteKey> =
+  | { ok: true; status: RouteSuccessStatus<K>; data: RouteResponse<K> }
+  | { ok: false; status: number; error: ApiErrorBody['error'] };
+
+/** Query values of every route: numbers, booleans and strings (dates are ISO strings). */
+type QueryValue = string | number | boolean | undefined;
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
+/** Routes that act on the caller's current tenant get the session's choice as `x-tenant`. */
+const isTenantScoped = (url: string) => url.startsWith('/portal/tenant/');
+
+function pathOf(url: string, params: Record<string, string> | undefined): string {
+  return url.replace(/:(\w+)/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+}
+
 /**
- * Calls the control plane with the portal's internal key and the user's identity. The key is read here,
- * on the server, and only ever travels in this request's headers.
+ * Calls route K of the control plane and returns its raw response (for relaying and streaming). The
+ * internal key and the user's identity headers are set here and nowhere else; the key is read on the
+ * server and only ever travels in this request's headers.
  */
-export async function callControlPlane(call: ControlPlaneCall): Promise<Response> {
+export async function openRoute<K extends RouteKey>(key: K, input: RouteInput<K>): Promise<Response> {
   const { CONTROL_PLANE_URL, PORTAL_INTERNAL_KEY } = getConfig();
-  const url = new URL(call.path, CONTROL_PLANE_URL);
-  for (const [key, value] of Object.entries(call.query ?? {})) {
-    if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
+  const { method, url: template } = routes[key];
+  const url = new URL(
+    pathOf(template, input.params as Record<string, string> | undefined),
+    CONTROL_PLANE_URL,
+  );
+  for (const [name, value] of Object.entries<QueryValue>(input.query ?? {})) {
+    if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
   }
+  const isStream = template.endsWith('/stream');
   const headers: Record<string, string> = {
     'x-portal-key': PORTAL_INTERNAL_KEY,
-    accept: call.accept ?? 'application/json',
+    accept: isStream ? 'text/event-stream' : 'application/json',
   };
-  if (call.userEmail) headers['x-user-email'] = call.userEmail;
-  if (call.tenant) headers['x-tenant'] = call.tenant;
-  if (call.body !== undefined) headers['content-type'] = 'application/json';
-  const signals = [
-    call.signal,
-    call.accept === 'text/event-stream' ? undefined : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  ];
+  if (input.as) headers['x-user-email'] = input.as.userEmail;
+  if (input.as?.tenantSlug && isTenantScoped(template)) headers['x-tenant'] = input.as.tenantSlug;
+  if (input.body !== undefined) headers['content-type'] = 'application/json';
+  const signals = [input.signal, isStream ? undefined : AbortSignal.timeout(REQUEST_TIMEOUT_MS)];
   const active = signals.filter((s): s is AbortSignal => s !== undefined);
   try {
     return await fetch(url, {
-      method: call.method ?? 'GET',
+      method,
       headers,
-      body: call.body === undefined ? undefined : JSON.stringify(call.body),
+      body: input.body === undefined ? undefined : JSON.stringify(input.body),
       signal: active.length > 0 ? AbortSignal.any(active) : undefined,
       cache: 'no-store',
       redirect: 'manual',
     });
   } catch (err) {
-    if (call.signal?.aborted) throw err;
+    if (input.signal?.aborted) throw err;
     throw new ControlPlaneUnreachableError(err);
   }
 }
 
-/** Calls the control plane and parses its JSON answer (server components use this). */
-export async function fetchControlPlaneJson<T>(
-  call: ControlPlaneCall,
-): Promise<
-  { ok: true; status: number; data: T } | { ok: false; status: number; error: ApiErrorBody['error'] }
-> {
-  try {
-    const res = await callControlPlane(call);
-    const body = (await res.json().catch(() => ({}))) as unknown;
-    if (res.ok) return { ok: true, status: res.status, data: body as T };
-    return { ok: false, status: res.status, error: readErrorBody(body, res.status) };
-  } catch (err) {
-    if (err instanceof ControlPlaneUnreachableError) {
-      return { ok: false, status: 503, error: UNREACHABLE_ERROR };
-    }
-    throw err;
-  }
-}
-
-export interface ApiErrorBody {
-  error: { code: string; message: string };
+/**
+ * Calls route K and parses its answer: `data` has the contract's response type of that route, so a
+ * caller reading a field the route does not send does not compile.
+ */
+export async function callRoute<K extends RouteKey>(key: K, input: RouteInput<K>): Promise<RouteResult<K>> {
+  const res = await openRoute(key, input);
+  const body = res.status === 204 ? null : ((await res.json().catch(() => ({}))) as unknown);
+  if (res.ok)
+    return { ok: true, status: res.status as RouteSuccessStatus<K>, data: body as RouteResponse<K> };
+  return { ok: false, status: res.status, error: readErrorBody(body, res.status) };
 }
 
 export const UNREACHABLE_ERROR = {

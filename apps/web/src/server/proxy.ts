@@ -1,27 +1,19 @@
 import 'server-only';
 import type { NextRequest } from 'next/server';
-import type { z } from 'zod';
-import { isUuid, isValidSlug } from '@wa-fleet/shared';
+import { checkRequestPart, routeHasPart, type RouteKey } from '@wa-fleet/contract';
 import {
   ControlPlaneUnreachableError,
   UNREACHABLE_ERROR,
-  callControlPlane,
-  type ControlPlaneCall,
+  openRoute,
+  type RouteInput,
 } from './control-plane.ts';
 import { readSignedInSession, type SignedInSession } from './session.ts';
-
-type Method = NonNullable<ControlPlaneCall['method']>;
 
 export function jsonError(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status, headers: { 'cache-control': 'no-store' } });
 }
 
 export const unauthenticated = () => jsonError(401, 'UNAUTHENTICATED', 'Sign in first.');
-
-/** Names every problem zod found, field by field, so a client sees what to fix. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-}
 
 /**
  * Mutations must come from the portal's own pages. The session cookie is SameSite=Lax already; checking
@@ -38,38 +30,33 @@ function isForeignOrigin(req: NextRequest): boolean {
   }
 }
 
-export interface ProxySpec<Q, B> {
-  method: Method;
-  /** tenant: x-tenant comes from the session, never from the request; admin: no tenant header. */
-  scope: 'tenant' | 'admin';
-  /** Control-plane path; every dynamic part must be validated before it is put here. */
-  path: string;
-  query?: z.ZodType<Q>;
-  body?: z.ZodType<B>;
-}
-
 type Parsed<T> = { ok: true; value: T } | { ok: false; response: Response };
 
-export function parseQuery<Q>(req: NextRequest, schema: z.ZodType<Q>): Parsed<Q> {
+const invalid = (message: string) => ({
+  ok: false as const,
+  response: jsonError(400, 'VALIDATION_ERROR', message),
+});
+
+/** The browser's query string, checked against route K's contract (numbers converted, unknown names refused). */
+export function parseQuery<K extends RouteKey>(req: NextRequest, key: K): Parsed<RouteInput<K>['query']> {
   const raw = Object.fromEntries(req.nextUrl.searchParams.entries());
-  const result = schema.safeParse(raw);
-  if (result.success) return { ok: true, value: result.data };
-  return {
-    ok: false,
-    response: jsonError(400, 'BAD_QUERY', `invalid query: ${describeIssues(result.error)}`),
-  };
+  const checked = checkRequestPart(key, 'querystring', raw);
+  return checked.ok ? { ok: true, value: checked.value as RouteInput<K>['query'] } : invalid(checked.message);
 }
 
-export async function parseBody<B>(req: NextRequest, schema: z.ZodType<B>): Promise<Parsed<B>> {
+/** The browser's JSON body, checked against route K's contract. */
+export async function parseBody<K extends RouteKey>(
+  req: NextRequest,
+  key: K,
+): Promise<Parsed<RouteInput<K>['body']>> {
   let raw: unknown;
   try {
     raw = await req.json();
   } catch {
-    return { ok: false, response: jsonError(400, 'BAD_BODY', 'the body must be JSON') };
+    return invalid('body must be JSON');
   }
-  const result = schema.safeParse(raw);
-  if (result.success) return { ok: true, value: result.data };
-  return { ok: false, response: jsonError(400, 'BAD_BODY', `invalid body: ${describeIssues(result.error)}`) };
+  const checked = checkRequestPart(key, 'body', raw);
+  return checked.ok ? { ok: true, value: checked.value as RouteInput<K>['body'] } : invalid(checked.message);
 }
 
 /** Copies the control plane's status and JSON body; nothing else of its response reaches the browser. */
@@ -97,6 +84,12 @@ export function unreachable(): Response {
   return jsonError(503, UNREACHABLE_ERROR.code, UNREACHABLE_ERROR.message);
 }
 
+/** The identity a call is made with: the session's user, and the tenant they look at. */
+export const identityOf = (session: SignedInSession) => ({
+  userEmail: session.email,
+  tenantSlug: session.tenantSlug,
+});
+
 /** Runs `fn` for a signed-in user, turning an unreachable control plane into a 503 the UI shows as a banner. */
 export async function withUser(
   req: NextRequest,
@@ -115,63 +108,35 @@ export async function withUser(
   }
 }
 
-/** The common route: validate query and body, call the control plane for the session's user, relay. */
-export async function proxy<Q, B>(req: NextRequest, spec: ProxySpec<Q, B>): Promise<Response> {
-  return withUser(req, async (session) => {
-    let query: Q | undefined;
-    if (spec.query) {
-      const parsed = parseQuery(req, spec.query);
-      if (!parsed.ok) return parsed.response;
-      query = parsed.value;
-    }
-    let body: B | undefined;
-    if (spec.body) {
-      const parsed = await parseBody(req, spec.body);
-      if (!parsed.ok) return parsed.response;
-      body = parsed.value;
-    }
-    const upstream = await callControlPlane({
-      method: spec.method,
-      path: spec.path,
-      query: query as ControlPlaneCall['query'],
-      body,
-      userEmail: session.email,
-      tenant: spec.scope === 'tenant' ? session.tenantSlug : undefined,
-    });
-    return relay(upstream);
-  });
-}
-
-/** A tenant named in a URL: a slug or a tenant id, nothing that could change the control-plane path. */
-export function checkTenantParam(value: string): Parsed<string> {
-  if (isValidSlug(value) || isUuid(value)) return { ok: true, value: encodeURIComponent(value) };
-  return { ok: false, response: jsonError(400, 'BAD_TENANT', 'tenant must be a slug or a tenant id') };
-}
-
-export function checkIdParam(value: string, what: string): Parsed<string> {
-  if (isUuid(value)) return { ok: true, value };
-  return { ok: false, response: jsonError(400, 'BAD_ID', `${what} must be a uuid`) };
-}
-
-type ParamContext<K extends string> = { params: Promise<Record<K, string>> };
+type ParamContext = { params?: Promise<Record<string, string | string[] | undefined>> };
 
 /**
- * A route handler for one record named by a uuid in the URL (`[id]`): the id is checked before it goes
- * into the control-plane path, then the call is proxied like any other.
+ * A route handler that forwards to control-plane route K: the URL's dynamic segments (named as the
+ * contract's path parameters), the query string and the body are validated against K's schemas before
+ * anything is sent, then the answer is relayed. A tenant or id that is not a slug or uuid never reaches
+ * a control-plane path.
  */
-export function proxyById<Q, B>(what: string, toSpec: (id: string) => ProxySpec<Q, B>) {
-  return async (req: NextRequest, ctx: ParamContext<'id'>): Promise<Response> => {
-    const id = checkIdParam((await ctx.params).id, what);
-    if (!id.ok) return id.response;
-    return proxy(req, toSpec(id.value));
-  };
-}
-
-/** The same for a tenant named in the URL (`[tenant]`) by slug or id. */
-export function proxyByTenant<Q, B>(toSpec: (tenant: string) => ProxySpec<Q, B>) {
-  return async (req: NextRequest, ctx: ParamContext<'tenant'>): Promise<Response> => {
-    const tenant = checkTenantParam((await ctx.params).tenant);
-    if (!tenant.ok) return tenant.response;
-    return proxy(req, toSpec(tenant.value));
+export function proxyRoute<K extends RouteKey>(key: K) {
+  return async (req: NextRequest, ctx: ParamContext = {}): Promise<Response> => {
+    const input: Record<string, unknown> = {};
+    if (routeHasPart(key, 'params')) {
+      const params = checkRequestPart(key, 'params', (await ctx.params) ?? {});
+      if (!params.ok) return invalid(params.message).response;
+      input.params = params.value;
+    }
+    return withUser(req, async (session) => {
+      if (routeHasPart(key, 'querystring')) {
+        const query = parseQuery(req, key);
+        if (!query.ok) return query.response;
+        input.query = query.value;
+      }
+      if (routeHasPart(key, 'body')) {
+        const body = await parseBody(req, key);
+        if (!body.ok) return body.response;
+        input.body = body.value;
+      }
+      const upstream = await openRoute(key, { ...input, as: identityOf(session) } as RouteInput<K>);
+      return relay(upstream);
+    });
   };
 }

@@ -1,26 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { LOG_LEVELS, assertValidSlug } from '@wa-fleet/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import { assertValidSlug, type LogLevel } from '@wa-fleet/shared';
 import { AppError } from '../../errors.ts';
 import { followLogFile } from '../../services/log-follow.ts';
 import { matchesFilter, parseLogLine, tailLogFile, type LogFilter } from '../../services/log-tail.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
-import { errorResponses, TenantParams } from '../../schemas/common.ts';
+import { serve } from '../serve.ts';
 
 const SSE_KEEPALIVE_MS = 15_000;
 
-const LogQuery = Type.Object(
-  {
-    lines: Type.Optional(Type.Integer({ minimum: 1, maximum: 5_000, description: 'default 200' })),
-    level: Type.Optional(Type.Enum([...LOG_LEVELS], { description: 'minimum level' })),
-    since: Type.Optional(Type.String({ format: 'date-time' })),
-  },
-  { additionalProperties: false },
-);
-
-const routes: FastifyPluginAsyncTypebox = async (app) => {
+const routes: FastifyPluginAsync = async (app) => {
   // Open SSE streams, ended when the app closes (otherwise close() waits for clients to hang up).
   const streams = new Set<() => void>();
   app.addHook('onClose', async () => {
@@ -40,98 +30,49 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return { slug: tenant.slug, file };
   }
 
-  function filterOf(query: { level?: (typeof LOG_LEVELS)[number]; since?: string }): LogFilter {
+  function filterOf(query: { level?: LogLevel; since?: string }): LogFilter {
     return { level: query.level, since: query.since ? new Date(query.since) : undefined };
   }
 
-  app.get(
-    '/tenants/:tenant/logs',
-    {
-      schema: {
-        tags: ['admin'],
-        summary:
-          "The last lines of a tenant's process log (read from the end: cost independent of file size)",
-        params: TenantParams,
-        querystring: LogQuery,
-        response: {
-          200: Type.Object({
-            tenant: Type.String(),
-            lines: Type.Array(Type.Record(Type.String(), Type.Unknown())),
-            bytesRead: Type.Integer(),
-            fileSize: Type.Integer(),
-            isTruncated: Type.Boolean(),
-          }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
-      const { slug, file } = await logPathOf(request.params.tenant);
-      if (!existsSync(file) && !existsSync(`${file}.1`))
-        return { tenant: slug, lines: [], bytesRead: 0, fileSize: 0, isTruncated: false };
-      const result = await tailLogFile(file, request.query.lines ?? 200, filterOf(request.query));
-      return { tenant: slug, ...result };
-    },
-  );
+  serve(app, 'GET /admin/tenants/:tenant/logs', async (request) => {
+    const { slug, file } = await logPathOf(request.params.tenant);
+    if (!existsSync(file) && !existsSync(`${file}.1`))
+      return { tenant: slug, lines: [], bytesRead: 0, fileSize: 0, isTruncated: false };
+    const result = await tailLogFile(file, request.query.lines ?? 200, filterOf(request.query));
+    return { tenant: slug, ...result };
+  });
 
-  app.get(
-    '/tenants/:tenant/logs/stream',
-    {
-      schema: {
-        tags: ['admin'],
-        summary:
-          "Follow a tenant's process log as Server-Sent Events (one JSON line per event; survives rotation)",
-        params: TenantParams,
-        querystring: Type.Object(
-          {
-            level: Type.Optional(Type.Enum([...LOG_LEVELS])),
-            lines: Type.Optional(
-              Type.Integer({ minimum: 0, maximum: 1_000, description: 'recent lines first, default 0' }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: {
-            description: 'text/event-stream',
-            content: { 'text/event-stream': { schema: Type.String() } },
-          },
-          ...errorResponses,
-        },
-      },
-    },
-    async (request, reply) => {
-      const { file } = await logPathOf(request.params.tenant);
-      const filter: LogFilter = { level: request.query.level };
-      const recent =
-        request.query.lines && existsSync(file)
-          ? (await tailLogFile(file, request.query.lines, filter)).lines
-          : [];
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      res.write(': following\n\n');
-      for (const line of recent) res.write(`data: ${JSON.stringify(line)}\n\n`);
-      const follower = followLogFile(file, (text) => {
-        const line = parseLogLine(text);
-        if (line && matchesFilter(line, filter)) res.write(`data: ${JSON.stringify(line)}\n\n`);
-      });
-      const keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
-      const end = () => {
-        if (!streams.delete(end)) return;
-        clearInterval(keepalive);
-        void follower.stop();
-        res.end();
-      };
-      streams.add(end);
-      request.raw.on('close', end);
-    },
-  );
+  serve(app, 'GET /admin/tenants/:tenant/logs/stream', async (request, reply) => {
+    const { file } = await logPathOf(request.params.tenant);
+    const filter: LogFilter = { level: request.query.level };
+    const recent =
+      request.query.lines && existsSync(file)
+        ? (await tailLogFile(file, request.query.lines, filter)).lines
+        : [];
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write(': following\n\n');
+    for (const line of recent) res.write(`data: ${JSON.stringify(line)}\n\n`);
+    const follower = followLogFile(file, (text) => {
+      const line = parseLogLine(text);
+      if (line && matchesFilter(line, filter)) res.write(`data: ${JSON.stringify(line)}\n\n`);
+    });
+    const keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
+    const end = () => {
+      if (!streams.delete(end)) return;
+      clearInterval(keepalive);
+      void follower.stop();
+      res.end();
+    };
+    streams.add(end);
+    request.raw.on('close', end);
+  });
 };
 
 export default routes;

@@ -1,20 +1,9 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
 import { isUniqueViolation } from '@wa-fleet/db';
 import { workerAppName } from '@wa-fleet/shared';
 import { AppError, conflict } from '../../errors.ts';
 import { writeAudit } from '../../services/audit.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
-import {
-  EngineSchema,
-  errorResponses,
-  Nullable,
-  SessionSchema,
-  Slug,
-  TenantParams,
-  TenantSchema,
-  WorkerSchema,
-} from '../../schemas/common.ts';
 import {
   databaseNow,
   SESSION_SELECT,
@@ -23,162 +12,87 @@ import {
   toWorkerDto,
   WORKER_SELECT,
 } from '../mappers.ts';
+import { serve } from '../serve.ts';
 
-const TenantWithWorker = Type.Object({ ...TenantSchema.properties, worker: WorkerSchema });
-const TenantDetail = Type.Object({
-  ...TenantSchema.properties,
-  worker: WorkerSchema,
-  session: SessionSchema,
-});
-
-const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.post(
-    '/tenants',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'Create a tenant (its worker starts STOPPED)',
-        body: Type.Object(
-          {
-            slug: Slug,
-            name: Type.String({ minLength: 1, maxLength: 200 }),
-            engine: Type.Optional(Nullable(EngineSchema)),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: TenantSchema, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      const { slug, name, engine } = request.body;
-      try {
-        const tenant = await app.db.tenant.create({
-          data: {
-            slug,
-            name,
-            engine: engine ?? null,
-            worker: { create: { pm2Name: workerAppName(slug) } },
-            session: { create: {} },
-          },
-        });
-        await writeAudit(app.db, {
-          actor: request.actor,
-          action: 'tenant.create',
-          tenantId: tenant.id,
-          tenantSlug: slug,
-          details: { name, engine: engine ?? null },
-        });
-        return reply.status(201).send(toTenantDto(tenant));
-      } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`tenant slug ${slug} is taken`);
-        throw err;
-      }
-    },
-  );
-
-  app.get(
-    '/tenants',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'List tenants with their worker status',
-        response: { 200: Type.Object({ items: Type.Array(TenantWithWorker) }), ...errorResponses },
-      },
-    },
-    async () => {
-      const [now, tenants] = await Promise.all([
-        databaseNow(app.db),
-        app.db.tenant.findMany({ orderBy: { slug: 'asc' }, include: { worker: { select: WORKER_SELECT } } }),
-      ]);
-      return { items: tenants.map((t) => ({ ...toTenantDto(t), worker: toWorkerDto(t.worker, now) })) };
-    },
-  );
-
-  app.get(
-    '/tenants/:tenant',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'A tenant by id or slug, with worker and session',
-        params: TenantParams,
-        response: { 200: TenantDetail, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const ref = await resolveTenant(app.db, request.params.tenant);
-      const [now, tenant] = await Promise.all([
-        databaseNow(app.db),
-        app.db.tenant.findUniqueOrThrow({
-          where: { id: ref.id },
-          include: { worker: { select: WORKER_SELECT }, session: { select: SESSION_SELECT } },
-        }),
-      ]);
-      return {
-        ...toTenantDto(tenant),
-        worker: toWorkerDto(tenant.worker, now),
-        session: toSessionDto(tenant.session),
-      };
-    },
-  );
-
-  app.patch(
-    '/tenants/:tenant',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'Rename a tenant, choose its engine, or disable it (the slug is immutable)',
-        params: TenantParams,
-        body: Type.Object(
-          {
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            engine: Type.Optional(Nullable(EngineSchema)),
-            status: Type.Optional(Type.Enum(['ACTIVE', 'DISABLED'])),
-          },
-          { additionalProperties: false, minProperties: 1 },
-        ),
-        response: { 200: TenantSchema, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const ref = await resolveTenant(app.db, request.params.tenant);
-      const tenant = await app.db.tenant.update({ where: { id: ref.id }, data: request.body });
+const routes: FastifyPluginAsync = async (app) => {
+  serve(app, 'POST /admin/tenants', async (request, reply) => {
+    const { slug, name, engine } = request.body;
+    try {
+      const tenant = await app.db.tenant.create({
+        data: {
+          slug,
+          name,
+          engine: engine ?? null,
+          worker: { create: { pm2Name: workerAppName(slug) } },
+          session: { create: {} },
+        },
+      });
       await writeAudit(app.db, {
         actor: request.actor,
-        action: 'tenant.update',
-        tenantId: ref.id,
-        tenantSlug: ref.slug,
-        details: request.body,
+        action: 'tenant.create',
+        tenantId: tenant.id,
+        tenantSlug: slug,
+        details: { name, engine: engine ?? null },
       });
-      return toTenantDto(tenant);
-    },
-  );
+      return reply.status(201).send(toTenantDto(tenant));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`tenant slug ${slug} is taken`);
+      throw err;
+    }
+  });
 
-  app.delete(
-    '/tenants/:tenant',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'Delete a tenant: stops its worker, then removes its data (audit entries stay)',
-        params: TenantParams,
-        response: { 204: Type.Null(), ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      const ref = await resolveTenant(app.db, request.params.tenant);
-      await app.workers.removeProcess(ref).catch((err: unknown) => {
-        request.log.error({ err, tenant: ref.slug }, 'could not stop worker of deleted tenant');
-        throw new AppError('CONFLICT', 'could not stop the worker; tenant not deleted');
-      });
-      await app.db.tenant.delete({ where: { id: ref.id } });
-      await writeAudit(app.db, {
-        actor: request.actor,
-        action: 'tenant.delete',
-        tenantSlug: ref.slug,
-        details: { id: ref.id },
-      });
-      return reply.status(204).send(null);
-    },
-  );
+  serve(app, 'GET /admin/tenants', async () => {
+    const [now, tenants] = await Promise.all([
+      databaseNow(app.db),
+      app.db.tenant.findMany({ orderBy: { slug: 'asc' }, include: { worker: { select: WORKER_SELECT } } }),
+    ]);
+    return { items: tenants.map((t) => ({ ...toTenantDto(t), worker: toWorkerDto(t.worker, now) })) };
+  });
+
+  serve(app, 'GET /admin/tenants/:tenant', async (request) => {
+    const ref = await resolveTenant(app.db, request.params.tenant);
+    const [now, tenant] = await Promise.all([
+      databaseNow(app.db),
+      app.db.tenant.findUniqueOrThrow({
+        where: { id: ref.id },
+        include: { worker: { select: WORKER_SELECT }, session: { select: SESSION_SELECT } },
+      }),
+    ]);
+    return {
+      ...toTenantDto(tenant),
+      worker: toWorkerDto(tenant.worker, now),
+      session: toSessionDto(tenant.session),
+    };
+  });
+
+  serve(app, 'PATCH /admin/tenants/:tenant', async (request) => {
+    const ref = await resolveTenant(app.db, request.params.tenant);
+    const tenant = await app.db.tenant.update({ where: { id: ref.id }, data: request.body });
+    await writeAudit(app.db, {
+      actor: request.actor,
+      action: 'tenant.update',
+      tenantId: ref.id,
+      tenantSlug: ref.slug,
+      details: request.body,
+    });
+    return toTenantDto(tenant);
+  });
+
+  serve(app, 'DELETE /admin/tenants/:tenant', async (request, reply) => {
+    const ref = await resolveTenant(app.db, request.params.tenant);
+    await app.workers.removeProcess(ref).catch((err: unknown) => {
+      request.log.error({ err, tenant: ref.slug }, 'could not stop worker of deleted tenant');
+      throw new AppError('CONFLICT', 'could not stop the worker; tenant not deleted');
+    });
+    await app.db.tenant.delete({ where: { id: ref.id } });
+    await writeAudit(app.db, {
+      actor: request.actor,
+      action: 'tenant.delete',
+      tenantSlug: ref.slug,
+      details: { id: ref.id },
+    });
+    return reply.status(204).send(null);
+  });
 };
 
 export default routes;

@@ -1,36 +1,11 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
 import { isUniqueViolation, type DbClient } from '@wa-fleet/db';
 import type { Role } from '@wa-fleet/shared';
 import { AppError, conflict, notFound } from '../../errors.ts';
 import { writeAudit } from '../../services/audit.ts';
 import { hashPassword } from '../../services/passwords.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
-import { errorResponses, IdParams, Nullable, RoleSchema, TENANT_REF_PATTERN } from '../../schemas/common.ts';
-
-const MembershipInput = Type.Object(
-  {
-    tenant: Type.Optional(
-      Nullable(Type.String({ pattern: TENANT_REF_PATTERN, description: 'slug or id; null for SUPER_ADMIN' })),
-    ),
-    role: RoleSchema,
-  },
-  { additionalProperties: false },
-);
-
-const UserSchema = Type.Object({
-  id: Type.String(),
-  email: Type.String(),
-  name: Type.String(),
-  isActive: Type.Boolean(),
-  createdAt: Type.String({ format: 'date-time' }),
-  memberships: Type.Array(
-    Type.Object({ tenantId: Nullable(Type.String()), tenantSlug: Nullable(Type.String()), role: RoleSchema }),
-  ),
-});
-
-const Email = Type.String({ format: 'email', maxLength: 320 });
-const Password = Type.String({ minLength: 8, maxLength: 200 });
+import { serve } from '../serve.ts';
 
 const USER_INCLUDE = { memberships: { include: { tenant: { select: { slug: true } } } } } as const;
 
@@ -81,159 +56,88 @@ async function resolveMemberships(db: DbClient, input: { tenant?: string | null;
   return out;
 }
 
-const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.post(
-    '/users',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'Create a user with memberships',
-        body: Type.Object(
-          {
-            email: Email,
-            name: Type.String({ minLength: 1, maxLength: 200 }),
-            password: Password,
-            memberships: Type.Array(MembershipInput, { maxItems: 100, default: [] }),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: UserSchema, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      const { email, name, password } = request.body;
-      const memberships = await resolveMemberships(app.db, request.body.memberships);
-      try {
-        const user = await app.db.user.create({
-          data: {
-            email: email.toLowerCase(),
-            name,
-            passwordHash: await hashPassword(password),
-            memberships: { create: memberships },
-          },
-          include: USER_INCLUDE,
-        });
-        await writeAudit(app.db, {
-          actor: request.actor,
-          action: 'user.create',
-          details: { email: user.email, memberships: toUserDto(user).memberships },
-        });
-        return reply.status(201).send(toUserDto(user));
-      } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`a user with email ${email} exists`);
-        throw err;
-      }
-    },
-  );
-
-  app.get(
-    '/users',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'List users with their memberships',
-        response: { 200: Type.Object({ items: Type.Array(UserSchema) }), ...errorResponses },
-      },
-    },
-    async () => {
-      const users = await app.db.user.findMany({ orderBy: { email: 'asc' }, include: USER_INCLUDE });
-      return { items: users.map(toUserDto) };
-    },
-  );
-
-  app.get(
-    '/users/:id',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'A user',
-        params: IdParams,
-        response: { 200: UserSchema, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const user = await app.db.user.findUnique({ where: { id: request.params.id }, include: USER_INCLUDE });
-      if (!user) throw notFound('user');
-      return toUserDto(user);
-    },
-  );
-
-  app.patch(
-    '/users/:id',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'Change name, password, active flag, or replace the memberships',
-        params: IdParams,
-        body: Type.Object(
-          {
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            password: Type.Optional(Password),
-            isActive: Type.Optional(Type.Boolean()),
-            memberships: Type.Optional(Type.Array(MembershipInput, { maxItems: 100 })),
-          },
-          { additionalProperties: false, minProperties: 1 },
-        ),
-        response: { 200: UserSchema, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const { id } = request.params;
-      const { name, password, isActive } = request.body;
-      const existing = await app.db.user.findUnique({ where: { id }, select: { id: true } });
-      if (!existing) throw notFound('user');
-      const memberships = request.body.memberships
-        ? await resolveMemberships(app.db, request.body.memberships)
-        : undefined;
-      const user = await app.db.$transaction(async (tx) => {
-        if (memberships) {
-          await tx.membership.deleteMany({ where: { userId: id } });
-          await tx.membership.createMany({ data: memberships.map((m) => ({ ...m, userId: id })) });
-        }
-        return tx.user.update({
-          where: { id },
-          data: { name, isActive, ...(password ? { passwordHash: await hashPassword(password) } : {}) },
-          include: USER_INCLUDE,
-        });
-      });
-      await writeAudit(app.db, {
-        actor: request.actor,
-        action: 'user.update',
-        details: {
-          email: user.email,
-          changed: Object.keys(request.body),
-          ...(memberships ? { memberships: toUserDto(user).memberships } : {}),
+const routes: FastifyPluginAsync = async (app) => {
+  serve(app, 'POST /admin/users', async (request, reply) => {
+    const { email, name, password } = request.body;
+    const memberships = await resolveMemberships(app.db, request.body.memberships ?? []);
+    try {
+      const user = await app.db.user.create({
+        data: {
+          email: email.toLowerCase(),
+          name,
+          passwordHash: await hashPassword(password),
+          memberships: { create: memberships },
         },
+        include: USER_INCLUDE,
       });
-      return toUserDto(user);
-    },
-  );
-
-  app.delete(
-    '/users/:id',
-    {
-      schema: {
-        tags: ['admin'],
-        summary: 'Delete a user',
-        params: IdParams,
-        response: { 204: Type.Null(), ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      const user = await app.db.user.findUnique({
-        where: { id: request.params.id },
-        select: { id: true, email: true },
-      });
-      if (!user) throw notFound('user');
-      await app.db.user.delete({ where: { id: user.id } });
       await writeAudit(app.db, {
         actor: request.actor,
-        action: 'user.delete',
-        details: { email: user.email },
+        action: 'user.create',
+        details: { email: user.email, memberships: toUserDto(user).memberships },
       });
-      return reply.status(204).send(null);
-    },
-  );
+      return reply.status(201).send(toUserDto(user));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a user with email ${email} exists`);
+      throw err;
+    }
+  });
+
+  serve(app, 'GET /admin/users', async () => {
+    const users = await app.db.user.findMany({ orderBy: { email: 'asc' }, include: USER_INCLUDE });
+    return { items: users.map(toUserDto) };
+  });
+
+  serve(app, 'GET /admin/users/:id', async (request) => {
+    const user = await app.db.user.findUnique({ where: { id: request.params.id }, include: USER_INCLUDE });
+    if (!user) throw notFound('user');
+    return toUserDto(user);
+  });
+
+  serve(app, 'PATCH /admin/users/:id', async (request) => {
+    const { id } = request.params;
+    const { name, password, isActive } = request.body;
+    const existing = await app.db.user.findUnique({ where: { id }, select: { id: true } });
+    if (!existing) throw notFound('user');
+    const memberships = request.body.memberships
+      ? await resolveMemberships(app.db, request.body.memberships)
+      : undefined;
+    const user = await app.db.$transaction(async (tx) => {
+      if (memberships) {
+        await tx.membership.deleteMany({ where: { userId: id } });
+        await tx.membership.createMany({ data: memberships.map((m) => ({ ...m, userId: id })) });
+      }
+      return tx.user.update({
+        where: { id },
+        data: { name, isActive, ...(password ? { passwordHash: await hashPassword(password) } : {}) },
+        include: USER_INCLUDE,
+      });
+    });
+    await writeAudit(app.db, {
+      actor: request.actor,
+      action: 'user.update',
+      details: {
+        email: user.email,
+        changed: Object.keys(request.body),
+        ...(memberships ? { memberships: toUserDto(user).memberships } : {}),
+      },
+    });
+    return toUserDto(user);
+  });
+
+  serve(app, 'DELETE /admin/users/:id', async (request, reply) => {
+    const user = await app.db.user.findUnique({
+      where: { id: request.params.id },
+      select: { id: true, email: true },
+    });
+    if (!user) throw notFound('user');
+    await app.db.user.delete({ where: { id: user.id } });
+    await writeAudit(app.db, {
+      actor: request.actor,
+      action: 'user.delete',
+      details: { email: user.email },
+    });
+    return reply.status(204).send(null);
+  });
 };
 
 export default routes;

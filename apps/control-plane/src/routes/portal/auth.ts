@@ -1,20 +1,12 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { verifyPassword } from '../../services/passwords.ts';
-import { errorResponses, MembershipSchema } from '../../schemas/common.ts';
+import { serve } from '../serve.ts';
 
-const LoginBody = Type.Object(
-  {
-    email: Type.String({ minLength: 3, maxLength: 320 }),
-    password: Type.String({ minLength: 1, maxLength: 200 }),
-  },
-  { additionalProperties: false },
-);
-
-const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.post(
-    '/auth/login',
+const routes: FastifyPluginAsync = async (app) => {
+  serve(
+    app,
+    'POST /portal/auth/login',
     {
       config: {
         rateLimit: {
@@ -26,18 +18,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
             return `login:${email}|${request.ip}`;
           },
-        },
-      },
-      schema: {
-        tags: ['portal'],
-        summary: 'Check a user password (the portal then keeps its own session)',
-        body: LoginBody,
-        response: {
-          200: Type.Object({
-            user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
-            memberships: Type.Array(MembershipSchema),
-          }),
-          ...errorResponses,
         },
       },
     },

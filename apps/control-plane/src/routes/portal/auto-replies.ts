@@ -1,37 +1,18 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { isSafeReplyPattern, MAX_REPLY_PATTERN_LENGTH, rulesChangedChannel } from '@wa-fleet/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import {
+  isSafeReplyPattern,
+  MAX_REPLY_PATTERN_LENGTH,
+  rulesChangedChannel,
+  type ReplyMatchType,
+} from '@wa-fleet/shared';
 import { AppError, notFound } from '../../errors.ts';
-import { errorResponses, IdParams } from '../../schemas/common.ts';
+import { serve } from '../serve.ts';
 import { currentTenant } from './tenant.ts';
-
-const MatchTypeSchema = Type.Enum(['EXACT', 'CONTAINS', 'REGEX', 'DEFAULT']);
-
-const RuleSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  matchType: MatchTypeSchema,
-  pattern: Type.String(),
-  reply: Type.String(),
-  priority: Type.Integer(),
-  isEnabled: Type.Boolean(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
-
-const ruleFields = {
-  name: Type.String({ minLength: 1, maxLength: 200 }),
-  matchType: MatchTypeSchema,
-  pattern: Type.String({ maxLength: 500 }),
-  reply: Type.String({ minLength: 1, maxLength: 4096 }),
-  priority: Type.Integer({ minimum: 0, maximum: 10_000 }),
-  isEnabled: Type.Boolean(),
-};
 
 function toRuleDto(r: {
   id: string;
   name: string;
-  matchType: 'EXACT' | 'CONTAINS' | 'REGEX' | 'DEFAULT';
+  matchType: ReplyMatchType;
   pattern: string;
   reply: string;
   priority: number;
@@ -62,7 +43,7 @@ function assertUsableRule(matchType: string, pattern: string): void {
   }
 }
 
-const routes: FastifyPluginAsyncTypebox = async (app) => {
+const routes: FastifyPluginAsync = async (app) => {
   /** Workers cache rules; every change tells them to drop the cache. */
   async function announceChange(tenantId: string): Promise<void> {
     await app.redis.publish(rulesChangedChannel(app.config.REDIS_PREFIX), tenantId).catch((err: unknown) => {
@@ -77,59 +58,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return rule;
   }
 
-  app.get(
-    '/tenant/current/auto-replies',
-    {
-      schema: {
-        tags: ['portal'],
-        summary: 'Auto-reply rules, by priority',
-        response: { 200: Type.Object({ items: Type.Array(RuleSchema) }), ...errorResponses },
-      },
-    },
-    async (request) => {
-      const { id } = currentTenant(request);
-      const rules = await app.db.autoReplyRule.findMany({
-        where: { tenantId: id },
-        orderBy: [{ priority: 'asc' }, { createdAt: 'asc' }],
-      });
-      return { items: rules.map(toRuleDto) };
-    },
+  serve(app, 'GET /portal/tenant/current/auto-replies', async (request) => {
+    const { id } = currentTenant(request);
+    const rules = await app.db.autoReplyRule.findMany({
+      where: { tenantId: id },
+      orderBy: [{ priority: 'asc' }, { createdAt: 'asc' }],
+    });
+    return { items: rules.map(toRuleDto) };
+  });
+
+  serve(app, 'GET /portal/tenant/current/auto-replies/:id', async (request) =>
+    toRuleDto(await findRule(currentTenant(request).id, request.params.id)),
   );
 
-  app.get(
-    '/tenant/current/auto-replies/:id',
-    {
-      schema: {
-        tags: ['portal'],
-        summary: 'One auto-reply rule',
-        params: IdParams,
-        response: { 200: RuleSchema, ...errorResponses },
-      },
-    },
-    async (request) => toRuleDto(await findRule(currentTenant(request).id, request.params.id)),
-  );
-
-  app.post(
-    '/tenant/current/auto-replies',
-    {
-      config: { minRole: 'TENANT_ADMIN' },
-      schema: {
-        tags: ['portal'],
-        summary: 'Create an auto-reply rule (TENANT_ADMIN and up)',
-        body: Type.Object(
-          {
-            name: ruleFields.name,
-            matchType: ruleFields.matchType,
-            pattern: Type.Optional(ruleFields.pattern),
-            reply: ruleFields.reply,
-            priority: Type.Optional(ruleFields.priority),
-            isEnabled: Type.Optional(ruleFields.isEnabled),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: RuleSchema, ...errorResponses },
-      },
-    },
+  serve(
+    app,
+    'POST /portal/tenant/current/auto-replies',
+    { config: { minRole: 'TENANT_ADMIN' } },
     async (request, reply) => {
       const { id: tenantId } = currentTenant(request);
       const pattern = request.body.pattern ?? '';
@@ -140,28 +85,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.patch(
-    '/tenant/current/auto-replies/:id',
-    {
-      config: { minRole: 'TENANT_ADMIN' },
-      schema: {
-        tags: ['portal'],
-        summary: 'Change an auto-reply rule (TENANT_ADMIN and up)',
-        params: IdParams,
-        body: Type.Object(
-          {
-            name: Type.Optional(ruleFields.name),
-            matchType: Type.Optional(ruleFields.matchType),
-            pattern: Type.Optional(ruleFields.pattern),
-            reply: Type.Optional(ruleFields.reply),
-            priority: Type.Optional(ruleFields.priority),
-            isEnabled: Type.Optional(ruleFields.isEnabled),
-          },
-          { additionalProperties: false, minProperties: 1 },
-        ),
-        response: { 200: RuleSchema, ...errorResponses },
-      },
-    },
+  serve(
+    app,
+    'PATCH /portal/tenant/current/auto-replies/:id',
+    { config: { minRole: 'TENANT_ADMIN' } },
     async (request) => {
       const { id: tenantId } = currentTenant(request);
       const existing = await findRule(tenantId, request.params.id);
@@ -175,17 +102,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.delete(
-    '/tenant/current/auto-replies/:id',
-    {
-      config: { minRole: 'TENANT_ADMIN' },
-      schema: {
-        tags: ['portal'],
-        summary: 'Delete an auto-reply rule (TENANT_ADMIN and up)',
-        params: IdParams,
-        response: { 204: Type.Null(), ...errorResponses },
-      },
-    },
+  serve(
+    app,
+    'DELETE /portal/tenant/current/auto-replies/:id',
+    { config: { minRole: 'TENANT_ADMIN' } },
     async (request, reply) => {
       const { id: tenantId } = currentTenant(request);
       const existing = await findRule(tenantId, request.params.id);

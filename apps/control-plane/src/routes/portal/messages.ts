@@ -1,30 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
 import { isUniqueViolation, type Prisma } from '@wa-fleet/db';
 import { maskPhone } from '@wa-fleet/shared';
 import { AppError } from '../../errors.ts';
-import { errorResponses, Nullable } from '../../schemas/common.ts';
 import { decodeCursor, encodeCursor } from '../mappers.ts';
+import { serve } from '../serve.ts';
 import { currentTenant } from './tenant.ts';
-
-const MessageStatusSchema = Type.Enum(['RECEIVED', 'QUEUED', 'SENT', 'DELIVERED', 'READ', 'FAILED']);
-
-const MessageSchema = Type.Object({
-  id: Type.String(),
-  direction: Type.Enum(['IN', 'OUT']),
-  from: Type.String(),
-  to: Type.String(),
-  body: Type.String(),
-  status: MessageStatusSchema,
-  error: Nullable(Type.String()),
-  waMessageId: Nullable(Type.String()),
-  idempotencyKey: Nullable(Type.String()),
-  replyToId: Nullable(Type.String()),
-  attempts: Type.Integer(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
 
 function toMessageDto(m: Prisma.MessageLogGetPayload<object>) {
   return {
@@ -44,97 +25,47 @@ function toMessageDto(m: Prisma.MessageLogGetPayload<object>) {
   };
 }
 
-const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get(
-    '/tenant/current/logs',
-    {
-      schema: {
-        tags: ['portal'],
-        summary: "Message logs of the caller's tenant, newest first, keyset pagination on (created_at, id)",
-        querystring: Type.Object(
-          {
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'default 50' })),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
-            direction: Type.Optional(Type.Enum(['IN', 'OUT'])),
-            status: Type.Optional(MessageStatusSchema),
-            q: Type.Optional(
-              Type.String({ minLength: 1, maxLength: 200, description: 'text in body or numbers' }),
-            ),
-            from: Type.Optional(Type.String({ format: 'date-time' })),
-            to: Type.Optional(Type.String({ format: 'date-time' })),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({ items: Type.Array(MessageSchema), nextCursor: Nullable(Type.String()) }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
-      const { id: tenantId } = currentTenant(request);
-      const { cursor, direction, status, q, from, to } = request.query;
-      const limit = request.query.limit ?? 50;
-      const and: Prisma.MessageLogWhereInput[] = [{ tenantId }];
-      if (direction) and.push({ direction });
-      if (status) and.push({ status });
-      if (from) and.push({ createdAt: { gte: new Date(from) } });
-      if (to) and.push({ createdAt: { lt: new Date(to) } });
-      if (q) {
-        and.push({
-          OR: [
-            { body: { contains: q, mode: 'insensitive' } },
-            { fromNumber: { contains: q } },
-            { toNumber: { contains: q } },
-          ],
-        });
-      }
-      if (cursor) {
-        const c = decodeCursor(cursor);
-        if (!c) throw new AppError('VALIDATION_ERROR', 'querystring/cursor is not a valid cursor');
-        and.push({ OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] });
-      }
-      const rows = await app.db.messageLog.findMany({
-        where: { AND: and },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: limit + 1,
+const routes: FastifyPluginAsync = async (app) => {
+  serve(app, 'GET /portal/tenant/current/logs', async (request) => {
+    const { id: tenantId } = currentTenant(request);
+    const { cursor, direction, status, q, from, to } = request.query;
+    const limit = request.query.limit ?? 50;
+    const and: Prisma.MessageLogWhereInput[] = [{ tenantId }];
+    if (direction) and.push({ direction });
+    if (status) and.push({ status });
+    if (from) and.push({ createdAt: { gte: new Date(from) } });
+    if (to) and.push({ createdAt: { lt: new Date(to) } });
+    if (q) {
+      and.push({
+        OR: [
+          { body: { contains: q, mode: 'insensitive' } },
+          { fromNumber: { contains: q } },
+          { toNumber: { contains: q } },
+        ],
       });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        items: page.map(toMessageDto),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-      };
-    },
-  );
+    }
+    if (cursor) {
+      const c = decodeCursor(cursor);
+      if (!c) throw new AppError('VALIDATION_ERROR', 'querystring/cursor is not a valid cursor');
+      and.push({ OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] });
+    }
+    const rows = await app.db.messageLog.findMany({
+      where: { AND: and },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toMessageDto),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    };
+  });
 
-  app.post(
-    '/tenant/current/messages',
-    {
-      config: { minRole: 'OPERATOR' },
-      schema: {
-        tags: ['portal'],
-        summary:
-          'Queue an outbound message (stored QUEUED first; a repeated idempotencyKey returns the first one)',
-        body: Type.Object(
-          {
-            to: Type.String({
-              pattern: '^\\+?[0-9]{5,20}$',
-              description: 'phone number, digits with country code',
-            }),
-            text: Type.String({ minLength: 1, maxLength: 4096 }),
-            idempotencyKey: Type.Optional(
-              Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          202: Type.Object({ id: Type.String(), status: MessageStatusSchema, isDuplicate: Type.Boolean() }),
-          ...errorResponses,
-        },
-      },
-    },
+  serve(
+    app,
+    'POST /portal/tenant/current/messages',
+    { config: { minRole: 'OPERATOR' } },
     async (request, reply) => {
       const { id: tenantId } = currentTenant(request);
       const to = request.body.to.replace(/^\+/, '');

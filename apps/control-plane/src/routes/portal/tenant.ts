@@ -1,19 +1,7 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
 import QRCode from 'qrcode';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
-import {
-  errorResponses,
-  MembershipSchema,
-  Nullable,
-  SessionSchema,
-  SessionStateSchema,
-  TenantSchema,
-  WorkerSchema,
-  WorkerStatusSchema,
-  RoleSchema,
-} from '../../schemas/common.ts';
 import {
   databaseNow,
   SESSION_SELECT,
@@ -21,8 +9,10 @@ import {
   toTenantDto,
   toWorkerDto,
   WORKER_SELECT,
+  SETUP_REQUEST_INCLUDE,
+  toSetupRequestDto,
 } from '../mappers.ts';
-import { SETUP_REQUEST_INCLUDE, SetupRequestSchema, toSetupRequestDto } from '../../schemas/setup-request.ts';
+import { serve } from '../serve.ts';
 
 /** The caller's tenant, set by the portal auth hook from a membership (never from request input). */
 export function currentTenant(request: FastifyRequest): { id: string; slug: string; name: string } {
@@ -31,115 +21,46 @@ export function currentTenant(request: FastifyRequest): { id: string; slug: stri
   return tenant;
 }
 
-const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get(
-    '/tenant/current',
-    {
-      schema: {
-        tags: ['portal'],
-        summary: "The caller's tenant, role, worker and session",
-        response: {
-          200: Type.Object({
-            tenant: TenantSchema,
-            role: RoleSchema,
-            memberships: Type.Array(MembershipSchema),
-            worker: WorkerSchema,
-            session: SessionSchema,
-          }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
-      const { id } = currentTenant(request);
-      const [now, tenant] = await Promise.all([
-        databaseNow(app.db),
-        app.db.tenant.findUniqueOrThrow({
-          where: { id },
-          include: { worker: { select: WORKER_SELECT }, session: { select: SESSION_SELECT } },
-        }),
-      ]);
-      return {
-        tenant: toTenantDto(tenant),
-        role: request.portal?.role ?? 'VIEWER',
-        memberships: request.portal?.memberships ?? [],
-        worker: toWorkerDto(tenant.worker, now),
-        session: toSessionDto(tenant.session),
-      };
-    },
-  );
+const routes: FastifyPluginAsync = async (app) => {
+  serve(app, 'GET /portal/tenant/current', async (request) => {
+    const { id } = currentTenant(request);
+    const [now, tenant] = await Promise.all([
+      databaseNow(app.db),
+      app.db.tenant.findUniqueOrThrow({
+        where: { id },
+        include: { worker: { select: WORKER_SELECT }, session: { select: SESSION_SELECT } },
+      }),
+    ]);
+    return {
+      tenant: toTenantDto(tenant),
+      role: request.portal?.role ?? 'VIEWER',
+      memberships: request.portal?.memberships ?? [],
+      worker: toWorkerDto(tenant.worker, now),
+      session: toSessionDto(tenant.session),
+    };
+  });
 
-  app.get(
-    '/tenant/current/qr',
-    {
-      schema: {
-        tags: ['portal'],
-        summary:
-          'The QR code to link the WhatsApp number (a PNG data URI while the session waits for a scan)',
-        response: {
-          200: Type.Object({
-            state: SessionStateSchema,
-            qr: Nullable(Type.String()),
-            updatedAt: Nullable(Type.String({ format: 'date-time' })),
-          }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
-      const { id } = currentTenant(request);
-      const session = await app.db.whatsAppSession.findUnique({
-        where: { tenantId: id },
-        select: { state: true, lastQr: true, qrUpdatedAt: true },
-      });
-      const state = session?.state ?? 'DISCONNECTED';
-      // The payload links the number: it leaves only as an image, only while a scan is awaited.
-      const qr =
-        state === 'QR' && session?.lastQr
-          ? await QRCode.toDataURL(session.lastQr, { margin: 1, width: 320 })
-          : null;
-      return { state, qr, updatedAt: session?.qrUpdatedAt?.toISOString() ?? null };
-    },
-  );
+  serve(app, 'GET /portal/tenant/current/qr', async (request) => {
+    const { id } = currentTenant(request);
+    const session = await app.db.whatsAppSession.findUnique({
+      where: { tenantId: id },
+      select: { state: true, lastQr: true, qrUpdatedAt: true },
+    });
+    const state = session?.state ?? 'DISCONNECTED';
+    // The payload links the number: it leaves only as an image, only while a scan is awaited.
+    const qr =
+      state === 'QR' && session?.lastQr
+        ? await QRCode.toDataURL(session.lastQr, { margin: 1, width: 320 })
+        : null;
+    return { state, qr, updatedAt: session?.qrUpdatedAt?.toISOString() ?? null };
+  });
 
-  app.get(
-    '/tenant/current/stats',
-    {
-      schema: {
-        tags: ['portal'],
-        summary: 'Message counts per day (UTC) from the hourly statistics',
-        querystring: Type.Object(
-          { days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90, description: 'default 7' })) },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({
-            days: Type.Array(
-              Type.Object({
-                day: Type.String(),
-                inbound: Type.Integer(),
-                outbound: Type.Integer(),
-                failed: Type.Integer(),
-                autoReplies: Type.Integer(),
-              }),
-            ),
-            totals: Type.Object({
-              inbound: Type.Integer(),
-              outbound: Type.Integer(),
-              failed: Type.Integer(),
-              autoReplies: Type.Integer(),
-            }),
-          }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
-      const { id } = currentTenant(request);
-      const days = request.query.days ?? 7;
-      const rows = await app.db.$queryRaw<
-        { day: string; inbound: number; outbound: number; failed: number; auto_replies: number }[]
-      >`
+  serve(app, 'GET /portal/tenant/current/stats', async (request) => {
+    const { id } = currentTenant(request);
+    const days = request.query.days ?? 7;
+    const rows = await app.db.$queryRaw<
+      { day: string; inbound: number; outbound: number; failed: number; auto_replies: number }[]
+    >`
         SELECT to_char(d.day, 'YYYY-MM-DD') AS day,
           COALESCE(sum(s.inbound), 0)::int AS inbound, COALESCE(sum(s.outbound), 0)::int AS outbound,
           COALESCE(sum(s.failed), 0)::int AS failed, COALESCE(sum(s.auto_replies), 0)::int AS auto_replies
@@ -148,36 +69,29 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         LEFT JOIN message_stats_hourly s
           ON s.tenant_id = ${id}::uuid AND date_trunc('day', s.hour AT TIME ZONE 'UTC') = d.day
         GROUP BY d.day ORDER BY d.day`;
-      const list = rows.map((r) => ({
-        day: r.day,
-        inbound: r.inbound,
-        outbound: r.outbound,
-        failed: r.failed,
-        autoReplies: r.auto_replies,
-      }));
-      const totals = list.reduce(
-        (t, r) => ({
-          inbound: t.inbound + r.inbound,
-          outbound: t.outbound + r.outbound,
-          failed: t.failed + r.failed,
-          autoReplies: t.autoReplies + r.autoReplies,
-        }),
-        { inbound: 0, outbound: 0, failed: 0, autoReplies: 0 },
-      );
-      return { days: list, totals };
-    },
-  );
+    const list = rows.map((r) => ({
+      day: r.day,
+      inbound: r.inbound,
+      outbound: r.outbound,
+      failed: r.failed,
+      autoReplies: r.auto_replies,
+    }));
+    const totals = list.reduce(
+      (t, r) => ({
+        inbound: t.inbound + r.inbound,
+        outbound: t.outbound + r.outbound,
+        failed: t.failed + r.failed,
+        autoReplies: t.autoReplies + r.autoReplies,
+      }),
+      { inbound: 0, outbound: 0, failed: 0, autoReplies: 0 },
+    );
+    return { days: list, totals };
+  });
 
-  app.post(
-    '/tenant/current/worker/restart',
-    {
-      config: { minRole: 'TENANT_ADMIN' },
-      schema: {
-        tags: ['portal'],
-        summary: "Restart the caller's worker (TENANT_ADMIN and up)",
-        response: { 202: Type.Object({ status: WorkerStatusSchema }), ...errorResponses },
-      },
-    },
+  serve(
+    app,
+    'POST /portal/tenant/current/worker/restart',
+    { config: { minRole: 'TENANT_ADMIN' } },
     async (request, reply) => {
       const { id } = currentTenant(request);
       const tenant = await app.db.tenant.findUniqueOrThrow({
@@ -189,20 +103,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.post(
-    '/tenant/current/setup-requests',
-    {
-      config: { minRole: 'OPERATOR' },
-      schema: {
-        tags: ['portal'],
-        summary: 'Ask the platform admins for help with setup',
-        body: Type.Object(
-          { notes: Type.String({ minLength: 1, maxLength: 4000 }) },
-          { additionalProperties: false },
-        ),
-        response: { 201: SetupRequestSchema, ...errorResponses },
-      },
-    },
+  serve(
+    app,
+    'POST /portal/tenant/current/setup-requests',
+    { config: { minRole: 'OPERATOR' } },
     async (request, reply) => {
       const { id } = currentTenant(request);
       const row = await app.db.setupRequest.create({
@@ -213,26 +117,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.get(
-    '/tenant/current/setup-requests',
-    {
-      schema: {
-        tags: ['portal'],
-        summary: "The caller's tenant's setup requests, newest first",
-        response: { 200: Type.Object({ items: Type.Array(SetupRequestSchema) }), ...errorResponses },
-      },
-    },
-    async (request) => {
-      const { id } = currentTenant(request);
-      const rows = await app.db.setupRequest.findMany({
-        where: { tenantId: id },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: 200,
-        include: SETUP_REQUEST_INCLUDE,
-      });
-      return { items: rows.map(toSetupRequestDto) };
-    },
-  );
+  serve(app, 'GET /portal/tenant/current/setup-requests', async (request) => {
+    const { id } = currentTenant(request);
+    const rows = await app.db.setupRequest.findMany({
+      where: { tenantId: id },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: 200,
+      include: SETUP_REQUEST_INCLUDE,
+    });
+    return { items: rows.map(toSetupRequestDto) };
+  });
 };
 
 export default routes;

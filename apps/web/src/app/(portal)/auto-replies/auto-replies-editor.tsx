@@ -1,16 +1,16 @@
 'use client';
 import { useState } from 'react';
-import { callApi, type ApiResult } from '@/lib/api-client.ts';
-import { readList } from '@/lib/types.ts';
+import { callRoute, type ApiResult } from '@/lib/api-client.ts';
 import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { DeleteButton } from '@/components/confirm.tsx';
 import { Loading, SuccessNotice } from '@/components/notices.tsx';
-import { RuleForm, type AutoReplyRule, type RuleInput } from './rule-form.tsx';
+import type { RuleInput } from '@wa-fleet/contract';
+import { RuleForm } from './rule-form.tsx';
 
 export function AutoRepliesEditor() {
-  const rules = usePoll<unknown>('/api/tenant/auto-replies', 0);
+  const rules = usePoll('GET /portal/tenant/current/auto-replies', {}, 0);
   const action = useApiAction();
   const [editingId, setEditingId] = useState<string>();
 
@@ -21,21 +21,22 @@ export function AutoRepliesEditor() {
   }
 
   const create = (input: RuleInput) =>
-    run(callApi('/api/tenant/auto-replies', { method: 'POST', body: input }), `Rule "${input.name}" added.`);
+    run(
+      callRoute('POST /portal/tenant/current/auto-replies', { body: input }),
+      `Rule "${input.name}" added.`,
+    );
   const update = async (id: string, input: Partial<RuleInput>) => {
     const isDone = await run(
-      callApi(`/api/tenant/auto-replies/${id}`, { method: 'PATCH', body: input }),
+      callRoute('PATCH /portal/tenant/current/auto-replies/:id', { params: { id }, body: input }),
       'Rule saved.',
     );
     if (isDone) setEditingId(undefined);
     return isDone;
   };
   const remove = (id: string) =>
-    run(callApi(`/api/tenant/auto-replies/${id}`, { method: 'DELETE' }), 'Rule deleted.');
+    run(callRoute('DELETE /portal/tenant/current/auto-replies/:id', { params: { id } }), 'Rule deleted.');
 
-  const list = readList<AutoReplyRule>(rules.data)
-    .slice()
-    .sort((a, b) => a.priority - b.priority);
+  const list = (rules.data?.items ?? []).slice().sort((a, b) => a.priority - b.priority);
   return (
     <>
       <ApiErrorNotice error={action.error ?? rules.error} what="save the rule" />

@@ -1,20 +1,9 @@
 'use client';
+import type { ReplyMatchType, RuleDto, RuleInput } from '@wa-fleet/contract';
 import { formText } from '@/lib/form.ts';
 import { Field } from '@/components/field.tsx';
 
-export interface AutoReplyRule {
-  id: string;
-  name: string;
-  matchType: 'EXACT' | 'CONTAINS' | 'REGEX' | 'DEFAULT';
-  pattern: string;
-  reply: string;
-  priority: number;
-  isEnabled: boolean;
-}
-
-export type RuleInput = Omit<AutoReplyRule, 'id'>;
-
-const MATCH_HINTS: Record<AutoReplyRule['matchType'], string> = {
+const MATCH_HINTS: Record<ReplyMatchType, string> = {
   EXACT: 'the whole message equals the pattern (case-insensitive)',
   CONTAINS: 'the message contains the pattern (case-insensitive)',
   REGEX: 'the message matches the regular expression',
@@ -29,7 +18,7 @@ export function RuleForm({
   onSubmit,
   onCancel,
 }: {
-  initial?: AutoReplyRule;
+  initial?: RuleDto;
   idPrefix: string;
   submitLabel: string;
   onSubmit: (input: RuleInput) => Promise<boolean>;
@@ -41,7 +30,7 @@ export function RuleForm({
     const form = new FormData(formEl);
     const isDone = await onSubmit({
       name: formText(form, 'name'),
-      matchType: formText(form, 'matchType', 'CONTAINS') as AutoReplyRule['matchType'],
+      matchType: formText(form, 'matchType', 'CONTAINS') as ReplyMatchType,
       pattern: formText(form, 'pattern'),
       reply: formText(form, 'reply'),
       priority: Number(form.get('priority') ?? 100),

@@ -1,3 +1,5 @@
+import type { MessageStatus, RouteQuery } from '@wa-fleet/contract';
+
 export interface MessageFilters {
   direction: string;
   status: string;
@@ -7,21 +9,44 @@ export interface MessageFilters {
   q: string;
 }
 
+/** The message list's filter as the contract types it (the list's page size and cursor apart). */
+export type MessageFilterQuery = Omit<
+  NonNullable<RouteQuery<'GET /portal/tenant/current/logs'>>,
+  'limit' | 'cursor'
+>;
+
 export const EMPTY_FILTERS: MessageFilters = { direction: '', status: '', from: '', to: '', q: '' };
 
-export const MESSAGE_STATUS_OPTIONS = ['RECEIVED', 'QUEUED', 'SENT', 'DELIVERED', 'READ', 'FAILED'] as const;
+// A record over the contract's union: a status added to the API fails the typecheck until listed here.
+const STATUS_OPTIONS: Record<MessageStatus, true> = {
+  RECEIVED: true,
+  QUEUED: true,
+  SENT: true,
+  DELIVERED: true,
+  READ: true,
+  FAILED: true,
+};
+export const MESSAGE_STATUS_OPTIONS = Object.keys(STATUS_OPTIONS) as MessageStatus[];
 
 export function hasAnyFilter(f: MessageFilters): boolean {
   return Object.values(f).some((v) => v !== '');
 }
 
-/** Query string for the portal's message routes; dates become the whole local day as UTC instants. */
-export function toFilterQuery(f: MessageFilters): URLSearchParams {
+/** The filter for the portal's message routes; dates become the whole local day as UTC instants. */
+export function toFilterQuery(f: MessageFilters): MessageFilterQuery {
+  // The select options are the contract's values; the portal's route validates them again.
+  return {
+    direction: (f.direction || undefined) as MessageFilterQuery['direction'],
+    status: (f.status || undefined) as MessageFilterQuery['status'],
+    q: f.q || undefined,
+    from: f.from ? new Date(`${f.from}T00:00:00`).toISOString() : undefined,
+    to: f.to ? new Date(`${f.to}T23:59:59.999`).toISOString() : undefined,
+  };
+}
+
+/** The same filter as a query string (the export link, and the key that restarts the list). */
+export function toSearch(query: MessageFilterQuery): string {
   const params = new URLSearchParams();
-  if (f.direction) params.set('direction', f.direction);
-  if (f.status) params.set('status', f.status);
-  if (f.q) params.set('q', f.q);
-  if (f.from) params.set('from', new Date(`${f.from}T00:00:00`).toISOString());
-  if (f.to) params.set('to', new Date(`${f.to}T23:59:59.999`).toISOString());
-  return params;
+  for (const [name, value] of Object.entries(query)) if (value) params.set(name, String(value));
+  return params.toString();
 }

@@ -1,21 +1,27 @@
 'use client';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { callApi, type ApiError } from '@/lib/api-client.ts';
+import type { MessageDto, SessionState } from '@wa-fleet/contract';
+import { callRoute, type ApiError } from '@/lib/api-client.ts';
 import { formatDateTime } from '@/lib/format.ts';
-import type { CurrentTenant, MessageItem, MessagePage } from '@/lib/types.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { DataTable } from '@/components/data-table.tsx';
 import { Loading } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 import { MessageFiltersForm } from './message-filters.tsx';
-import { EMPTY_FILTERS, hasAnyFilter, toFilterQuery, type MessageFilters } from './message-filter-state.ts';
+import {
+  EMPTY_FILTERS,
+  hasAnyFilter,
+  toFilterQuery,
+  toSearch,
+  type MessageFilters,
+} from './message-filter-state.ts';
 
 const PAGE_SIZE = 50;
 const REFRESH_MS = 4_000;
 
 /** The control plane's order: newest first on (createdAt, id). */
-function compareNewestFirst(a: MessageItem, b: MessageItem): number {
+function compareNewestFirst(a: MessageDto, b: MessageDto): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
@@ -24,7 +30,7 @@ function compareNewestFirst(a: MessageItem, b: MessageItem): number {
  * Folds a fresh first page into what is shown: new rows join, shown rows take their newer status.
  * Sorted again because a row can commit after a newer one was already displayed.
  */
-function mergeNewest(shown: MessageItem[], fresh: MessageItem[]): MessageItem[] {
+function mergeNewest(shown: MessageDto[], fresh: MessageDto[]): MessageDto[] {
   const byId = new Map(shown.map((m) => [m.id, m]));
   for (const m of fresh) byId.set(m.id, m);
   return [...byId.values()].sort(compareNewestFirst);
@@ -32,24 +38,26 @@ function mergeNewest(shown: MessageItem[], fresh: MessageItem[]): MessageItem[] 
 
 export function MessagesView() {
   const [filters, setFilters] = useState<MessageFilters>(EMPTY_FILTERS);
-  const [items, setItems] = useState<MessageItem[]>([]);
+  const [items, setItems] = useState<MessageDto[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [isLoading, setIsLoading] = useState(true);
   const [isLoadingMore, setIsLoadingMore] = useState(false);
   const [error, setError] = useState<ApiError>();
   const [isPaused, setIsPaused] = useState(false);
   const [refreshedAt, setRefreshedAt] = useState<string>();
-  const filterKey = toFilterQuery(filters).toString();
+  const query = toFilterQuery(filters);
+  const filterKey = toSearch(query);
   const filterKeyRef = useRef(filterKey);
   filterKeyRef.current = filterKey;
+  const queryRef = useRef(query);
+  queryRef.current = query;
   // Explains an empty list: not linked yet, or linked with no traffic.
-  const current = usePoll<CurrentTenant>('/api/tenant/current', 15_000);
+  const current = usePoll('GET /portal/tenant/current', {}, 15_000);
 
   const fetchPage = useCallback(async (cursor: string | null) => {
-    const params = new URLSearchParams(filterKeyRef.current);
-    params.set('limit', String(PAGE_SIZE));
-    if (cursor) params.set('cursor', cursor);
-    return callApi<MessagePage>(`/api/tenant/messages?${params.toString()}`);
+    return callRoute('GET /portal/tenant/current/logs', {
+      query: { ...queryRef.current, limit: PAGE_SIZE, cursor: cursor ?? undefined },
+    });
   }, []);
 
   useEffect(() => {
@@ -159,7 +167,7 @@ function EmptyMessages({
   failed,
 }: {
   filters: MessageFilters;
-  sessionState: string | undefined;
+  sessionState: SessionState | undefined;
   failed: boolean;
 }) {
   if (failed) return null;
@@ -178,7 +186,7 @@ function EmptyMessages({
   );
 }
 
-function MessagesTable({ items }: { items: MessageItem[] }) {
+function MessagesTable({ items }: { items: MessageDto[] }) {
   return (
     <DataTable
       caption="Messages, newest first"

@@ -1,6 +1,7 @@
 'use client';
 import { formatAge, formatDateTime } from '@/lib/format.ts';
-import { heartbeatAgeOf, type CurrentTenant, type QrAnswer } from '@/lib/types.ts';
+import type { QrDto, SessionState } from '@wa-fleet/contract';
+import { callRoute } from '@/lib/api-client.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { useWorkerActions } from '@/lib/worker-action.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
@@ -11,10 +12,10 @@ import { StatusBadge } from '@/components/status-badge.tsx';
 const REFRESH_MS = 2_000;
 
 export function OverviewPanel({ canRestart }: { canRestart: boolean }) {
-  const current = usePoll<CurrentTenant>('/api/tenant/current', REFRESH_MS);
+  const current = usePoll('GET /portal/tenant/current', {}, REFRESH_MS);
   const state = current.data?.session?.state;
   // The QR rotates while it waits for a scan; stop asking for it once the number is linked.
-  const qr = usePoll<QrAnswer>(state && state !== 'CONNECTED' ? '/api/tenant/qr' : null, REFRESH_MS);
+  const qr = usePoll('GET /portal/tenant/current/qr', state && state !== 'CONNECTED' ? {} : null, REFRESH_MS);
 
   if (current.isLoading && !current.data) return <Loading text="Loading status…" />;
   const data = current.data;
@@ -28,19 +29,19 @@ export function OverviewPanel({ canRestart }: { canRestart: boolean }) {
             <dl className="facts">
               <dt>Status</dt>
               <dd data-testid="worker-status">
-                <StatusBadge value={data.worker?.status ?? 'STOPPED'} label="Worker status" />
+                <StatusBadge value={data.worker.status} label="Worker status" />
               </dd>
               <dt>Last heartbeat</dt>
-              <dd data-testid="heartbeat-age">{formatAge(heartbeatAgeOf(data.worker))}</dd>
+              <dd data-testid="heartbeat-age">{formatAge(data.worker.heartbeatAgeMs)}</dd>
               <dt>Started</dt>
               <dd data-testid="worker-started">
-                {data.worker?.startedAt ? (
+                {data.worker.startedAt ? (
                   <time dateTime={data.worker.startedAt}>{formatDateTime(data.worker.startedAt)}</time>
                 ) : (
                   '—'
                 )}
               </dd>
-              {data.worker?.lastError && (
+              {data.worker.lastError && (
                 <>
                   <dt>Last error</dt>
                   <dd>{data.worker.lastError}</dd>
@@ -54,16 +55,16 @@ export function OverviewPanel({ canRestart }: { canRestart: boolean }) {
             <dl className="facts">
               <dt>State</dt>
               <dd data-testid="session-state">
-                <StatusBadge value={state ?? 'DISCONNECTED'} label="Session state" />
+                <StatusBadge value={state} label="Session state" />
               </dd>
-              {data.session?.lastSeenAt && (
+              {data.session.lastSeenAt && (
                 <>
                   <dt>Last seen</dt>
                   <dd>{formatDateTime(data.session.lastSeenAt)}</dd>
                 </>
               )}
             </dl>
-            <SessionBody state={state} phoneNumber={data.session?.phoneNumber} qr={qr.data} />
+            <SessionBody state={state} phoneNumber={data.session.phoneNumber} qr={qr.data} />
           </section>
         </div>
       )}
@@ -76,9 +77,9 @@ function SessionBody({
   phoneNumber,
   qr,
 }: {
-  state: string | undefined;
-  phoneNumber: string | null | undefined;
-  qr: QrAnswer | undefined;
+  state: SessionState | undefined;
+  phoneNumber: string | null;
+  qr: QrDto | undefined;
 }) {
   if (state === 'CONNECTED') {
     return (
@@ -115,7 +116,7 @@ function SessionBody({
 /** A tenant admin's one lifecycle control: the same confirmation and answer as the admin pages give. */
 function RestartButton({ onDone }: { onDone: () => void }) {
   const { pending, ask, cancel, confirm, isBusy, outcome } = useWorkerActions(
-    () => '/api/tenant/worker/restart',
+    () => callRoute('POST /portal/tenant/current/worker/restart', {}),
     onDone,
   );
   return (

@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { callApi } from '@/lib/api-client.ts';
+import { callRoute } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
 import { useApiAction } from '@/lib/use-api-action.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
@@ -17,9 +17,13 @@ export function SendForm() {
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
     const res = await action.run(
-      callApi<{ id: string; status: string }>('/api/tenant/messages', {
-        method: 'POST',
-        body: { to: formText(form, 'to'), text: formText(form, 'text'), idempotencyKey },
+      callRoute('POST /portal/tenant/current/messages', {
+        // People type numbers with spaces, dashes and brackets; the API wants digits only.
+        body: {
+          to: formText(form, 'to').replace(/[\s()-]/g, ''),
+          text: formText(form, 'text'),
+          idempotencyKey,
+        },
       }),
       (sent) => `Message accepted (${sent.status}). Follow its delivery on the Messages page.`,
     );

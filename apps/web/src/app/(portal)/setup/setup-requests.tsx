@@ -1,8 +1,7 @@
 'use client';
-import { callApi } from '@/lib/api-client.ts';
+import { callRoute } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
 import { formatDateTime } from '@/lib/format.ts';
-import { readList } from '@/lib/types.ts';
 import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
@@ -11,25 +10,16 @@ import { Field } from '@/components/field.tsx';
 import { Loading, SuccessNotice } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 
-interface SetupRequest {
-  id: string;
-  status: string;
-  notes: string;
-  adminNote?: string | null;
-  createdAt: string;
-}
-
 /** Everyone sees the tenant's requests; sending one needs OPERATOR (the control plane's rule too). */
 export function SetupRequests({ canRequest }: { canRequest: boolean }) {
-  const list = usePoll<unknown>('/api/tenant/setup-requests', 0);
+  const list = usePoll('GET /portal/tenant/current/setup-requests', {}, 0);
   const action = useApiAction();
 
   async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formEl = event.currentTarget;
     const res = await action.run(
-      callApi('/api/tenant/setup-requests', {
-        method: 'POST',
+      callRoute('POST /portal/tenant/current/setup-requests', {
         body: { notes: formText(new FormData(formEl), 'notes') },
       }),
       'Request sent. An admin will pick it up.',
@@ -39,7 +29,7 @@ export function SetupRequests({ canRequest }: { canRequest: boolean }) {
     await list.refresh();
   }
 
-  const items = readList<SetupRequest>(list.data);
+  const items = list.data?.items ?? [];
   return (
     <>
       {canRequest ? (

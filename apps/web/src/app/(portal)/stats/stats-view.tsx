@@ -4,7 +4,7 @@ import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { DataTable } from '@/components/data-table.tsx';
 import { Loading } from '@/components/notices.tsx';
-import { niceMax, readDayStats, type DayStats } from './stats-data.ts';
+import { niceMax, type DayStats } from './stats-data.ts';
 
 // Failed bars are hatched as well as red, and every day's bars keep this order: colour is never the only cue.
 const SERIES = [
@@ -16,8 +16,8 @@ const HATCH_ID = 'failed-hatch';
 
 export function StatsView() {
   const [days, setDays] = useState(14);
-  const stats = usePoll<unknown>(`/api/tenant/stats?days=${days}`, 60_000);
-  const rows = readDayStats(stats.data);
+  const stats = usePoll('GET /portal/tenant/current/stats', { query: { days } }, 60_000);
+  const rows = stats.data?.days ?? [];
   const total = rows.reduce((sum, r) => sum + r.inbound + r.outbound + r.failed, 0);
   return (
     <>

@@ -1,7 +1,7 @@
 'use client';
 import { useEffect, useState } from 'react';
-import { callApi, type ApiError } from '@/lib/api-client.ts';
-import type { Items } from '@/lib/admin-types.ts';
+import type { AuditEntryDto } from '@wa-fleet/contract';
+import { callRoute, type ApiError } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
 import { formatDateTime } from '@/lib/format.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
@@ -9,28 +9,22 @@ import { DataTable } from '@/components/data-table.tsx';
 import { Field } from '@/components/field.tsx';
 import { Loading } from '@/components/notices.tsx';
 
-interface AuditEntry {
-  id: string;
-  actor: string;
-  tenantSlug: string | null;
-  action: string;
-  details: unknown;
-  createdAt: string;
-}
-
 export function AuditLogView() {
   const [filter, setFilter] = useState({ tenant: '', action: '' });
-  const [items, setItems] = useState<AuditEntry[]>([]);
+  const [items, setItems] = useState<AuditEntryDto[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<ApiError>();
   const [isLoading, setIsLoading] = useState(true);
 
   async function load(from: string | null) {
-    const params = new URLSearchParams({ limit: '100' });
-    if (filter.tenant) params.set('tenant', filter.tenant);
-    if (filter.action) params.set('action', filter.action);
-    if (from) params.set('cursor', from);
-    const res = await callApi<Items<AuditEntry>>(`/api/admin/audit?${params.toString()}`);
+    const res = await callRoute('GET /admin/audit', {
+      query: {
+        limit: 100,
+        tenant: filter.tenant || undefined,
+        action: filter.action || undefined,
+        cursor: from ?? undefined,
+      },
+    });
     setIsLoading(false);
     if (!res.ok) {
       setError(res.error);
@@ -38,7 +32,7 @@ export function AuditLogView() {
     }
     setError(undefined);
     setItems((shown) => (from ? [...shown, ...res.data.items] : res.data.items));
-    setCursor(res.data.nextCursor ?? null);
+    setCursor(res.data.nextCursor);
   }
 
   useEffect(() => {

@@ -1,8 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { useState } from 'react';
-import { callApi } from '@/lib/api-client.ts';
-import type { Items, TenantWithWorker, WorkerHealth } from '@/lib/admin-types.ts';
+import { callRoute } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
 import { formatAge, formatBytes, formatDuration, formatPercent } from '@/lib/format.ts';
 import { useApiAction } from '@/lib/use-api-action.ts';
@@ -27,8 +26,8 @@ const COLUMNS = [
 ] as const;
 
 export function TenantsAdmin() {
-  const tenants = usePoll<Items<TenantWithWorker>>('/api/admin/tenants', REFRESH_MS);
-  const workers = usePoll<Items<WorkerHealth>>('/api/admin/workers', REFRESH_MS);
+  const tenants = usePoll('GET /admin/tenants', {}, REFRESH_MS);
+  const workers = usePoll('GET /admin/workers', {}, REFRESH_MS);
   const healthBySlug = new Map((workers.data?.items ?? []).map((w) => [w.tenantSlug, w]));
   const list = tenants.data?.items ?? [];
   return (
@@ -62,7 +61,7 @@ export function TenantsAdmin() {
                 <td className="nowrap">{formatBytes(h?.memoryBytes)}</td>
                 <td>{formatPercent(h?.cpuPercent)}</td>
                 <td className="nowrap">{formatDuration(h?.uptimeMs)}</td>
-                <td>{h?.restarts ?? t.worker.restartCount ?? 0}</td>
+                <td>{h?.restartCount ?? t.worker.restartCount}</td>
               </tr>
             );
           })}
@@ -81,8 +80,7 @@ function CreateTenantForm({ onCreated }: { onCreated: () => void }) {
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
     const res = await action.run(
-      callApi<{ slug: string }>('/api/admin/tenants', {
-        method: 'POST',
+      callRoute('POST /admin/tenants', {
         body: { slug: formText(form, 'slug').trim(), name: formText(form, 'name') },
       }),
     );

@@ -1,8 +1,16 @@
 'use client';
+import type { MembershipInput, Role } from '@wa-fleet/contract';
 import { formText } from '@/lib/form.ts';
 import { Field, Options } from '@/components/field.tsx';
 
-export const ROLE_OPTIONS = ['VIEWER', 'OPERATOR', 'TENANT_ADMIN', 'SUPER_ADMIN'] as const;
+// A record over the contract's union: a role added to the API fails the typecheck until listed here.
+const ROLES_SHOWN: Record<Role, true> = {
+  VIEWER: true,
+  OPERATOR: true,
+  TENANT_ADMIN: true,
+  SUPER_ADMIN: true,
+};
+export const ROLE_OPTIONS = Object.keys(ROLES_SHOWN) as Role[];
 
 /** Tenant + role selects; choosing SUPER_ADMIN makes the tenant irrelevant (platform-wide). */
 export function MembershipPicker({
@@ -37,8 +45,9 @@ export function MembershipPicker({
   );
 }
 
-export function readMembership(form: FormData): { tenant: string | null; role: string } {
-  const role = formText(form, 'role', 'VIEWER');
+export function readMembership(form: FormData): MembershipInput {
+  // The select offers only the contract's roles; the portal's route validates the value again.
+  const role = formText(form, 'role', 'VIEWER') as Role;
   const tenant = formText(form, 'tenant');
   return { tenant: role === 'SUPER_ADMIN' || tenant === '' ? null : tenant, role };
 }

@@ -1,6 +1,6 @@
 'use client';
-import { callApi, type ApiResult } from '@/lib/api-client.ts';
-import type { Items, TenantWithWorker } from '@/lib/admin-types.ts';
+import type { MembershipInput, RouteBody, UserDto } from '@wa-fleet/contract';
+import { callRoute, type ApiResult } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
 import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
@@ -11,25 +11,12 @@ import { Field } from '@/components/field.tsx';
 import { Loading, SuccessNotice } from '@/components/notices.tsx';
 import { MembershipPicker, readMembership } from './membership-picker.tsx';
 
-interface Membership {
-  tenantId: string | null;
-  tenantSlug: string | null;
-  role: string;
-}
-
-interface User {
-  id: string;
-  email: string;
-  name: string;
-  isActive: boolean;
-  memberships: Membership[];
-}
-
-const asInput = (ms: Membership[]) => ms.map((m) => ({ tenant: m.tenantSlug, role: m.role }));
+const asInput = (ms: UserDto['memberships']): MembershipInput[] =>
+  ms.map((m) => ({ tenant: m.tenantSlug, role: m.role }));
 
 export function UsersAdmin() {
-  const users = usePoll<Items<User>>('/api/admin/users', 0);
-  const tenants = usePoll<Items<TenantWithWorker>>('/api/admin/tenants', 0);
+  const users = usePoll('GET /admin/users', {}, 0);
+  const tenants = usePoll('GET /admin/tenants', {}, 0);
   const action = useApiAction();
   const tenantOptions = (tenants.data?.items ?? []).map((t) => ({ slug: t.slug, name: t.name }));
 
@@ -50,12 +37,11 @@ export function UsersAdmin() {
       password: formText(form, 'password'),
       memberships: [readMembership(form)],
     };
-    if (await run(callApi('/api/admin/users', { method: 'POST', body }), `User ${email} created.`))
-      formEl.reset();
+    if (await run(callRoute('POST /admin/users', { body }), `User ${email} created.`)) formEl.reset();
   }
 
-  const patch = (u: User, body: object, done: string) =>
-    run(callApi(`/api/admin/users/${u.id}`, { method: 'PATCH', body }), done);
+  const patch = (u: UserDto, body: RouteBody<'PATCH /admin/users/:id'>, done: string) =>
+    run(callRoute('PATCH /admin/users/:id', { params: { id: u.id }, body }), done);
 
   return (
     <>
@@ -130,7 +116,7 @@ export function UsersAdmin() {
                     question={`Delete ${u.email}?`}
                     onDelete={() =>
                       run(
-                        callApi(`/api/admin/users/${u.id}`, { method: 'DELETE' }),
+                        callRoute('DELETE /admin/users/:id', { params: { id: u.id } }),
                         `User ${u.email} deleted.`,
                       )
                     }

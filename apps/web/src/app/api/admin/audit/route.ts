@@ -1,7 +1,3 @@
-import type { NextRequest } from 'next/server';
-import { proxy } from '@/server/proxy.ts';
-import { auditQuery } from '@/server/schemas.ts';
+import { proxyRoute } from '@/server/proxy.ts';
 
-export function GET(req: NextRequest): Promise<Response> {
-  return proxy(req, { method: 'GET', scope: 'admin', path: '/admin/audit', query: auditQuery });
-}
+export const GET = proxyRoute('GET /admin/audit');

@@ -1,11 +1,4 @@
-import type { NextRequest } from 'next/server';
-import { proxy } from '@/server/proxy.ts';
-import { createUserBody } from '@/server/schemas.ts';
+import { proxyRoute } from '@/server/proxy.ts';
 
-export function GET(req: NextRequest): Promise<Response> {
-  return proxy(req, { method: 'GET', scope: 'admin', path: '/admin/users' });
-}
-
-export function POST(req: NextRequest): Promise<Response> {
-  return proxy(req, { method: 'POST', scope: 'admin', path: '/admin/users', body: createUserBody });
-}
+export const GET = proxyRoute('GET /admin/users');
+export const POST = proxyRoute('POST /admin/users');

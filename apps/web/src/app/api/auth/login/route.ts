@@ -1,25 +1,27 @@
 import type { NextRequest } from 'next/server';
-import { ControlPlaneUnreachableError, callControlPlane } from '@/server/control-plane.ts';
+import { ControlPlaneUnreachableError, callRoute, type RouteResult } from '@/server/control-plane.ts';
 import { readLoginAnswer } from '@/server/login.ts';
-import { jsonError, parseBody, relay, unreachable } from '@/server/proxy.ts';
-import { loginBody } from '@/server/schemas.ts';
+import { jsonError, parseBody, unreachable } from '@/server/proxy.ts';
 import { getSession } from '@/server/session.ts';
 
+const ROUTE = 'POST /portal/auth/login';
+
 export async function POST(req: NextRequest): Promise<Response> {
-  const parsed = await parseBody(req, loginBody);
+  const parsed = await parseBody(req, ROUTE);
   if (!parsed.ok) return parsed.response;
-  let upstream: Response;
+  let answer: RouteResult<typeof ROUTE>;
   try {
-    upstream = await callControlPlane({ method: 'POST', path: '/portal/auth/login', body: parsed.value });
+    answer = await callRoute(ROUTE, { body: parsed.value });
   } catch (err) {
     if (err instanceof ControlPlaneUnreachableError) return unreachable();
     throw err;
   }
-  if (upstream.status === 401) return jsonError(401, 'BAD_CREDENTIALS', 'Wrong email or password.');
-  if (!upstream.ok) return relay(upstream);
-  const answer = readLoginAnswer(await upstream.json());
-  if (!answer.email) return jsonError(502, 'BAD_UPSTREAM', 'the control plane sent no user');
-  if (!answer.isSuperAdmin && answer.memberships.length === 0) {
+  if (!answer.ok) {
+    if (answer.status === 401) return jsonError(401, 'BAD_CREDENTIALS', 'Wrong email or password.');
+    return jsonError(answer.status, answer.error.code, answer.error.message);
+  }
+  const signedIn = readLoginAnswer(answer.data);
+  if (!signedIn.isSuperAdmin && signedIn.memberships.length === 0) {
     return jsonError(
       403,
       'NO_MEMBERSHIP',
@@ -27,12 +29,12 @@ export async function POST(req: NextRequest): Promise<Response> {
     );
   }
   const session = await getSession();
-  session.email = answer.email;
-  session.name = answer.name;
-  session.isSuperAdmin = answer.isSuperAdmin;
-  session.memberships = answer.memberships;
-  session.tenantSlug = answer.memberships[0]?.slug;
+  session.email = signedIn.email;
+  session.name = signedIn.name;
+  session.isSuperAdmin = signedIn.isSuperAdmin;
+  session.memberships = signedIn.memberships;
+  session.tenantSlug = signedIn.memberships[0]?.slug;
   await session.save();
-  const redirectTo = answer.memberships.length > 0 ? '/overview' : '/admin/tenants';
+  const redirectTo = signedIn.memberships.length > 0 ? '/overview' : '/admin/tenants';
   return Response.json({ ok: true, redirectTo }, { headers: { 'cache-control': 'no-store' } });
 }

@@ -1,7 +1,15 @@
 import type { NextRequest } from 'next/server';
-import { jsonError, parseBody, unauthenticated } from '@/server/proxy.ts';
-import { switchTenantBody } from '@/server/schemas.ts';
+import { isValidSlug } from '@wa-fleet/shared';
+import { jsonError, unauthenticated } from '@/server/proxy.ts';
 import { getSession } from '@/server/session.ts';
+
+/** The body is the portal's own (no control-plane route): `{ "slug": "<tenant slug>" }`. */
+async function readSlug(req: NextRequest): Promise<string | undefined> {
+  const body = (await req.json().catch(() => undefined)) as unknown;
+  if (typeof body !== 'object' || body === null || Object.keys(body).join() !== 'slug') return undefined;
+  const { slug } = body as { slug: unknown };
+  return typeof slug === 'string' && isValidSlug(slug) ? slug : undefined;
+}
 
 /**
  * Switches the tenant the user looks at: one of their memberships, or any tenant for a platform admin.
@@ -10,13 +18,13 @@ import { getSession } from '@/server/session.ts';
 export async function POST(req: NextRequest): Promise<Response> {
   const session = await getSession();
   if (!session.email) return unauthenticated();
-  const parsed = await parseBody(req, switchTenantBody);
-  if (!parsed.ok) return parsed.response;
-  const membership = (session.memberships ?? []).find((m) => m.slug === parsed.value.slug);
+  const slug = await readSlug(req);
+  if (!slug) return jsonError(400, 'VALIDATION_ERROR', 'body must be {"slug": "<tenant slug>"}');
+  const membership = (session.memberships ?? []).find((m) => m.slug === slug);
   if (!membership && !session.isSuperAdmin) {
     return jsonError(403, 'NOT_A_MEMBER', 'You are not a member of that tenant.');
   }
-  session.tenantSlug = parsed.value.slug;
+  session.tenantSlug = slug;
   await session.save();
-  return Response.json({ ok: true, tenant: parsed.value.slug }, { headers: { 'cache-control': 'no-store' } });
+  return Response.json({ ok: true, tenant: slug }, { headers: { 'cache-control': 'no-store' } });
 }

@@ -1,16 +1,4 @@
-import type { NextRequest } from 'next/server';
-import { proxy } from '@/server/proxy.ts';
-import { setupRequestBody } from '@/server/schemas.ts';
+import { proxyRoute } from '@/server/proxy.ts';
 
-export function GET(req: NextRequest): Promise<Response> {
-  return proxy(req, { method: 'GET', scope: 'tenant', path: '/portal/tenant/current/setup-requests' });
-}
-
-export function POST(req: NextRequest): Promise<Response> {
-  return proxy(req, {
-    method: 'POST',
-    scope: 'tenant',
-    path: '/portal/tenant/current/setup-requests',
-    body: setupRequestBody,
-  });
-}
+export const GET = proxyRoute('GET /portal/tenant/current/setup-requests');
+export const POST = proxyRoute('POST /portal/tenant/current/setup-requests');

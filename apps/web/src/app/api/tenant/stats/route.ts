@@ -1,12 +1,3 @@
-import type { NextRequest } from 'next/server';
-import { proxy } from '@/server/proxy.ts';
-import { statsQuery } from '@/server/schemas.ts';
+import { proxyRoute } from '@/server/proxy.ts';
 
-export function GET(req: NextRequest): Promise<Response> {
-  return proxy(req, {
-    method: 'GET',
-    scope: 'tenant',
-    path: '/portal/tenant/current/stats',
-    query: statsQuery,
-  });
-}
+export const GET = proxyRoute('GET /portal/tenant/current/stats');

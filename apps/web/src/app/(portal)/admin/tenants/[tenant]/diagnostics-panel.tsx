@@ -5,24 +5,9 @@ import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { Loading } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 
-interface Diagnostics {
-  memberships: { email: string; role: string; isActive: boolean }[];
-  messages: {
-    total: number;
-    inbound: number;
-    outbound: number;
-    queued: number;
-    failed: number;
-    lastMessageAt: string | null;
-  };
-  worker: { status: string; heartbeatAgeMs: number | null; lastError: string | null };
-  session: { state: string };
-  hints: string[];
-}
-
 /** "Why does this user see no logs?": everything that decides it, in one place. */
 export function DiagnosticsPanel({ slug }: { slug: string }) {
-  const diag = usePoll<Diagnostics>(`/api/admin/tenants/${slug}/diagnostics`, 10_000);
+  const diag = usePoll('GET /admin/tenants/:tenant/diagnostics', { params: { tenant: slug } }, 10_000);
   const d = diag.data;
   return (
     <section className="card" aria-labelledby="diag-h">

@@ -1,4 +1,4 @@
-import type { LogLine } from '@/lib/admin-types.ts';
+import type { LogLineDto as LogLine } from '@wa-fleet/contract';
 
 const PINO_LEVELS: Record<number, string> = {
   10: 'trace',

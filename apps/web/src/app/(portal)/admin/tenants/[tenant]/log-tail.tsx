@@ -1,13 +1,23 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
-import type { LogLine } from '@/lib/admin-types.ts';
+import type { LogLevel, LogLineDto as LogLine } from '@wa-fleet/contract';
+import { portalUrl } from '@/lib/portal-api.ts';
 import { formatLogTime } from '@/lib/format.ts';
 import { Options } from '@/components/field.tsx';
 import { extraFields, levelLabel, lineKey } from './log-line.ts';
 
 const MAX_LINES = 1_000;
 const RECENT_LINES = 100;
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+// A record over the contract's union: a level added to the API fails the typecheck until listed here.
+const LEVELS_SHOWN: Record<LogLevel, true> = {
+  trace: true,
+  debug: true,
+  info: true,
+  warn: true,
+  error: true,
+  fatal: true,
+};
+const LEVELS = Object.keys(LEVELS_SHOWN) as LogLevel[];
 
 type Connection = 'connecting' | 'live' | 'retrying';
 
@@ -16,7 +26,7 @@ type Connection = 'connecting' | 'live' | 'retrying';
  * the worker, never the time it arrived. Pausing holds new lines aside instead of dropping them.
  */
 export function LogTail({ slug }: { slug: string }) {
-  const [level, setLevel] = useState<string>('');
+  const [level, setLevel] = useState<LogLevel | ''>('');
   const [lines, setLines] = useState<LogLine[]>([]);
   const [held, setHeld] = useState<LogLine[]>([]);
   const [isPaused, setIsPaused] = useState(false);
@@ -31,9 +41,12 @@ export function LogTail({ slug }: { slug: string }) {
     setLines([]);
     setHeld([]);
     setConnection('connecting');
-    const params = new URLSearchParams({ lines: String(RECENT_LINES) });
-    if (level) params.set('level', level);
-    const source = new EventSource(`/api/admin/tenants/${slug}/logs/stream?${params.toString()}`);
+    const source = new EventSource(
+      portalUrl('GET /admin/tenants/:tenant/logs/stream', {
+        params: { tenant: slug },
+        query: { lines: RECENT_LINES, level: level || undefined },
+      }),
+    );
     source.onopen = () => setConnection('live');
     source.onerror = () => setConnection('retrying');
     source.onmessage = (event: MessageEvent<string>) => {
@@ -71,7 +84,7 @@ export function LogTail({ slug }: { slug: string }) {
       <h2 id="logs-h">Live log</h2>
       <div className="actions" style={{ marginBottom: '0.5rem' }}>
         <label htmlFor="log-level">Minimum level</label>
-        <select id="log-level" value={level} onChange={(e) => setLevel(e.target.value)}>
+        <select id="log-level" value={level} onChange={(e) => setLevel(e.target.value as LogLevel | '')}>
           <option value="">All</option>
           <Options values={LEVELS} />
         </select>
@@ -108,13 +121,14 @@ export function LogTail({ slug }: { slug: string }) {
                 className="log-line"
                 key={`${i}-${lineKey(line)}`}
                 data-testid="log-line"
-                data-time={String(line.time ?? '')}
+                data-time={typeof line.time === 'string' ? line.time : ''}
               >
                 <span className="log-time">
                   {formatLogTime(typeof line.time === 'string' ? line.time : undefined)}
                 </span>{' '}
                 <span className={`log-level lvl-${label}`}>{label.toUpperCase()}</span>{' '}
-                {String(line.msg ?? '')} <span className="log-time">{extraFields(line)}</span>
+                {typeof line.msg === 'string' ? line.msg : ''}{' '}
+                <span className="log-time">{extraFields(line)}</span>
               </div>
             );
           })

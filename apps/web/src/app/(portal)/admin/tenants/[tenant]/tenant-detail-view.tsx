@@ -1,7 +1,6 @@
 'use client';
 import Link from 'next/link';
 import { callApi } from '@/lib/api-client.ts';
-import type { Items, TenantDetail, WorkerHealth } from '@/lib/admin-types.ts';
 import { formatAge, formatBytes, formatDateTime, formatDuration, formatPercent } from '@/lib/format.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
@@ -14,8 +13,8 @@ import { WorkerControls } from './worker-controls.tsx';
 const REFRESH_MS = 2_000;
 
 export function TenantDetailView({ slug }: { slug: string }) {
-  const detail = usePoll<TenantDetail>(`/api/admin/tenants/${slug}`, REFRESH_MS);
-  const workers = usePoll<Items<WorkerHealth>>('/api/admin/workers', REFRESH_MS);
+  const detail = usePoll('GET /admin/tenants/:tenant', { params: { tenant: slug } }, REFRESH_MS);
+  const workers = usePoll('GET /admin/workers', {}, REFRESH_MS);
   const health = workers.data?.items.find((w) => w.tenantSlug === slug);
   const t = detail.data;
 
@@ -54,7 +53,7 @@ export function TenantDetailView({ slug }: { slug: string }) {
               <dt>Uptime</dt>
               <dd>{formatDuration(health?.uptimeMs)}</dd>
               <dt>Restarts</dt>
-              <dd>{health?.restarts ?? t.worker.restartCount}</dd>
+              <dd>{health?.restartCount ?? t.worker.restartCount}</dd>
               <dt>Started</dt>
               <dd>{formatDateTime(t.worker.startedAt)}</dd>
               {t.worker.lastError && (

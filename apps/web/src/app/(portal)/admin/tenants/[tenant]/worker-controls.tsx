@@ -1,4 +1,6 @@
 'use client';
+import type { WorkerStatus } from '@wa-fleet/contract';
+import { callRoute } from '@/lib/api-client.ts';
 import { useWorkerActions, type WorkerAction } from '@/lib/worker-action.ts';
 import { ConfirmPanel } from '@/components/confirm.tsx';
 import { OutcomeBanner } from '@/components/notices.tsx';
@@ -18,11 +20,11 @@ export function WorkerControls({
   onDone,
 }: {
   slug: string;
-  status: string;
+  status: WorkerStatus;
   onDone: () => void;
 }) {
   const { pending, ask, cancel, confirm, isBusy, outcome } = useWorkerActions(
-    (action) => `/api/admin/tenants/${slug}/worker/${action}`,
+    (action) => callRoute(`POST /admin/tenants/:tenant/worker/${action}`, { params: { tenant: slug } }),
     onDone,
   );
   const isRunning = status === 'RUNNING' || status === 'STARTING';

@@ -1,9 +1,3 @@
-import { proxyById } from '@/server/proxy.ts';
-import { setupRequestPatch } from '@/server/schemas.ts';
+import { proxyRoute } from '@/server/proxy.ts';
 
-export const PATCH = proxyById('setup request id', (id) => ({
-  method: 'PATCH',
-  scope: 'admin',
-  path: `/admin/setup-requests/${id}`,
-  body: setupRequestPatch,
-}));
+export const PATCH = proxyRoute('PATCH /admin/setup-requests/:id');

@@ -1,21 +1,5 @@
-import { proxyByTenant } from '@/server/proxy.ts';
-import { patchTenantBody } from '@/server/schemas.ts';
+import { proxyRoute } from '@/server/proxy.ts';
 
-export const GET = proxyByTenant((tenant) => ({
-  method: 'GET',
-  scope: 'admin',
-  path: `/admin/tenants/${tenant}`,
-}));
-
-export const PATCH = proxyByTenant((tenant) => ({
-  method: 'PATCH',
-  scope: 'admin',
-  path: `/admin/tenants/${tenant}`,
-  body: patchTenantBody,
-}));
-
-export const DELETE = proxyByTenant((tenant) => ({
-  method: 'DELETE',
-  scope: 'admin',
-  path: `/admin/tenants/${tenant}`,
-}));
+export const GET = proxyRoute('GET /admin/tenants/:tenant');
+export const PATCH = proxyRoute('PATCH /admin/tenants/:tenant');
+export const DELETE = proxyRoute('DELETE /admin/tenants/:tenant');

@@ -1,15 +1,4 @@
-import { proxyById } from '@/server/proxy.ts';
-import { patchUserBody } from '@/server/schemas.ts';
+import { proxyRoute } from '@/server/proxy.ts';
 
-export const PATCH = proxyById('user id', (id) => ({
-  method: 'PATCH',
-  scope: 'admin',
-  path: `/admin/users/${id}`,
-  body: patchUserBody,
-}));
-
-export const DELETE = proxyById('user id', (id) => ({
-  method: 'DELETE',
-  scope: 'admin',
-  path: `/admin/users/${id}`,
-}));
+export const PATCH = proxyRoute('PATCH /admin/users/:id');
+export const DELETE = proxyRoute('DELETE /admin/users/:id');

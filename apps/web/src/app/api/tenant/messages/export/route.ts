@@ -1,31 +1,16 @@
 import type { NextRequest } from 'next/server';
+import type { MessageDto, MessagePageDto } from '@wa-fleet/contract';
 import { toCsvRow } from '@/lib/csv.ts';
-import { callControlPlane } from '@/server/control-plane.ts';
-import { parseQuery, relay, withUser } from '@/server/proxy.ts';
-import { messageFilterQuery } from '@/server/schemas.ts';
+import { callRoute, openRoute, type RouteInput } from '@/server/control-plane.ts';
+import { identityOf, parseQuery, relay, withUser } from '@/server/proxy.ts';
 
+const ROUTE = 'GET /portal/tenant/current/logs';
 const PAGE_SIZE = 200;
 /** A cap so one click cannot keep the portal and the database busy indefinitely. */
 const MAX_ROWS = 100_000;
 const COLUMNS = ['time', 'direction', 'from', 'to', 'status', 'text', 'error', 'id'] as const;
 
-interface LogItem {
-  id?: string;
-  createdAt?: string;
-  direction?: string;
-  from?: string;
-  to?: string;
-  status?: string;
-  body?: string;
-  error?: string | null;
-}
-
-interface LogPage {
-  items?: LogItem[];
-  nextCursor?: string | null;
-}
-
-function toRow(item: LogItem): string {
+function toRow(item: MessageDto): string {
   return toCsvRow([
     item.createdAt,
     item.direction,
@@ -40,23 +25,22 @@ function toRow(item: LogItem): string {
 
 /**
  * CSV of every message matching the current filter: the portal pages through the control plane itself
- * (keyset cursor) and streams rows as they come, so memory stays flat whatever the count.
+ * (keyset cursor) and streams rows as they come, so memory stays flat whatever the count. The filter is
+ * the message list's query, checked against the same contract; its page size and cursor are ours.
  */
 export function GET(req: NextRequest): Promise<Response> {
   return withUser(req, async (session) => {
-    const filter = parseQuery(req, messageFilterQuery);
-    if (!filter.ok) return filter.response;
-    const fetchPage = (cursor: string | undefined) =>
-      callControlPlane({
-        path: '/portal/tenant/current/logs',
-        query: { ...filter.value, limit: PAGE_SIZE, cursor },
-        userEmail: session.email,
-        tenant: session.tenantSlug,
-        signal: req.signal,
-      });
-    const first = await fetchPage(undefined);
+    const parsed = parseQuery(req, ROUTE);
+    if (!parsed.ok) return parsed.response;
+    const { limit: _limit, cursor: _cursor, ...filter } = parsed.value ?? {};
+    const pageInput = (cursor: string | undefined): RouteInput<typeof ROUTE> => ({
+      query: { ...filter, limit: PAGE_SIZE, cursor },
+      as: identityOf(session),
+      signal: req.signal,
+    });
+    const first = await openRoute(ROUTE, pageInput(undefined));
     if (!first.ok) return relay(first);
-    const firstPage = (await first.json()) as LogPage;
+    const firstPage = (await first.json()) as MessagePageDto;
     const encoder = new TextEncoder();
     const stream = new ReadableStream<Uint8Array>({
       async start(controller) {
@@ -65,14 +49,13 @@ export function GET(req: NextRequest): Promise<Response> {
           let page = firstPage;
           let written = 0;
           for (;;) {
-            const items = page.items ?? [];
-            const chunk = items.slice(0, MAX_ROWS - written);
+            const chunk = page.items.slice(0, MAX_ROWS - written);
             if (chunk.length > 0) controller.enqueue(encoder.encode(chunk.map(toRow).join('')));
             written += chunk.length;
             if (!page.nextCursor || written >= MAX_ROWS) break;
-            const next = await fetchPage(page.nextCursor);
+            const next = await callRoute(ROUTE, pageInput(page.nextCursor));
             if (!next.ok) throw new Error(`control plane answered ${next.status} while exporting`);
-            page = (await next.json()) as LogPage;
+            page = next.data;
           }
           controller.close();
         } catch (err) {

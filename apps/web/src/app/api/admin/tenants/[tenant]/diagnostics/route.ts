@@ -1,7 +1,3 @@
-import { proxyByTenant } from '@/server/proxy.ts';
+import { proxyRoute } from '@/server/proxy.ts';
 
-export const GET = proxyByTenant((tenant) => ({
-  method: 'GET',
-  scope: 'admin',
-  path: `/admin/tenants/${tenant}/diagnostics`,
-}));
+export const GET = proxyRoute('GET /admin/tenants/:tenant/diagnostics');

@@ -1,9 +1,3 @@
-import { proxyByTenant } from '@/server/proxy.ts';
-import { logsQuery } from '@/server/schemas.ts';
+import { proxyRoute } from '@/server/proxy.ts';
 
-export const GET = proxyByTenant((tenant) => ({
-  method: 'GET',
-  scope: 'admin',
-  path: `/admin/tenants/${tenant}/logs`,
-  query: logsQuery,
-}));
+export const GET = proxyRoute('GET /admin/tenants/:tenant/logs');

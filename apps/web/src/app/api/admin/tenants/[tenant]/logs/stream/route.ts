@@ -1,9 +1,11 @@
 import type { NextRequest } from 'next/server';
-import { callControlPlane } from '@/server/control-plane.ts';
-import { checkTenantParam, parseQuery, relay, withUser } from '@/server/proxy.ts';
-import { logStreamQuery } from '@/server/schemas.ts';
+import { checkRequestPart } from '@wa-fleet/contract';
+import { openRoute } from '@/server/control-plane.ts';
+import { identityOf, jsonError, parseQuery, relay, withUser } from '@/server/proxy.ts';
 
 export const dynamic = 'force-dynamic';
+
+const ROUTE = 'GET /admin/tenants/:tenant/logs/stream';
 
 interface Context {
   params: Promise<{ tenant: string }>;
@@ -14,16 +16,15 @@ interface Context {
  * aborts the upstream request (req.signal), so no stream outlives the page that opened it.
  */
 export async function GET(req: NextRequest, ctx: Context): Promise<Response> {
-  const tenant = checkTenantParam((await ctx.params).tenant);
-  if (!tenant.ok) return tenant.response;
+  const params = checkRequestPart(ROUTE, 'params', await ctx.params);
+  if (!params.ok) return jsonError(400, 'VALIDATION_ERROR', params.message);
   return withUser(req, async (session) => {
-    const query = parseQuery(req, logStreamQuery);
+    const query = parseQuery(req, ROUTE);
     if (!query.ok) return query.response;
-    const upstream = await callControlPlane({
-      path: `/admin/tenants/${tenant.value}/logs/stream`,
-      query: { level: query.value.level, lines: query.value.lines },
-      userEmail: session.email,
-      accept: 'text/event-stream',
+    const upstream = await openRoute(ROUTE, {
+      params: params.value,
+      query: query.value,
+      as: identityOf(session),
       signal: req.signal,
     });
     if (!upstream.ok || !upstream.body) return relay(upstream);

@@ -1,20 +1,22 @@
 import type { NextRequest } from 'next/server';
-import { checkTenantParam, jsonError, proxy } from '@/server/proxy.ts';
-import { WORKER_ACTIONS } from '@/server/schemas.ts';
+import { WORKER_ACTIONS } from '@wa-fleet/contract';
+import { jsonError, proxyRoute } from '@/server/proxy.ts';
+
+const handlers = {
+  start: proxyRoute('POST /admin/tenants/:tenant/worker/start'),
+  stop: proxyRoute('POST /admin/tenants/:tenant/worker/stop'),
+  restart: proxyRoute('POST /admin/tenants/:tenant/worker/restart'),
+};
 
 interface Context {
   params: Promise<{ tenant: string; action: string }>;
 }
 
 export async function POST(req: NextRequest, ctx: Context): Promise<Response> {
-  const params = await ctx.params;
-  const tenant = checkTenantParam(params.tenant);
-  if (!tenant.ok) return tenant.response;
-  const action = WORKER_ACTIONS.find((a) => a === params.action);
-  if (!action) return jsonError(400, 'BAD_ACTION', `action must be one of ${WORKER_ACTIONS.join(', ')}`);
-  return proxy(req, {
-    method: 'POST',
-    scope: 'admin',
-    path: `/admin/tenants/${tenant.value}/worker/${action}`,
-  });
+  const { tenant, action } = await ctx.params;
+  const known = WORKER_ACTIONS.find((a) => a === action);
+  if (!known) {
+    return jsonError(400, 'VALIDATION_ERROR', `params/action must be one of ${WORKER_ACTIONS.join(', ')}`);
+  }
+  return handlers[known](req, { params: Promise.resolve({ tenant }) });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import { TenantParams } from './common.ts';
+import { TenantParams } from '@wa-fleet/contract';
 
 // The same compiler app.ts installs, on the schema every /admin/tenants/:tenant route declares.
 const validate = TypeBoxValidatorCompiler({

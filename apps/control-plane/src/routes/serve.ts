@@ -1,0 +1,60 @@
+import type {
+  ContextConfigDefault,
+  FastifyBaseLogger,
+  FastifyContextConfig,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { routes, type RouteKey, type RouteSchemas } from '@wa-fleet/contract';
+
+/** A handler typed by the contract's schema of route K: request parts and replies are checked by tsc. */
+export type ContractHandler<K extends RouteKey> = RouteHandlerMethod<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  RouteGenericInterface,
+  ContextConfigDefault,
+  RouteSchemas[K],
+  TypeBoxTypeProvider,
+  FastifyBaseLogger
+>;
+
+export interface RouteOptions {
+  config?: FastifyContextConfig;
+}
+
+/**
+ * Registers the handler of one contract route. Method, URL and schema come from the contract's route
+ * table, never from here, so the OpenAPI document, the validation and the callers' types are one thing.
+ * The URL in the table is absolute; the plugin's prefix (/admin, /portal) must be its start.
+ */
+export function serve<K extends RouteKey>(app: FastifyInstance, key: K, handler: ContractHandler<K>): void;
+export function serve<K extends RouteKey>(
+  app: FastifyInstance,
+  key: K,
+  options: RouteOptions,
+  handler: ContractHandler<K>,
+): void;
+export function serve<K extends RouteKey>(
+  app: FastifyInstance,
+  key: K,
+  ...args: [ContractHandler<K>] | [RouteOptions, ContractHandler<K>]
+): void {
+  const [options, handler] = args.length === 1 ? [{}, args[0]] : args;
+  const { method, url, schema } = routes[key];
+  if (!url.startsWith(app.prefix)) {
+    throw new Error(`route ${key} registered under the prefix ${app.prefix}`);
+  }
+  app.route({
+    method,
+    url: url.slice(app.prefix.length) || '/',
+    schema,
+    ...(options.config ? { config: options.config } : {}),
+    handler,
+  });
+}

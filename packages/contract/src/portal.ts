@@ -1,0 +1,245 @@
+import { Type } from 'typebox';
+import {
+  DateTime,
+  errorResponses,
+  IdParams,
+  Items,
+  MatchTypeSchema,
+  MembershipSchema,
+  MessageDirectionSchema,
+  MessageStatusSchema,
+  Nullable,
+  NullableDateTime,
+  Page,
+  RoleSchema,
+  SessionSchema,
+  SessionStateSchema,
+  SetupRequestSchema,
+  TenantSchema,
+  WorkerSchema,
+  WorkerStatusSchema,
+} from './common.ts';
+
+// Schemas of the /portal/* routes, called only by the portal's server with the internal key.
+
+const tags = ['portal'];
+
+export const MessageSchema = Type.Object({
+  id: Type.String(),
+  direction: MessageDirectionSchema,
+  from: Type.String(),
+  to: Type.String(),
+  body: Type.String(),
+  status: MessageStatusSchema,
+  error: Nullable(Type.String()),
+  waMessageId: Nullable(Type.String()),
+  idempotencyKey: Nullable(Type.String()),
+  replyToId: Nullable(Type.String()),
+  attempts: Type.Integer(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+/** The filter of the message list; the CSV export takes the same (it pages by itself). */
+export const messageFilterFields = {
+  direction: Type.Optional(MessageDirectionSchema),
+  status: Type.Optional(MessageStatusSchema),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'text in body or numbers' })),
+  from: Type.Optional(DateTime),
+  to: Type.Optional(DateTime),
+};
+export const MessageFilterQuery = Type.Object(messageFilterFields, { additionalProperties: false });
+
+export const RuleSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  matchType: MatchTypeSchema,
+  pattern: Type.String(),
+  reply: Type.String(),
+  priority: Type.Integer(),
+  isEnabled: Type.Boolean(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+const ruleFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  matchType: MatchTypeSchema,
+  pattern: Type.String({ maxLength: 500 }),
+  reply: Type.String({ minLength: 1, maxLength: 4096 }),
+  priority: Type.Integer({ minimum: 0, maximum: 10_000 }),
+  isEnabled: Type.Boolean(),
+};
+
+const DayCounts = {
+  inbound: Type.Integer(),
+  outbound: Type.Integer(),
+  failed: Type.Integer(),
+  autoReplies: Type.Integer(),
+};
+
+export const portalRoutes = {
+  'POST /portal/auth/login': {
+    tags,
+    summary: 'Check a user password (the portal then keeps its own session)',
+    body: Type.Object(
+      {
+        email: Type.String({ minLength: 3, maxLength: 320 }),
+        password: Type.String({ minLength: 1, maxLength: 200 }),
+      },
+      { additionalProperties: false },
+    ),
+    response: {
+      200: Type.Object({
+        user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
+        memberships: Type.Array(MembershipSchema),
+      }),
+      ...errorResponses,
+    },
+  },
+  'GET /portal/tenant/current': {
+    tags,
+    summary: "The caller's tenant, role, worker and session",
+    response: {
+      200: Type.Object({
+        tenant: TenantSchema,
+        role: RoleSchema,
+        memberships: Type.Array(MembershipSchema),
+        worker: WorkerSchema,
+        session: SessionSchema,
+      }),
+      ...errorResponses,
+    },
+  },
+  'GET /portal/tenant/current/qr': {
+    tags,
+    summary: 'The QR code to link the WhatsApp number (a PNG data URI while the session waits for a scan)',
+    response: {
+      200: Type.Object({
+        state: SessionStateSchema,
+        qr: Nullable(Type.String()),
+        updatedAt: NullableDateTime,
+      }),
+      ...errorResponses,
+    },
+  },
+  'GET /portal/tenant/current/stats': {
+    tags,
+    summary: 'Message counts per day (UTC) from the hourly statistics',
+    querystring: Type.Object(
+      { days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90, description: 'default 7' })) },
+      { additionalProperties: false },
+    ),
+    response: {
+      200: Type.Object({
+        days: Type.Array(Type.Object({ day: Type.String({ format: 'date' }), ...DayCounts })),
+        totals: Type.Object(DayCounts),
+      }),
+      ...errorResponses,
+    },
+  },
+  'POST /portal/tenant/current/worker/restart': {
+    tags,
+    summary: "Restart the caller's worker (TENANT_ADMIN and up)",
+    response: { 202: Type.Object({ status: WorkerStatusSchema }), ...errorResponses },
+  },
+  'POST /portal/tenant/current/setup-requests': {
+    tags,
+    summary: 'Ask the platform admins for help with setup',
+    body: Type.Object(
+      { notes: Type.String({ minLength: 1, maxLength: 4000 }) },
+      { additionalProperties: false },
+    ),
+    response: { 201: SetupRequestSchema, ...errorResponses },
+  },
+  'GET /portal/tenant/current/setup-requests': {
+    tags,
+    summary: "The caller's tenant's setup requests, newest first",
+    response: { 200: Items(SetupRequestSchema), ...errorResponses },
+  },
+  'GET /portal/tenant/current/logs': {
+    tags,
+    summary: "Message logs of the caller's tenant, newest first, keyset pagination on (created_at, id)",
+    querystring: Type.Object(
+      {
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'default 50' })),
+        cursor: Type.Optional(Type.String({ maxLength: 200 })),
+        ...messageFilterFields,
+      },
+      { additionalProperties: false },
+    ),
+    response: { 200: Page(MessageSchema), ...errorResponses },
+  },
+  'POST /portal/tenant/current/messages': {
+    tags,
+    summary:
+      'Queue an outbound message (stored QUEUED first; a repeated idempotencyKey returns the first one)',
+    body: Type.Object(
+      {
+        to: Type.String({
+          pattern: '^\\+?[0-9]{5,20}$',
+          description: 'phone number, digits with country code',
+        }),
+        text: Type.String({ minLength: 1, maxLength: 4096 }),
+        idempotencyKey: Type.Optional(
+          Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    response: {
+      202: Type.Object({ id: Type.String(), status: MessageStatusSchema, isDuplicate: Type.Boolean() }),
+      ...errorResponses,
+    },
+  },
+  'GET /portal/tenant/current/auto-replies': {
+    tags,
+    summary: 'Auto-reply rules, by priority',
+    response: { 200: Items(RuleSchema), ...errorResponses },
+  },
+  'GET /portal/tenant/current/auto-replies/:id': {
+    tags,
+    summary: 'One auto-reply rule',
+    params: IdParams,
+    response: { 200: RuleSchema, ...errorResponses },
+  },
+  'POST /portal/tenant/current/auto-replies': {
+    tags,
+    summary: 'Create an auto-reply rule (TENANT_ADMIN and up)',
+    body: Type.Object(
+      {
+        name: ruleFields.name,
+        matchType: ruleFields.matchType,
+        pattern: Type.Optional(ruleFields.pattern),
+        reply: ruleFields.reply,
+        priority: Type.Optional(ruleFields.priority),
+        isEnabled: Type.Optional(ruleFields.isEnabled),
+      },
+      { additionalProperties: false },
+    ),
+    response: { 201: RuleSchema, ...errorResponses },
+  },
+  'PATCH /portal/tenant/current/auto-replies/:id': {
+    tags,
+    summary: 'Change an auto-reply rule (TENANT_ADMIN and up)',
+    params: IdParams,
+    body: Type.Object(
+      {
+        name: Type.Optional(ruleFields.name),
+        matchType: Type.Optional(ruleFields.matchType),
+        pattern: Type.Optional(ruleFields.pattern),
+        reply: Type.Optional(ruleFields.reply),
+        priority: Type.Optional(ruleFields.priority),
+        isEnabled: Type.Optional(ruleFields.isEnabled),
+      },
+      { additionalProperties: false, minProperties: 1 },
+    ),
+    response: { 200: RuleSchema, ...errorResponses },
+  },
+  'DELETE /portal/tenant/current/auto-replies/:id': {
+    tags,
+    summary: 'Delete an auto-reply rule (TENANT_ADMIN and up)',
+    params: IdParams,
+    response: { 204: Type.Null(), ...errorResponses },
+  },
+} as const;
