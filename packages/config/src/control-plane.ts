@@ -35,10 +35,10 @@ export const controlPlaneSchema = z.object({
  * Worker tuning the control plane hands through to every worker it starts (simulator pace, send limits,
  * Chromium), so the quick start and tests can tune workers without the control plane knowing each knob.
  */
-const WORKER_PASSTHROUGH = /^(SIM_|SEND_|WWEBJS_|CHROMIUM_PATH$|PATH$|HOME$|TZ$|LANG$)/;
+const WORKER_PASSTHROUGH = /^(SIM_|SEND_|WWEBJS_|INBOUND_|DB_RETRY_|CHROMIUM_PATH$|PATH$|HOME$|TZ$|LANG$)/;
 
 export type ControlPlaneConfig = z.infer<typeof controlPlaneSchema> & {
-  /** SIM_*, SEND_*, WWEBJS_*, CHROMIUM_PATH (and PATH, HOME, TZ, LANG) from the control plane's environment. */
+  /** SIM_*, SEND_*, WWEBJS_*, INBOUND_*, DB_RETRY_*, CHROMIUM_PATH (and PATH, HOME, TZ, LANG) from the control plane's environment. */
   WORKER_PASSTHROUGH_ENV: Record<string, string>;
 };
 

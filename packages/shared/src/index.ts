@@ -4,3 +4,4 @@ export * from './redis-keys.ts';
 export * from './repo-root.ts';
 export * from './mask.ts';
 export * from './safe-pattern.ts';
+export * from './send-job.ts';
