@@ -149,7 +149,10 @@ export class InboundPipeline {
     out.push(...this.waiting.splice(0, n).map((w) => w.record));
     if (out.length === 0) return;
     spool.append(out);
-    log.warn({ count: out.length, reason: everything ? 'stopping' : 'database not keeping up' }, 'inbound events spooled to disk');
+    log.warn(
+      { count: out.length, reason: everything ? 'stopping' : 'database not keeping up' },
+      'inbound events spooled to disk',
+    );
   }
 
   private pump(): void {
@@ -217,7 +220,11 @@ export class InboundPipeline {
     const { messages, rules, enqueueSend, log } = this.deps;
     const message: InboundMessage = { ...record, timestamp: new Date(record.timestamp) };
     const context = { waMessageId: message.waMessageId };
-    const inbound = await this.retry('storing an inbound message', () => messages.storeInbound(message), context);
+    const inbound = await this.retry(
+      'storing an inbound message',
+      () => messages.storeInbound(message),
+      context,
+    );
     if (!inbound) {
       log.debug(context, 'duplicate inbound message dropped');
       return;

@@ -233,8 +233,7 @@ export class SendQueue {
       await job.moveToDelayed(Date.now() + delayMs, token);
       throw new DelayedError();
     }
-    const error =
-      attempts > 1 ? `${reason} (gave up after ${attempts} attempts)` : reason;
+    const error = attempts > 1 ? `${reason} (gave up after ${attempts} attempts)` : reason;
     await this.db('marking a message FAILED', messageId, () =>
       messages.finishSend(messageId, { status: 'FAILED', error }),
     );

@@ -120,7 +120,7 @@ export class TenantWorker {
    * Shutdown order:
    * 1. stop taking send jobs and let an in-flight send finish (BullMQ worker.close());
    * 2. stop listening to the engine; inbound events already received are stored, or spooled to disk
- *    when the database cannot take them in time (replayed at the next start);
+   *    when the database cannot take them in time (replayed at the next start);
    * 3. stop the heartbeat (waits for a beat in flight), then write STOPPED, so no late beat undoes it;
    * 4. stop the engine (closes Chromium);
    * 5. close our Redis subscribers. The caller then closes Redis and Postgres and flushes the log.

@@ -38,8 +38,9 @@ export interface Suite {
   close(): Promise<void>;
 }
 
-export async function createSuite(): Promise<Suite> {
-  const database = await createMigratedTestDatabase();
+/** `database`: a database of the caller's own (e.g. on a server the test stops); default a fresh one. */
+export async function createSuite(opts: { database?: TestDatabase } = {}): Promise<Suite> {
+  const database = opts.database ?? (await createMigratedTestDatabase());
   const redisUrl = requireEnv('TEST_REDIS_URL');
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const logDir = await mkdtemp(path.join(tmpdir(), 'wa-worker-logs-'));
