@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
 import { sendJob, sendQueueName } from '@wa-fleet/shared';
 import {
@@ -39,6 +39,11 @@ beforeAll(async () => {
   suite = await createSuite({ database: pg.database });
 });
 
+// A failed test must not leave the next one without its database.
+afterEach(async () => {
+  await pg.start();
+});
+
 afterAll(async () => {
   await pg?.start(); // suite.close() cleans up through the database
   await suite?.close();
@@ -70,6 +75,15 @@ async function outageUntil(label: string, check: () => boolean | Promise<boolean
   });
 }
 
+function spoolRecords(tenantId: string): { kind: string }[] {
+  return spoolFiles(tenantId).flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { kind: string }),
+  );
+}
+
 function spoolFiles(tenantId: string): string[] {
   const dir = path.join(suite.spoolDir, tenantId);
   try {
@@ -91,7 +105,7 @@ describe('PostgreSQL stopped under a running worker', () => {
         reply: 'see site',
       },
     });
-    const worker = spawnWorker(suite, tenantEnv(tenant.id, { ...FAST, SIM_ACK_DELAY_MS: '1500' }));
+    const worker = spawnWorker(suite, tenantEnv(tenant.id, { ...FAST, SIM_ACK_DELAY_MS: '2500' }));
     await waitForSessionState(suite, tenant.id, 'CONNECTED');
 
     // Positive control: with the database up, a message is stored at once.
@@ -100,7 +114,7 @@ describe('PostgreSQL stopped under a running worker', () => {
       (await storedInbound(tenant.id)).length === 1 ? true : undefined,
     );
 
-    // Sends SENT just before the outage: their DELIVERED/READ acks (1.5 s, 3 s later) arrive while it lasts.
+    // Sends SENT just before the outage: their DELIVERED/READ acks (2.5 s, 5 s later) arrive while it lasts.
     const ackedIds = await acceptSends(suite, tenant.id, 5);
     await waitFor('5 sends SENT', async () => {
       const n = await suite.db.messageLog.count({ where: { id: { in: ackedIds }, status: 'SENT' } });
@@ -118,10 +132,17 @@ describe('PostgreSQL stopped under a running worker', () => {
     await outageUntil('the worker retrying its writes', () =>
       logHas(tenant.slug, 'storing an inbound message failed, retrying', logStart),
     );
-    await outageUntil('acks arrived during the outage', () =>
-      readLog(suite.logDir, tenant.slug)
-        .slice(logStart)
-        .some((l) => l.msg === 'applying a message ack failed, retrying'),
+    // Events wait in order behind the first failing write; after INBOUND_SPOOL_AFTER_MS they are on disk.
+    await waitFor(
+      '20 messages and 10 acks (DELIVERED, READ) spooled during the outage',
+      async () => {
+        const records = spoolRecords(tenant.id);
+        const messages = records.filter((r) => r.kind === 'message').length;
+        const acks = records.filter((r) => r.kind === 'ack').length;
+        if (messages === 20 && acks >= 10) return true;
+        throw new Error(`spooled so far: ${messages} messages, ${acks} acks`);
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
     expect(logHas(tenant.slug, 'inbound message handling failed')).toBe(false);
     await pg.start();
@@ -189,17 +210,9 @@ describe('the inbound spool', () => {
         await outageUntil('events spooled', () =>
           logHas(tenant.slug, 'inbound events spooled to disk', logStart),
         );
-        await waitFor('12 records spooled', async () => {
-          const lines = spoolFiles(tenant.id).reduce(
-            (n, f) =>
-              n +
-              readFileSync(f, 'utf8')
-                .split('\n')
-                .filter((l) => l !== '').length,
-            0,
-          );
-          return lines >= 12 ? true : undefined;
-        });
+        await waitFor('12 records spooled', async () =>
+          spoolRecords(tenant.id).length >= 12 ? true : undefined,
+        );
       } else {
         await outageUntil('writes failing', () =>
           logHas(tenant.slug, 'storing an inbound message failed, retrying', logStart),
