@@ -5,7 +5,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@wa-fleet/devstack';
+import { waitFor as waitForWithin } from '@wa-fleet/devstack';
 import { sendJob, sendQueueName } from '@wa-fleet/shared';
 import {
   acceptSends,
@@ -33,6 +33,18 @@ const FAST = {
   SEND_RATE_PER_MIN: '6000',
   SEND_SWEEP_INTERVAL_MS: '1000',
 };
+
+/** Polls for a state; 30 s unless told: the machine running the tests may be loaded. */
+function waitFor<T>(
+  label: string,
+  check: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  opts: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  return waitForWithin(label, check, { timeoutMs: 30_000, intervalMs: 100, ...opts });
+}
+
+/** Starting a worker process (tsx, database, engine) can take long on a loaded machine. */
+const STARTUP_MS = 60_000;
 
 beforeAll(async () => {
   pg = await startOwnPostgres();
@@ -106,7 +118,7 @@ describe('PostgreSQL stopped under a running worker', () => {
       },
     });
     const worker = spawnWorker(suite, tenantEnv(tenant.id, { ...FAST, SIM_ACK_DELAY_MS: '2500' }));
-    await waitForSessionState(suite, tenant.id, 'CONNECTED');
+    await waitForSessionState(suite, tenant.id, 'CONNECTED', STARTUP_MS);
 
     // Positive control: with the database up, a message is stored at once.
     await sendCommand(suite, tenant.id, inbound('before', 0));
@@ -200,7 +212,7 @@ describe('the inbound spool', () => {
       const tenant = await createTenant(suite);
       const env = tenantEnv(tenant.id, FAST);
       const first = spawnWorker(suite, env);
-      await waitForSessionState(suite, tenant.id, 'CONNECTED');
+      await waitForSessionState(suite, tenant.id, 'CONNECTED', STARTUP_MS);
       const logStart = readLog(suite.logDir, tenant.slug).length;
 
       await pg.stop();
@@ -256,7 +268,7 @@ describe('send failures', () => {
       suite,
       tenantEnv(tenant.id, { ...FAST, SEND_MAX_ATTEMPTS: '3', SEND_BACKOFF_MS: '300' }),
     );
-    await waitForSessionState(suite, tenant.id, 'CONNECTED');
+    await waitForSessionState(suite, tenant.id, 'CONNECTED', STARTUP_MS);
     // Positive control: a healthy network sends at the first attempt.
     const [control] = await acceptSends(suite, tenant.id, 1);
     await waitFor('control sent', async () => {
@@ -313,10 +325,14 @@ describe('send failures', () => {
     expect(await queue.getJobState(stuck!)).toBe('failed');
 
     const worker = spawnWorker(suite, tenantEnv(tenant.id, FAST));
-    const row = await waitFor('stuck send SENT', async () => {
-      const r = await suite.db.messageLog.findUnique({ where: { id: stuck! } });
-      return r && r.status !== 'QUEUED' ? r : undefined;
-    });
+    const row = await waitFor(
+      'stuck send SENT',
+      async () => {
+        const r = await suite.db.messageLog.findUnique({ where: { id: stuck! } });
+        return r && r.status !== 'QUEUED' ? r : undefined;
+      },
+      { timeoutMs: STARTUP_MS },
+    );
     expect(['SENT', 'DELIVERED', 'READ']).toContain(row.status);
     expect((await networkSends(suite, tenant.id)).map((s) => s.clientRef)).toEqual([stuck]);
     await queue.close();
