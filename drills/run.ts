@@ -8,6 +8,14 @@ import type { Drill, DrillOptions, Reporter } from './lib/drill.ts';
 import { startStack } from './lib/stack.ts';
 
 const here = import.meta.dirname;
+/** The stack of the drill running now, so Ctrl-C still takes its processes down. */
+let current: { close(): Promise<void> } | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`\n${signal}: stopping the drill's stack`);
+    void (current?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
 
 function parseArgs(argv: string[]) {
   const names: string[] = [];
@@ -44,6 +52,7 @@ async function runOne(name: string, drill: Drill, opts: DrillOptions): Promise<b
   console.log(`\n=== drill ${name}${opts.isFast ? ' (fast)' : ''}: ${drill.description}`);
   report.step('starting a throwaway stack (embedded PostgreSQL, Redis, control plane, PM2)');
   const stack = await startStack(drill.env?.(opts) ?? {});
+  current = stack;
   try {
     await drill.run(stack, report, opts);
   } catch (err) {
@@ -51,6 +60,7 @@ async function runOne(name: string, drill: Drill, opts: DrillOptions): Promise<b
     print(`FAIL drill aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {
     await stack.close();
+    current = undefined;
   }
   console.log(
     failures.length === 0

@@ -13,11 +13,38 @@ export class RetryAbortedError extends Error {
   }
 }
 
+/** Driver-adapter error kinds that name the data, not the database's availability. */
+const DATA_ERROR_KINDS = new Set([
+  'UniqueConstraintViolation',
+  'NullConstraintViolation',
+  'ForeignKeyConstraintViolation',
+  'InvalidInputValue',
+  'ValueOutOfRange',
+  'LengthMismatch',
+]);
+
+/**
+ * True when the database refused this write because of what is in it (a constraint, a value it cannot
+ * store): retrying cannot help. Anything else (unreachable, connection closed, pool timeout, shutting
+ * down, an unknown error) counts as the database being unavailable, which waiting can fix.
+ */
+export function isDataError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if ((err as { name?: unknown }).name === 'PrismaClientValidationError') return true;
+  const cause = (err as { meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } } })
+    .meta?.driverAdapterError?.cause;
+  if (!cause) return false;
+  if (typeof cause.kind === 'string' && DATA_ERROR_KINDS.has(cause.kind)) return true;
+  // SQLSTATE class 22 (data exception) and 23 (integrity constraint violation).
+  return cause.kind === 'postgres' && typeof cause.code === 'string' && /^2[23]/.test(cause.code);
+}
+
 /**
  * Runs `fn` until it succeeds, waiting baseMs, 2*baseMs, ... (at most maxMs) between attempts. For
  * database writes whose failure is never the data's fault (database down, pool exhausted): giving up
  * would lose the data, so only `isAborted` (checked between attempts, and waking the wait early
- * through `abortSignal`) ends the loop, with RetryAbortedError.
+ * through `signal`) ends the loop, with RetryAbortedError. A data error (isDataError) is thrown at
+ * once: no wait makes the database accept it.
  */
 export async function retryUntilDone<T>(
   what: string,
@@ -33,6 +60,7 @@ export async function retryUntilDone<T>(
       return result;
     } catch (err) {
       if (opts.signal?.aborted) throw new RetryAbortedError(what);
+      if (isDataError(err)) throw err;
       failures += 1;
       const delayMs = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.min(failures - 1, 20));
       // First failure and then every 10th: a long outage must not flood the tenant log.

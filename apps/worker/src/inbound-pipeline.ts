@@ -114,7 +114,11 @@ export class InboundPipeline {
 
   private push(record: SpoolRecord): void {
     if (this.isStopped) {
-      this.deps.spool.append([record]);
+      try {
+        this.deps.spool.append([record]);
+      } catch (err) {
+        this.deps.log.error({ err, kind: record.kind }, 'event after stop could not be spooled');
+      }
       return;
     }
     this.waiting.push({ record, receivedAt: Date.now(), isOnDisk: false });
@@ -142,13 +146,19 @@ export class InboundPipeline {
     // and stays being retried (if that write wins, its spooled copy is a duplicate the unique key
     // drops at replay).
     const current = this.current;
-    if (current && !current.isOnDisk && (n > 0 || everything || isOld(current))) {
-      out.push(current.record);
-      current.isOnDisk = true;
-    }
-    out.push(...this.waiting.splice(0, n).map((w) => w.record));
+    const withCurrent = !!current && !current.isOnDisk && (n > 0 || everything || isOld(current));
+    if (withCurrent) out.push(current.record);
+    out.push(...this.waiting.slice(0, n).map((w) => w.record));
     if (out.length === 0) return;
-    spool.append(out);
+    try {
+      spool.append(out);
+    } catch (err) {
+      // A full or broken disk: the events stay in memory (and in order); the next check tries again.
+      log.error({ err, count: out.length }, 'spooling inbound events to disk failed');
+      return;
+    }
+    if (withCurrent) current.isOnDisk = true;
+    this.waiting.splice(0, n);
     log.warn(
       { count: out.length, reason: everything ? 'stopping' : 'database not keeping up' },
       'inbound events spooled to disk',
@@ -193,7 +203,15 @@ export class InboundPipeline {
       return true;
     } catch (err) {
       if (err instanceof RetryAbortedError) return false;
-      throw err;
+      // The database refused this event for what is in it: waiting cannot help, and holding it would
+      // block every event behind it. It is kept on disk for a person, with the reason.
+      const reason = err instanceof Error ? err.message.slice(-500) : String(err);
+      this.deps.spool.reject(item.record, reason);
+      this.deps.log.error(
+        { err, kind: item.record.kind, waMessageId: item.record.waMessageId },
+        'inbound event refused by the database; kept in the spool folder (rejected.jsonl)',
+      );
+      return true;
     } finally {
       this.current = undefined;
     }

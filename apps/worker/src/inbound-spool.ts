@@ -84,6 +84,20 @@ export class InboundSpool {
     return { seq, records: this.read(seq) };
   }
 
+  /**
+   * Keeps an event the database refused for what is in it (never for being down) in `rejected.jsonl`
+   * beside the segments, with the reason, for a person to look at: not replayed, not lost.
+   */
+  reject(record: SpoolRecord, reason: string): void {
+    const fd = openSync(path.join(this.dir, 'rejected.jsonl'), 'a', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify({ ...record, rejectedAt: new Date().toISOString(), reason })}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** Deletes a replayed segment (every record in it is in the database). */
   remove(seq: number): void {
     unlinkSync(this.file(seq));

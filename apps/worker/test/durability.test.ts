@@ -261,6 +261,32 @@ describe('the inbound spool', () => {
   }
 });
 
+describe('an inbound message the database refuses for its content', () => {
+  it('is kept in rejected.jsonl with the reason and does not block the messages behind it', async () => {
+    const tenant = await createTenant(suite);
+    const worker = spawnWorker(suite, tenantEnv(tenant.id, FAST));
+    await waitForSessionState(suite, tenant.id, 'CONNECTED', STARTUP_MS);
+    // PostgreSQL text cannot hold a NUL character: no amount of waiting stores this one.
+    const poison = { ...inbound('poison', 1), text: 'bad \u0000 byte' };
+    await sendCommand(suite, tenant.id, poison);
+    await sendCommand(suite, tenant.id, inbound('after', 2));
+    const rows = await waitFor('the message behind it stored', async () => {
+      const all = await storedInbound(tenant.id);
+      return all.length > 0 ? all : undefined;
+    });
+    expect(rows.map((r) => r.waMessageId)).toEqual([inbound('after', 2).id]);
+    const rejected = readFileSync(path.join(suite.spoolDir, tenant.id, 'rejected.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { waMessageId: string; body: string; reason: string });
+    expect(rejected.map((r) => r.waMessageId)).toEqual([poison.id]);
+    expect(rejected[0]!.body).toBe(poison.text);
+    expect(rejected[0]!.reason).toMatch(/0x00|invalid byte sequence/);
+    worker.kill('SIGINT');
+    expect((await worker.exited).code).toBe(0);
+  });
+});
+
 describe('send failures', () => {
   it('retries retryable engine errors with doubling back-off, then sends once; gives up after SEND_MAX_ATTEMPTS with the reason', async () => {
     const tenant = await createTenant(suite);
