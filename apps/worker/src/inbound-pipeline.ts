@@ -1,80 +1,283 @@
 import type { Logger } from '@wa-fleet/logger';
 import { maskPhone } from '@wa-fleet/shared';
 import type { AutoReplyRuleCache } from './auto-reply-rules.ts';
-import type { InboundMessage } from './engine/index.ts';
+import { RetryAbortedError, retryUntilDone, type RetryPolicy } from './db-retry.ts';
+import type { AckStatus, InboundMessage } from './engine/index.ts';
+import type { InboundSpool, SpoolRecord } from './inbound-spool.ts';
 import type { MessageRepository } from './message-repository.ts';
 
-/**
- * Inbound messages are handled a few at a time: a burst of thousands of events must queue here, not
- * as thousands of waiters on a 3-connection database pool (they would time out and be lost).
- */
-const MAX_IN_FLIGHT = 4;
+/** How often waiting events are checked for spilling to the spool while the database fails. */
+const SPILL_CHECK_MS = 200;
+/** A graceful stop lets a healthy pipeline finish this long before spooling what is left. */
+const STOP_DRAIN_MS = 2_000;
 
 export interface InboundPipelineDeps {
   messages: MessageRepository;
   rules: AutoReplyRuleCache;
   enqueueSend: (messageId: string) => Promise<void>;
+  /** An ack no row could take yet (the row is not SENT yet): the worker keeps it for later. */
+  onAckUnmatched: (waMessageId: string, status: AckStatus) => void;
+  spool: InboundSpool;
+  retry: RetryPolicy;
+  /** Events held in memory at most (older ones go to the spool). */
+  bufferMax: number;
+  /** While the database fails, an event that waited this long in memory goes to the spool. */
+  spoolAfterMs: number;
   log: Logger;
 }
 
-/** Engine message event -> stored once -> auto-reply rule -> reply stored QUEUED -> enqueued. */
+interface Waiting {
+  record: SpoolRecord;
+  receivedAt: number;
+  /** Already on disk (read from the spool, or spilled while it was being stored). */
+  isOnDisk: boolean;
+}
+
+/**
+ * Engine events (inbound messages, acks) -> the database, one at a time and in arrival order:
+ * message stored once -> auto-reply rule -> reply stored QUEUED -> enqueued; ack applied.
+ *
+ * Nothing is dropped. A database write that fails is retried with back-off until it succeeds. Events
+ * wait in memory (at most bufferMax); past the bound, after spoolAfterMs of a failing database, and
+ * when the worker stops, they are appended to the tenant's spool on disk (fsync), which is replayed
+ * first, at the next start or as soon as the database is back. The spool always holds events older
+ * than those in memory, so replaying it first keeps the arrival order. Replays can store a message
+ * twice only in the database's eyes: the unique key (tenant, direction, wa id) drops the second one.
+ */
 export class InboundPipeline {
   private readonly deps: InboundPipelineDeps;
-  private readonly waiting: InboundMessage[] = [];
-  private inFlight = 0;
+  private readonly waiting: Waiting[] = [];
+  /** The event being written now (taken from memory or from a spool segment). */
+  private current: Waiting | undefined;
+  private running: Promise<void> | undefined;
+  private isFailing = false;
+  private isStopping = false;
+  private isStopped = false;
+  private readonly abort = new AbortController();
+  private spillTimer: NodeJS.Timeout | undefined;
   private idle: (() => void)[] = [];
 
   constructor(deps: InboundPipelineDeps) {
     this.deps = deps;
   }
 
-  push(message: InboundMessage): void {
-    this.waiting.push(message);
+  /** Replays what an earlier run left in the spool, then handles events as they come. */
+  start(): void {
+    const onDisk = this.deps.spool.segments().length;
+    if (onDisk > 0) this.deps.log.info({ segments: onDisk }, 'replaying the inbound spool');
+    this.spillTimer = setInterval(() => this.spill(false), SPILL_CHECK_MS);
+    this.spillTimer.unref();
     this.pump();
   }
 
-  /** Resolves when everything pushed so far has been handled. */
+  pushMessage(message: InboundMessage): void {
+    this.push({
+      kind: 'message',
+      waMessageId: message.waMessageId,
+      from: message.from,
+      to: message.to,
+      body: message.body,
+      timestamp: message.timestamp.toISOString(),
+    });
+  }
+
+  pushAck(waMessageId: string, status: AckStatus): void {
+    this.push({ kind: 'ack', waMessageId, status });
+  }
+
+  /** Events not yet in the database, in memory (the rest is in the spool). */
+  get inMemory(): number {
+    return this.waiting.length + (this.current && !this.current.isOnDisk ? 1 : 0);
+  }
+
+  /** Resolves when everything pushed so far has been handled (or spooled by stop()). */
   async drain(): Promise<void> {
-    if (this.inFlight === 0 && this.waiting.length === 0) return;
+    if (!this.running && this.waiting.length === 0) return;
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
+  /**
+   * Stops taking events: waits up to STOP_DRAIN_MS for a healthy database to take what is waiting,
+   * then appends the rest (the event being written included) to the spool and stops retrying.
+   */
+  async stop(drainMs = STOP_DRAIN_MS): Promise<void> {
+    if (this.isStopping) return;
+    this.isStopping = true;
+    if (!this.isFailing && drainMs > 0) await Promise.race([this.drain(), delay(drainMs)]);
+    this.isStopped = true;
+    clearInterval(this.spillTimer);
+    this.spill(true);
+    this.abort.abort();
+    // A write stuck in a hanging database must not eat the shutdown grace; its event is on disk.
+    await Promise.race([this.running, delay(Math.max(drainMs, 500))]);
+  }
+
+  private push(record: SpoolRecord): void {
+    if (this.isStopped) {
+      try {
+        this.deps.spool.append([record]);
+      } catch (err) {
+        this.deps.log.error({ err, kind: record.kind }, 'event after stop could not be spooled');
+      }
+      return;
+    }
+    this.waiting.push({ record, receivedAt: Date.now(), isOnDisk: false });
+    if (this.waiting.length > this.deps.bufferMax) this.spill(false);
+    this.pump();
+  }
+
+  /**
+   * Moves events from memory to the spool, oldest first: all of them when `everything`, else those
+   * past the bound and, while the database fails, those older than spoolAfterMs.
+   */
+  private spill(everything: boolean): void {
+    const { bufferMax, spoolAfterMs, spool, log } = this.deps;
+    const now = Date.now();
+    const isOld = (w: Waiting) => this.isFailing && now - w.receivedAt >= spoolAfterMs;
+    let n = 0;
+    while (
+      n < this.waiting.length &&
+      (everything || this.waiting.length - n > bufferMax || isOld(this.waiting[n]!))
+    ) {
+      n += 1;
+    }
+    const out: SpoolRecord[] = [];
+    // The event being written is older than anything waiting, so it goes first whenever anything goes,
+    // and stays being retried (if that write wins, its spooled copy is a duplicate the unique key
+    // drops at replay).
+    const current = this.current;
+    const withCurrent = !!current && !current.isOnDisk && (n > 0 || everything || isOld(current));
+    if (withCurrent) out.push(current.record);
+    out.push(...this.waiting.slice(0, n).map((w) => w.record));
+    if (out.length === 0) return;
+    try {
+      spool.append(out);
+    } catch (err) {
+      // A full or broken disk: the events stay in memory (and in order); the next check tries again.
+      log.error({ err, count: out.length }, 'spooling inbound events to disk failed');
+      return;
+    }
+    if (withCurrent) current.isOnDisk = true;
+    this.waiting.splice(0, n);
+    log.warn(
+      { count: out.length, reason: everything ? 'stopping' : 'database not keeping up' },
+      'inbound events spooled to disk',
+    );
+  }
+
   private pump(): void {
-    while (this.inFlight < MAX_IN_FLIGHT && this.waiting.length > 0) {
-      const message = this.waiting.shift()!;
-      this.inFlight += 1;
-      void this.handle(message).finally(() => {
-        this.inFlight -= 1;
-        this.pump();
-        if (this.inFlight === 0 && this.waiting.length === 0) {
-          for (const resolve of this.idle.splice(0)) resolve();
-        }
+    if (this.running || this.isStopped) return;
+    this.running = this.run()
+      .catch((err: unknown) => this.deps.log.error({ err }, 'inbound pipeline stopped on an error'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.waiting.length > 0 && !this.isStopped) this.pump();
+        else for (const resolve of this.idle.splice(0)) resolve();
       });
+  }
+
+  private async run(): Promise<void> {
+    const { spool } = this.deps;
+    while (!this.isStopped) {
+      const segment = spool.takeOldest();
+      if (segment) {
+        for (const record of segment.records) {
+          if (!(await this.write({ record, receivedAt: Date.now(), isOnDisk: true }))) return;
+        }
+        spool.remove(segment.seq);
+        this.deps.log.info({ count: segment.records.length }, 'inbound spool segment replayed');
+        continue;
+      }
+      const next = this.waiting.shift();
+      if (!next) return;
+      if (!(await this.write(next))) return;
     }
   }
 
-  private async handle(message: InboundMessage): Promise<void> {
-    const { messages, rules, enqueueSend, log } = this.deps;
+  /** Writes one event, retrying the database until it works; false when stopped first. */
+  private async write(item: Waiting): Promise<boolean> {
+    this.current = item;
     try {
-      const inbound = await messages.storeInbound(message);
-      if (!inbound) {
-        log.debug({ waMessageId: message.waMessageId }, 'duplicate inbound message dropped');
-        return;
-      }
-      log.info({ messageId: inbound.id, from: maskPhone(message.from) }, 'inbound message stored');
-      log.debug({ messageId: inbound.id, body: message.body }, 'inbound message body');
-      const rule = await rules.match(message.body);
-      if (!rule) return;
-      const reply = await messages.queueAutoReply(inbound, rule.reply);
-      if (!reply) return;
-      log.info(
-        { messageId: reply.id, replyToId: inbound.id, ruleId: rule.id, to: maskPhone(inbound.fromNumber) },
-        'auto-reply queued',
-      );
-      // If this fails the row is still QUEUED, and the queue's sweep enqueues it.
-      await enqueueSend(reply.id);
+      if (item.record.kind === 'message') await this.handleMessage(item.record);
+      else await this.handleAck(item.record.waMessageId, item.record.status);
+      return true;
     } catch (err) {
-      log.error({ err, waMessageId: message.waMessageId }, 'inbound message handling failed');
+      if (err instanceof RetryAbortedError) return false;
+      // The database refused this event for what is in it: waiting cannot help, and holding it would
+      // block every event behind it. It is kept on disk for a person, with the reason.
+      const reason = err instanceof Error ? err.message.slice(-500) : String(err);
+      this.deps.spool.reject(item.record, reason);
+      this.deps.log.error(
+        { err, kind: item.record.kind, waMessageId: item.record.waMessageId },
+        'inbound event refused by the database; kept in the spool folder (rejected.jsonl)',
+      );
+      return true;
+    } finally {
+      this.current = undefined;
     }
   }
+
+  private retry<T>(what: string, fn: () => Promise<T>, context: Record<string, unknown>): Promise<T> {
+    return retryUntilDone(
+      what,
+      async () => {
+        try {
+          const result = await fn();
+          this.isFailing = false;
+          return result;
+        } catch (err) {
+          this.isFailing = true;
+          throw err;
+        }
+      },
+      { ...this.deps.retry, log: this.deps.log, signal: this.abort.signal, context },
+    );
+  }
+
+  private async handleMessage(record: Extract<SpoolRecord, { kind: 'message' }>): Promise<void> {
+    const { messages, rules, enqueueSend, log } = this.deps;
+    const message: InboundMessage = { ...record, timestamp: new Date(record.timestamp) };
+    const context = { waMessageId: message.waMessageId };
+    const inbound = await this.retry(
+      'storing an inbound message',
+      () => messages.storeInbound(message),
+      context,
+    );
+    if (!inbound) {
+      log.debug(context, 'duplicate inbound message dropped');
+      return;
+    }
+    log.info({ messageId: inbound.id, from: maskPhone(message.from) }, 'inbound message stored');
+    log.debug({ messageId: inbound.id, body: message.body }, 'inbound message body');
+    const rule = await this.retry('reading auto-reply rules', () => rules.match(message.body), context);
+    if (!rule) return;
+    const reply = await this.retry(
+      'storing an auto-reply',
+      () => messages.queueAutoReply(inbound, rule.reply),
+      context,
+    );
+    if (!reply) return;
+    log.info(
+      { messageId: reply.id, replyToId: inbound.id, ruleId: rule.id, to: maskPhone(inbound.fromNumber) },
+      'auto-reply queued',
+    );
+    // If this fails the row is still QUEUED, and the queue's sweep enqueues it.
+    await enqueueSend(reply.id).catch((err: unknown) =>
+      log.warn({ err, messageId: reply.id }, 'enqueueing an auto-reply failed; the sweep will'),
+    );
+  }
+
+  private async handleAck(waMessageId: string, status: AckStatus): Promise<void> {
+    const isApplied = await this.retry(
+      'applying a message ack',
+      () => this.deps.messages.applyAck(waMessageId, status),
+      { waMessageId, status },
+    );
+    if (isApplied) this.deps.log.debug({ waMessageId, status }, 'message acknowledged');
+    else this.deps.onAckUnmatched(waMessageId, status);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

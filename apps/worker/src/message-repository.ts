@@ -10,6 +10,8 @@ export interface StoredInbound {
   toNumber: string;
 }
 
+export type SendOutcome = { status: 'SENT'; waMessageId: string } | { status: 'FAILED'; error: string };
+
 export interface SendAttempt {
   attempts: number;
   toNumber: string;
@@ -99,32 +101,27 @@ export class MessageRepository {
     return rows[0];
   }
 
-  /** QUEUED -> SENT with WhatsApp's id, counting it as outbound. False when the row had moved on. */
-  async markSent(messageId: string, waMessageId: string): Promise<boolean> {
+  /**
+   * QUEUED -> SENT (with WhatsApp's id) or QUEUED -> FAILED (with the reason), counted in the hourly
+   * statistics in the same statement. False when the row had moved on (nothing changes then).
+   */
+  async finishSend(messageId: string, outcome: SendOutcome): Promise<boolean> {
+    const isSent = outcome.status === 'SENT';
+    const waMessageId = isSent ? outcome.waMessageId.slice(0, 128) : null;
+    const error = isSent ? null : outcome.error.slice(0, 2000);
     const count = await this.db.$executeRaw`
-      WITH sent AS (
-        UPDATE message_logs SET status = 'SENT', wa_message_id = ${waMessageId.slice(0, 128)}, error = NULL,
-          sent_at = now(), updated_at = now()
+      WITH moved AS (
+        UPDATE message_logs SET status = ${outcome.status}::"MessageStatus",
+          wa_message_id = COALESCE(${waMessageId}, wa_message_id), error = ${error},
+          sent_at = CASE WHEN ${isSent} THEN now() ELSE sent_at END, updated_at = now()
         WHERE id = ${messageId}::uuid AND tenant_id = ${this.tenantId}::uuid AND status = 'QUEUED'
         RETURNING id
       )
-      INSERT INTO message_stats_hourly (tenant_id, hour, outbound)
-      SELECT ${this.tenantId}::uuid, date_trunc('hour', now()), 1 FROM sent
-      ON CONFLICT (tenant_id, hour) DO UPDATE SET outbound = message_stats_hourly.outbound + 1`;
-    return count > 0;
-  }
-
-  /** QUEUED -> FAILED with the reason, counted as failed. */
-  async markFailed(messageId: string, error: string): Promise<boolean> {
-    const count = await this.db.$executeRaw`
-      WITH failed AS (
-        UPDATE message_logs SET status = 'FAILED', error = ${error.slice(0, 2000)}, updated_at = now()
-        WHERE id = ${messageId}::uuid AND tenant_id = ${this.tenantId}::uuid AND status = 'QUEUED'
-        RETURNING id
-      )
-      INSERT INTO message_stats_hourly (tenant_id, hour, failed)
-      SELECT ${this.tenantId}::uuid, date_trunc('hour', now()), 1 FROM failed
-      ON CONFLICT (tenant_id, hour) DO UPDATE SET failed = message_stats_hourly.failed + 1`;
+      INSERT INTO message_stats_hourly (tenant_id, hour, outbound, failed)
+      SELECT ${this.tenantId}::uuid, date_trunc('hour', now()), ${isSent ? 1 : 0}, ${isSent ? 0 : 1} FROM moved
+      ON CONFLICT (tenant_id, hour) DO UPDATE SET
+        outbound = message_stats_hourly.outbound + EXCLUDED.outbound,
+        failed = message_stats_hourly.failed + EXCLUDED.failed`;
     return count > 0;
   }
 

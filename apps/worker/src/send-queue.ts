@@ -1,8 +1,16 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '@wa-fleet/logger';
-import { isUuid, maskPhone, sendQueueName } from '@wa-fleet/shared';
-import { startLoop, type Loop } from '@wa-fleet/shared';
+import {
+  isUuid,
+  maskPhone,
+  sendJob,
+  sendQueueName,
+  startLoop,
+  type Loop,
+  type SendJobData,
+} from '@wa-fleet/shared';
+import { RetryAbortedError, retryUntilDone, type RetryPolicy } from './db-retry.ts';
 import { isRetryableEngineError, type WaEngine } from './engine/index.ts';
 import type { MessageRepository } from './message-repository.ts';
 
@@ -14,6 +22,8 @@ export interface SendQueueOptions {
   maxAttempts: number;
   backoffMs: number;
   sweepIntervalMs: number;
+  /** Back-off of database calls, retried without limit: a database outage is never the send's fault. */
+  dbRetry: RetryPolicy;
   engine: WaEngine;
   messages: MessageRepository;
   log: Logger;
@@ -21,9 +31,10 @@ export interface SendQueueOptions {
   onSent: (messageId: string, waMessageId: string) => void;
 }
 
-interface SendJobData {
-  messageId?: unknown;
-}
+/** What a job may carry: anything, if someone else wrote it; checked before use. */
+type IncomingJobData = Partial<Record<keyof SendJobData, unknown>>;
+/** A job held back by a stopping worker comes back this soon (its row stays QUEUED either way). */
+const STOPPING_REQUEUE_DELAY_MS = 1_000;
 
 // A send takes milliseconds; a job whose lock is not renewed for this long belongs to a dead process
 // (one worker per tenant), so a SIGKILLed worker's in-flight job is back in the queue ~20 s later.
@@ -34,16 +45,22 @@ const SWEEP_BATCH = 5_000;
 /**
  * The tenant's outbound queue. The message row is the source of truth: a job only says "look at row X".
  * Sending once per row rests on three things: the row must still be QUEUED to be attempted, the engine
- * gets the row id as clientRef, and a periodic sweep re-adds QUEUED rows whose job Redis lost (jobId =
- * row id, so re-adding an existing job is a no-op).
+ * gets the row id as clientRef, and a periodic sweep re-adds QUEUED rows whose job Redis lost, failed or
+ * never got (jobId = row id: re-adding a waiting job is a no-op, a failed leftover is removed first).
+ *
+ * Two kinds of failure, two policies. A database call that fails is retried with back-off inside the
+ * job for as long as it takes (the row cannot be read or written, which says nothing about the send).
+ * An engine send that fails is counted on the row: retryable errors are retried SEND_MAX_ATTEMPTS times
+ * with exponential back-off, then the row is FAILED with the engine's reason, as is a permanent error.
  */
 export class SendQueue {
   private readonly opts: SendQueueOptions;
   private readonly queue: Queue;
-  private readonly worker: Worker<SendJobData>;
+  private readonly worker: Worker<IncomingJobData>;
   private readonly connections: Redis[] = [];
   private sweeper: Loop | undefined;
   private isClosed = false;
+  private readonly closing = new AbortController();
 
   constructor(opts: SendQueueOptions) {
     this.opts = opts;
@@ -52,7 +69,7 @@ export class SendQueue {
     const workerConnection = this.connect();
     this.queue = new Queue(name, { connection: queueConnection, prefix: opts.redisPrefix });
     this.queue.on('error', (err) => opts.log.error({ err }, 'send queue connection error'));
-    this.worker = new Worker<SendJobData>(name, (job, token) => this.process(job, token), {
+    this.worker = new Worker<IncomingJobData>(name, (job, token) => this.process(job, token), {
       connection: workerConnection,
       prefix: opts.redisPrefix,
       autorun: false,
@@ -79,7 +96,8 @@ export class SendQueue {
   }
 
   async enqueue(messageId: string): Promise<void> {
-    await this.queue.add('send', { messageId }, { jobId: messageId });
+    const job = sendJob(messageId);
+    await this.queue.add(job.name, job.data, job.opts);
   }
 
   /** Begins sweeping now and every sweepIntervalMs (next sweep scheduled after the previous one). */
@@ -90,12 +108,26 @@ export class SendQueue {
     });
   }
 
+  /**
+   * Re-enqueues every QUEUED row of the tenant. A job that ended (failed, or completed by a producer
+   * that kept finished jobs) while its row is still QUEUED blocks a re-add of its jobId: it is removed
+   * first. Waiting, delayed and active jobs are left alone (adding them again is a no-op).
+   */
   async sweep(): Promise<number> {
     const ids = await this.opts.messages.listQueued(SWEEP_BATCH);
     if (ids.length === 0 || this.isClosed) return 0;
-    await this.queue.addBulk(
-      ids.map((id) => ({ name: 'send', data: { messageId: id }, opts: { jobId: id } })),
-    );
+    const queued = new Set(ids);
+    const ended = [...(await this.queue.getFailed()), ...(await this.queue.getCompleted())];
+    let removed = 0;
+    for (const job of ended) {
+      if (job.id === undefined || !queued.has(job.id)) continue;
+      await job.remove();
+      removed += 1;
+    }
+    if (removed > 0) {
+      this.opts.log.warn({ count: removed }, 'ended jobs of still-QUEUED messages removed for re-enqueueing');
+    }
+    await this.queue.addBulk(ids.map((id) => sendJob(id)));
     this.opts.log.debug({ count: ids.length }, 'queued messages re-enqueued');
     return ids.length;
   }
@@ -125,20 +157,44 @@ export class SendQueue {
   /** Stops taking jobs and waits for an in-flight send to finish, then closes the connections. */
   async close(): Promise<void> {
     this.isClosed = true;
+    this.closing.abort();
     await this.sweeper?.stop();
     await this.worker.close();
     await this.queue.close();
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
 
-  private async process(job: Job<SendJobData>, token?: string): Promise<void> {
+  /** A database call, retried until it works or the queue closes (RetryAbortedError). */
+  private db<T>(what: string, messageId: string, fn: () => Promise<T>): Promise<T> {
+    return retryUntilDone(what, fn, {
+      ...this.opts.dbRetry,
+      log: this.opts.log,
+      signal: this.closing.signal,
+      context: { messageId },
+    });
+  }
+
+  private async process(job: Job<IncomingJobData>, token?: string): Promise<void> {
+    try {
+      await this.processRow(job, token);
+    } catch (err) {
+      if (!(err instanceof RetryAbortedError)) throw err;
+      // Stopping while the database is away: hand the job back; the row is still QUEUED.
+      await job.moveToDelayed(Date.now() + STOPPING_REQUEUE_DELAY_MS, token);
+      throw new DelayedError();
+    }
+  }
+
+  private async processRow(job: Job<IncomingJobData>, token?: string): Promise<void> {
     const { log, messages, engine } = this.opts;
     const messageId = job.data.messageId;
     if (!isUuid(messageId)) {
       log.warn({ jobId: job.id }, 'send job ignored: no valid messageId');
       return;
     }
-    const attempt = await messages.beginAttempt(messageId);
+    const attempt = await this.db('claiming a send attempt', messageId, () =>
+      messages.beginAttempt(messageId),
+    );
     if (!attempt) {
       log.debug({ messageId }, 'send job skipped: message is not queued (already handled)');
       return;
@@ -150,9 +206,11 @@ export class SendQueue {
       await this.handleSendError(job, token, messageId, attempt.attempts, err);
       return;
     }
-    // A failure from here on is the database's, not the send's: the row stays QUEUED and the retry
-    // reaches the engine with the same clientRef again.
-    const isSent = await messages.markSent(messageId, waMessageId);
+    // The message is out: from here on only the database can fail, and it is waited for. If the worker
+    // dies first, the row stays QUEUED and the retry reaches the engine with the same clientRef again.
+    const isSent = await this.db('marking a message SENT', messageId, () =>
+      messages.finishSend(messageId, { status: 'SENT', waMessageId }),
+    );
     if (isSent) {
       log.info({ messageId, to: maskPhone(attempt.toNumber), attempt: attempt.attempts }, 'message sent');
       this.opts.onSent(messageId, waMessageId);
@@ -176,7 +234,10 @@ export class SendQueue {
       await job.moveToDelayed(Date.now() + delayMs, token);
       throw new DelayedError();
     }
-    await messages.markFailed(messageId, reason);
+    const error = attempts > 1 ? `${reason} (gave up after ${attempts} attempts)` : reason;
+    await this.db('marking a message FAILED', messageId, () =>
+      messages.finishSend(messageId, { status: 'FAILED', error }),
+    );
     log.error({ messageId, attempt: attempts, reason }, 'send failed permanently');
     throw new UnrecoverableError(reason);
   }

@@ -7,6 +7,7 @@ import { startLoop, type Loop } from '@wa-fleet/shared';
 import { AutoReplyRuleCache } from './auto-reply-rules.ts';
 import { createEngine, type AckStatus, type WaEngine, type WwebjsClientFactory } from './engine/index.ts';
 import { InboundPipeline } from './inbound-pipeline.ts';
+import { InboundSpool } from './inbound-spool.ts';
 import { MessageRepository } from './message-repository.ts';
 import { SendQueue } from './send-queue.ts';
 import { SessionRecorder } from './session-recorder.ts';
@@ -30,7 +31,6 @@ export interface StartHooks {
   onFatal: (err: Error) => void;
 }
 
-const QUEUE_SWEEP_INTERVAL_MS = 30_000;
 const PENDING_ACK_TTL_MS = 60_000;
 
 /**
@@ -76,7 +76,8 @@ export class TenantWorker {
       ratePerMin: config.SEND_RATE_PER_MIN,
       maxAttempts: config.SEND_MAX_ATTEMPTS,
       backoffMs: config.SEND_BACKOFF_MS,
-      sweepIntervalMs: QUEUE_SWEEP_INTERVAL_MS,
+      sweepIntervalMs: config.SEND_SWEEP_INTERVAL_MS,
+      dbRetry: { baseMs: config.DB_RETRY_BASE_MS, maxMs: config.DB_RETRY_MAX_MS },
       engine: this.engine,
       messages: this.messages,
       log,
@@ -86,6 +87,11 @@ export class TenantWorker {
       messages: this.messages,
       rules: this.rules,
       enqueueSend: (id) => this.sendQueue.enqueue(id),
+      onAckUnmatched: (waMessageId, status) => this.rememberAck(waMessageId, status),
+      spool: new InboundSpool(config.INBOUND_SPOOL_DIR, tenant.id),
+      retry: { baseMs: config.DB_RETRY_BASE_MS, maxMs: config.DB_RETRY_MAX_MS },
+      bufferMax: config.INBOUND_BUFFER_MAX,
+      spoolAfterMs: config.INBOUND_SPOOL_AFTER_MS,
       log,
     });
   }
@@ -103,6 +109,7 @@ export class TenantWorker {
     });
     hooks.onReady?.();
 
+    this.pipeline.start();
     this.sendQueue.startSweeping();
     await this.subscribeToRuleChanges();
     this.attachEngine(hooks.onFatal);
@@ -113,7 +120,8 @@ export class TenantWorker {
   /**
    * Shutdown order:
    * 1. stop taking send jobs and let an in-flight send finish (BullMQ worker.close());
-   * 2. stop listening to the engine and finish inbound messages already received;
+   * 2. stop listening to the engine; inbound events already received are stored, or spooled to disk
+   *    when the database cannot take them in time (replayed at the next start);
    * 3. stop the heartbeat (waits for a beat in flight), then write STOPPED, so no late beat undoes it;
    * 4. stop the engine (closes Chromium);
    * 5. close our Redis subscribers. The caller then closes Redis and Postgres and flushes the log.
@@ -124,7 +132,7 @@ export class TenantWorker {
     const { log } = this.deps;
     await this.sendQueue.close();
     this.engine.removeAllListeners();
-    await this.pipeline.drain();
+    await this.pipeline.stop();
     await this.session.drain();
     await this.heartbeat?.stop();
     await this.status.markStopped();
@@ -140,6 +148,7 @@ export class TenantWorker {
   async crash(err: Error): Promise<void> {
     this.isStopping = true;
     this.engine.removeAllListeners();
+    await this.pipeline.stop(0).catch(() => undefined);
     await this.heartbeat?.stop().catch(() => undefined);
     await this.status
       .markError(err.message)
@@ -170,23 +179,11 @@ export class TenantWorker {
     engine.on('disconnected', () => this.sendQueue.setSending(false));
     engine.on('auth_failure', () => this.sendQueue.setSending(false));
     engine.on('message', (message) => {
-      if (!this.isStopping) this.pipeline.push(message);
+      if (!this.isStopping) this.pipeline.pushMessage(message);
     });
-    engine.on('message_ack', (waMessageId, status) => void this.applyAck(waMessageId, status));
+    // Acks go through the pipeline too: retried, spooled and replayed like messages, never dropped.
+    engine.on('message_ack', (waMessageId, status) => this.pipeline.pushAck(waMessageId, status));
     engine.on('fatal', (err) => onFatal(err));
-  }
-
-  private async applyAck(waMessageId: string, status: AckStatus): Promise<void> {
-    try {
-      const isApplied = await this.messages.applyAck(waMessageId, status);
-      if (isApplied) {
-        this.deps.log.debug({ waMessageId, status }, 'message acknowledged');
-        return;
-      }
-      this.rememberAck(waMessageId, status);
-    } catch (err) {
-      this.deps.log.error({ err, waMessageId, status }, 'applying a message ack failed');
-    }
   }
 
   private rememberAck(waMessageId: string, status: AckStatus): void {
@@ -202,9 +199,7 @@ export class TenantWorker {
     const pending = this.pendingAcks.get(waMessageId);
     if (!pending) return;
     this.pendingAcks.delete(waMessageId);
-    void this.messages
-      .applyAck(waMessageId, pending.status)
-      .catch((err: unknown) => this.deps.log.error({ err, waMessageId }, 'applying a message ack failed'));
+    this.pipeline.pushAck(waMessageId, pending.status);
   }
 
   private async subscribeToRuleChanges(): Promise<void> {

@@ -32,15 +32,19 @@ export interface Suite {
   redisUrl: string;
   prefix: string;
   logDir: string;
+  /** INBOUND_SPOOL_DIR of the workers this suite starts. */
+  spoolDir: string;
   workers: WorkerProcess[];
   close(): Promise<void>;
 }
 
-export async function createSuite(): Promise<Suite> {
-  const database = await createMigratedTestDatabase();
+/** `database`: a database of the caller's own (e.g. on a server the test stops); default a fresh one. */
+export async function createSuite(opts: { database?: TestDatabase } = {}): Promise<Suite> {
+  const database = opts.database ?? (await createMigratedTestDatabase());
   const redisUrl = requireEnv('TEST_REDIS_URL');
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const logDir = await mkdtemp(path.join(tmpdir(), 'wa-worker-logs-'));
+  const spoolDir = await mkdtemp(path.join(tmpdir(), 'wa-worker-spool-'));
   const suite: Suite = {
     database,
     db: createDbClient(database.url, { poolSize: 4, applicationName: 'worker-tests' }),
@@ -48,6 +52,7 @@ export async function createSuite(): Promise<Suite> {
     redisUrl,
     prefix: `t${randomUUID().slice(0, 8)}`,
     logDir,
+    spoolDir,
     workers: [],
     async close() {
       for (const w of suite.workers) w.kill('SIGKILL');
@@ -58,6 +63,7 @@ export async function createSuite(): Promise<Suite> {
       await suite.db.$disconnect();
       await database.drop();
       await rm(logDir, { recursive: true, force: true });
+      await rm(spoolDir, { recursive: true, force: true });
     },
   };
   return suite;
@@ -87,6 +93,7 @@ export function spawnWorker(suite: Suite, env: Record<string, string>): WorkerPr
       REDIS_URL: suite.redisUrl,
       REDIS_PREFIX: suite.prefix,
       LOG_DIR: suite.logDir,
+      INBOUND_SPOOL_DIR: suite.spoolDir,
       LOG_LEVEL: 'debug',
       HEARTBEAT_INTERVAL_MS: '500',
       SIM_LINK_DELAY_MS: '0',

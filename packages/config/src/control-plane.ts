@@ -37,10 +37,10 @@ export const controlPlaneSchema = z.object({
  * Chromium), so the quick start and tests can tune workers without the control plane knowing each knob.
  */
 const WORKER_PASSTHROUGH =
-  /^(SIM_|SEND_|WWEBJS_|CHROMIUM_PATH$|LOG_MAX_SIZE_BYTES$|LOG_MAX_FILES$|PATH$|HOME$|TZ$|LANG$)/;
+  /^(SIM_|SEND_|WWEBJS_|INBOUND_|DB_RETRY_|CHROMIUM_PATH$|LOG_MAX_SIZE_BYTES$|LOG_MAX_FILES$|PATH$|HOME$|TZ$|LANG$)/;
 
 export type ControlPlaneConfig = z.infer<typeof controlPlaneSchema> & {
-  /** SIM_*, SEND_*, WWEBJS_*, CHROMIUM_PATH, LOG_MAX_* (and PATH, HOME, TZ, LANG) from the control plane's environment. */
+  /** SIM_*, SEND_*, WWEBJS_*, INBOUND_*, DB_RETRY_*, CHROMIUM_PATH, LOG_MAX_* (and PATH, HOME, TZ, LANG) from the control plane's environment. */
   WORKER_PASSTHROUGH_ENV: Record<string, string>;
 };
 

@@ -14,6 +14,17 @@ export const workerSchema = z.object({
   SEND_RATE_PER_MIN: positiveInt(60),
   SEND_MAX_ATTEMPTS: positiveInt(5),
   SEND_BACKOFF_MS: positiveInt(1_000),
+  /** How often QUEUED rows are re-enqueued (their job lost, failed or never added). */
+  SEND_SWEEP_INTERVAL_MS: positiveInt(30_000),
+  /** A database write that failed is retried after this, doubling up to DB_RETRY_MAX_MS, forever. */
+  DB_RETRY_BASE_MS: positiveInt(250),
+  DB_RETRY_MAX_MS: positiveInt(5_000),
+  /** Inbound events (messages, acks) held in memory while the database cannot take them. */
+  INBOUND_BUFFER_MAX: intMs(1_000),
+  /** While the database fails, an event waiting in memory longer than this is moved to the spool. */
+  INBOUND_SPOOL_AFTER_MS: intMs(1_000),
+  /** Durable per-tenant spool of inbound events the database could not take (mode 700). */
+  INBOUND_SPOOL_DIR: z.string().default(path.join(dataDir, 'spool')),
   /** Simulator: link this long after the QR is shown; negative = only when told to (`link` command). */
   SIM_LINK_DELAY_MS: z.coerce.number().int().default(5_000),
   /** Simulator: random inbound messages per minute once linked (0 = only on command). */

@@ -24,6 +24,7 @@ export const SIMULATOR_COMMANDS = [
   'fail',
   'hang',
   'auth_failure',
+  'fail_sends',
 ] as const;
 export type SimulatorCommandType = (typeof SIMULATOR_COMMANDS)[number];
 
@@ -33,6 +34,8 @@ export interface SimulatorCommand {
   from?: string;
   text?: string;
   id?: string;
-  /** For `fail`: the error message the engine reports. */
+  /** For `fail` and `fail_sends`: the error message the engine reports. */
   message?: string;
+  /** For `fail_sends`: how many of the next sends fail with a retryable error. */
+  count?: number;
 }

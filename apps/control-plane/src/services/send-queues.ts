@@ -1,13 +1,14 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { sendQueueName, withTimeout } from '@wa-fleet/shared';
+import { sendJob, sendQueueName, withTimeout } from '@wa-fleet/shared';
 
 /** How long an enqueue may take before we give up; the QUEUED row is safe either way (the worker sweeps it). */
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
 /**
  * One BullMQ Queue per tenant, created on first use and kept (a Queue is cheap and shares our connection).
- * The worker retries sends itself; BullMQ attempts only cover a worker dying mid-job.
+ * The job's name, data and options come from @wa-fleet/shared's sendJob(), the definition the worker
+ * uses too; the worker retries sends itself (attempts are counted on the row).
  */
 export class SendQueues {
   private readonly queues = new Map<string, Queue>();
@@ -27,17 +28,8 @@ export class SendQueues {
   }
 
   async enqueueSend(tenantId: string, messageId: string): Promise<void> {
-    const add = this.queue(tenantId).add(
-      'send',
-      { messageId },
-      {
-        jobId: messageId,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 2_000 },
-        removeOnComplete: 1_000,
-        removeOnFail: 5_000,
-      },
-    );
+    const job = sendJob(messageId);
+    const add = this.queue(tenantId).add(job.name, job.data, job.opts);
     await withTimeout(add, ENQUEUE_TIMEOUT_MS, 'enqueue');
   }
 

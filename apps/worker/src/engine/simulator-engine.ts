@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@wa-fleet/logger';
 import { SIMULATOR_COMMANDS, maskPhone, simulatorChannel, type SimulatorCommand } from '@wa-fleet/shared';
-import { EngineNotReadyError, PermanentSendError } from './errors.ts';
+import { EngineError, EngineNotReadyError, PermanentSendError } from './errors.ts';
 import type { EngineEvents, SendOptions, WaEngine } from './types.ts';
 
 export interface SimulatorOptions {
@@ -64,6 +64,8 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
   private readonly timers = new Set<NodeJS.Timeout>();
   private isConnected = false;
   private isStopped = false;
+  /** `fail_sends`: the next `count` sends fail with a retryable error (a flaky network). */
+  private failingSends = { count: 0, message: '' };
   private readonly phone: string;
 
   constructor(opts: SimulatorOptions) {
@@ -101,6 +103,10 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
     if (!this.isConnected) throw new EngineNotReadyError();
     // Like WhatsApp: a recipient that is not a number can never receive anything, retrying is pointless.
     if (!/^\d{6,20}$/.test(to)) throw new PermanentSendError('recipient is not a phone number');
+    if (this.failingSends.count > 0) {
+      this.failingSends.count -= 1;
+      throw new EngineError(this.failingSends.message, true);
+    }
     const candidate = `true_${to}@c.us_${randomBytes(10).toString('hex').toUpperCase()}`;
     const entry = JSON.stringify({ clientRef: opts.clientRef, waMessageId: candidate, to, at: Date.now() });
     const waMessageId = (await this.opts.redis.eval(
@@ -225,6 +231,12 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
         return;
       case 'hang':
         this.hangForever();
+        return;
+      case 'fail_sends':
+        this.failingSends = {
+          count: Math.max(0, Math.floor(Number(cmd.count) || 0)),
+          message: cmd.message || 'simulated network error',
+        };
         return;
     }
   }
