@@ -19,6 +19,10 @@ async function following(name: string) {
     await new Promise((r) => setTimeout(r, 50));
     return seen.includes('probe');
   });
+  // A probe appended on a slow attempt may still be on its way: lines arrive in order, so once a last
+  // marker is seen every probe before it has been reported and can be forgotten.
+  appendFileSync(file, 'attached\n');
+  await waitFor('the follower to catch up', () => seen.includes('attached'));
   seen.length = 0;
   return { file, seen, follower };
 }
