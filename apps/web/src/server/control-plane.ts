@@ -15,8 +15,10 @@ export interface ControlPlaneCall {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
-  /** The signed-in user the call is made for (absent only for sign-in itself). */
-  userEmail?: string;
+  /** The session token of the signed-in user the call is made for (absent only for sign-in itself). */
+  sessionToken?: string;
+  /** The browser's address and user agent (sign-in only), for the control plane's throttling and records. */
+  client?: { address: string; userAgent?: string };
   /** Tenant slug chosen in the session; the control plane checks it against the user's memberships. */
   tenant?: string | undefined;
   signal?: AbortSignal;
@@ -26,7 +28,7 @@ export interface ControlPlaneCall {
 const REQUEST_TIMEOUT_MS = 15_000;
 
 /**
- * Calls the control plane with the portal's internal key and the user's identity. The key is read here,
+ * Calls the control plane with the portal's internal key and the user's session token. The key is read here,
  * on the server, and only ever travels in this request's headers.
  */
 export async function callControlPlane(call: ControlPlaneCall): Promise<Response> {
@@ -39,7 +41,13 @@ export async function callControlPlane(call: ControlPlaneCall): Promise<Response
     'x-portal-key': PORTAL_INTERNAL_KEY,
     accept: call.accept ?? 'application/json',
   };
-  if (call.userEmail) headers['x-user-email'] = call.userEmail;
+  // The only place the portal's identity headers are set. The control plane trusts x-client-address only
+  // because this request also carries the portal key.
+  if (call.sessionToken) headers['x-session-token'] = call.sessionToken;
+  if (call.client) {
+    headers['x-client-address'] = call.client.address;
+    if (call.client.userAgent) headers['x-client-user-agent'] = call.client.userAgent.slice(0, 500);
+  }
   if (call.tenant) headers['x-tenant'] = call.tenant;
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   const signals = [

@@ -1,6 +1,6 @@
 import 'server-only';
 import { ROLES, isValidSlug, type Role } from '@wa-fleet/shared';
-import type { PortalSession, SessionMembership } from './session.ts';
+import type { SessionMembership } from './session.ts';
 
 function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
@@ -18,9 +18,12 @@ function isRole(value: unknown): value is Role {
  * Turns the control plane's sign-in answer (user + memberships) into what the session keeps: the slug,
  * name and role of each tenant membership. Platform-wide SUPER_ADMIN memberships name no tenant.
  */
-export function readLoginAnswer(
-  body: unknown,
-): Required<Pick<PortalSession, 'email' | 'name' | 'isSuperAdmin' | 'memberships'>> {
+export function readLoginAnswer(body: unknown): {
+  email: string;
+  name: string;
+  isSuperAdmin: boolean;
+  memberships: SessionMembership[];
+} {
   const root = asRecord(body);
   const user = asRecord(root.user);
   const rawMemberships = Array.isArray(root.memberships)

@@ -50,7 +50,7 @@ export function GET(req: NextRequest): Promise<Response> {
       callControlPlane({
         path: '/portal/tenant/current/logs',
         query: { ...filter.value, limit: PAGE_SIZE, cursor },
-        userEmail: session.email,
+        sessionToken: session.token,
         tenant: session.tenantSlug,
         signal: req.signal,
       });

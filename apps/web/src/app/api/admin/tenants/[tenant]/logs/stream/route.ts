@@ -22,7 +22,7 @@ export async function GET(req: NextRequest, ctx: Context): Promise<Response> {
     const upstream = await callControlPlane({
       path: `/admin/tenants/${tenant.value}/logs/stream`,
       query: { level: query.value.level, lines: query.value.lines },
-      userEmail: session.email,
+      sessionToken: session.token,
       accept: 'text/event-stream',
       signal: req.signal,
     });
