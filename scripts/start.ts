@@ -150,7 +150,8 @@ function runToEnd(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = roo
 }
 
 /** What the portal process may see: its own settings plus what node/pnpm need to run. */
-const PORTAL_BUILD_ENV = /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|NEXT_TELEMETRY_DISABLED|npm_config_[a-z_]+|PNPM_HOME|COREPACK_[A-Z_]+|XDG_[A-Z_]+)$/;
+const PORTAL_BUILD_ENV =
+  /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|NEXT_TELEMETRY_DISABLED|npm_config_[a-z_]+|PNPM_HOME|COREPACK_[A-Z_]+|XDG_[A-Z_]+)$/;
 const PORTAL_ENV = new RegExp(
   `${PORTAL_BUILD_ENV.source}|^(CONTROL_PLANE_URL|PORTAL_INTERNAL_KEY|SESSION_SECRET|COOKIE_SECURE|LOG_LEVEL)$`,
 );

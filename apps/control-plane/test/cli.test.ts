@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('seed-demo', () => {
-  it('refuses a database that is not the quick start\'s embedded one, and writes nothing', async () => {
+  it("refuses a database that is not the quick start's embedded one, and writes nothing", async () => {
     const failed = await cli('src/cli/seed-demo.ts', [], {
       DATABASE_URL: stack.databaseUrl,
       WA_DATA_DIR: path.join(stack.tmpDir, 'no-quick-start-here'),

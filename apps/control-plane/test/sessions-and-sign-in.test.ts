@@ -146,7 +146,9 @@ describe('sessions end at once', () => {
     const user = await stack.db.user.findUniqueOrThrow({ where: { email: 'member1@shop.test' } });
     const token = await tokenFor('member1@shop.test');
     expect((await call(url, 'GET', '/portal/tenant/current', asSession(token))).status).toBe(200);
-    const patched = await call(url, 'PATCH', `/admin/users/${user.id}`, admin, { password: 'a new password' });
+    const patched = await call(url, 'PATCH', `/admin/users/${user.id}`, admin, {
+      password: 'a new password',
+    });
     expect(patched.status).toBe(200);
     expect((await call(url, 'GET', '/portal/tenant/current', asSession(token))).status).toBe(401);
     expect((await signIn('member1@shop.test', 'a new password', freshAddress())).status).toBe(200);
@@ -155,7 +157,9 @@ describe('sessions end at once', () => {
   it('a name change alone keeps the session (only credentials and deactivation end it)', async () => {
     const user = await stack.db.user.findUniqueOrThrow({ where: { email: 'member2@shop.test' } });
     const token = await tokenFor('member2@shop.test');
-    expect((await call(url, 'PATCH', `/admin/users/${user.id}`, admin, { name: 'Renamed' })).status).toBe(200);
+    expect((await call(url, 'PATCH', `/admin/users/${user.id}`, admin, { name: 'Renamed' })).status).toBe(
+      200,
+    );
     expect((await call(url, 'GET', '/portal/tenant/current', asSession(token))).status).toBe(200);
   });
 
@@ -163,7 +167,9 @@ describe('sessions end at once', () => {
     const user = await stack.db.user.findUniqueOrThrow({ where: { email: 'member3@shop.test' } });
     const token = await tokenFor('member3@shop.test');
     expect((await call(url, 'GET', '/portal/tenant/current', asSession(token))).status).toBe(200);
-    expect((await call(url, 'PATCH', `/admin/users/${user.id}`, admin, { isActive: false })).status).toBe(200);
+    expect((await call(url, 'PATCH', `/admin/users/${user.id}`, admin, { isActive: false })).status).toBe(
+      200,
+    );
     expect((await call(url, 'GET', '/portal/tenant/current', asSession(token))).status).toBe(401);
     expect((await call(url, 'PATCH', `/admin/users/${user.id}`, admin, { isActive: true })).status).toBe(200);
     expect((await call(url, 'GET', '/portal/tenant/current', asSession(token))).status).toBe(401);
@@ -196,7 +202,8 @@ describe('sign-in limits', () => {
   it('eleven wrong passwords from one address do not stop the owner signing in from another', async () => {
     const attacker = freshAddress();
     const codes: number[] = [];
-    for (let i = 0; i < 11; i++) codes.push((await signIn('member6@shop.test', `guess-${i}`, attacker)).status);
+    for (let i = 0; i < 11; i++)
+      codes.push((await signIn('member6@shop.test', `guess-${i}`, attacker)).status);
     expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     // Past the free failures the attacking address has to wait; it is answered without a password check.
     expect(codes.slice(5).every((c) => c === 429)).toBe(true);

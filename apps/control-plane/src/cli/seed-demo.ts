@@ -104,7 +104,8 @@ export function notEmbeddedReason(databaseUrl: string, dataDir: string): string 
   const port = Number(lines[3]);
   const pid = Number(lines[0]);
   if (!isAlive(pid)) return `the embedded PostgreSQL of ${dataDir} is not running`;
-  if (String(port) !== (url.port || '5432')) return `port ${url.port || '5432'} is not the embedded server's (${port})`;
+  if (String(port) !== (url.port || '5432'))
+    return `port ${url.port || '5432'} is not the embedded server's (${port})`;
   return null;
 }
 
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
   if (reason) {
     console.error(
       `seed-demo: refusing to write the demo logins (published password) into DATABASE_URL: ${reason}. ` +
-        'The demo seed runs only against the quick start\'s embedded PostgreSQL; create real users with ' +
+        "The demo seed runs only against the quick start's embedded PostgreSQL; create real users with " +
         'the admin API (POST /admin/users).',
     );
     process.exit(1);

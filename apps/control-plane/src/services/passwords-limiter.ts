@@ -75,7 +75,10 @@ export class SignInLimiter {
     });
     if (Number(addressFailures ?? 0) >= this.opts.addressMax) {
       const ttl = Number(addressTtl);
-      throw rateLimited(ttl > 0 ? ttl : this.opts.addressWindowMs, 'too many failed sign-ins from this address');
+      throw rateLimited(
+        ttl > 0 ? ttl : this.opts.addressWindowMs,
+        'too many failed sign-ins from this address',
+      );
     }
     if (Number(hasFailedHere) !== 1) return;
     const [failures, last] = (account as (string | null)[]).map((v) => Number(v ?? 0));

@@ -76,9 +76,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         userId: user.id,
         ttlMs: app.config.SESSION_TTL_MS,
         clientAddress: address,
-        userAgent: typeof request.headers['x-client-user-agent'] === 'string'
-          ? request.headers['x-client-user-agent']
-          : undefined,
+        userAgent:
+          typeof request.headers['x-client-user-agent'] === 'string'
+            ? request.headers['x-client-user-agent']
+            : undefined,
       });
       request.log.info({ email, clientAddress: address }, 'signed in');
       return {

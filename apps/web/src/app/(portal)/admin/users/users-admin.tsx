@@ -126,6 +126,19 @@ export function UsersAdmin() {
                   >
                     {u.isActive ? 'Deactivate' : 'Activate'}
                   </button>
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`Sign ${u.email} out everywhere`}
+                    onClick={() =>
+                      void run(
+                        callApi(`/api/admin/users/${u.id}/sessions`, { method: 'DELETE' }),
+                        `${u.email} is signed out everywhere.`,
+                      )
+                    }
+                  >
+                    Sign out everywhere
+                  </button>
                   <DeleteButton
                     question={`Delete ${u.email}?`}
                     onDelete={() =>

@@ -14,7 +14,8 @@ export async function POST(req: NextRequest): Promise<Response> {
   if (!parsed.ok) return parsed.response;
   const user = await readSignedInSession();
   if (!user) return unauthenticated();
-  if (user.unverified) return jsonError(503, 'CONTROL_PLANE_UNREACHABLE', 'The control plane is not answering.');
+  if (user.unverified)
+    return jsonError(503, 'CONTROL_PLANE_UNREACHABLE', 'The control plane is not answering.');
   const membership = user.memberships.find((m) => m.slug === parsed.value.slug);
   if (!membership && !user.isSuperAdmin) {
     return jsonError(403, 'NOT_A_MEMBER', 'You are not a member of that tenant.');
