@@ -5,7 +5,7 @@ import { NextResponse, type NextRequest } from 'next/server';
  * - a per-request nonce and a Content-Security-Policy that allows only the portal's own scripts (Next
  *   puts the nonce on its scripts when it finds it in the request's CSP header), no framing, no plugins;
  * - X-Frame-Options, Referrer-Policy, nosniff everywhere, and HSTS when the request came over https;
- * - a refusal (413) of any body declared larger than the portal's routes accept, before it is read.
+ * - a refusal (413) of a page request declaring a body (pages take none worth that size).
  */
 
 /** Same as MAX_BODY_BYTES in server/proxy.ts (route handlers also enforce it on chunked bodies). */
@@ -54,6 +54,9 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Static build output is immutable and carries no user data; everything else gets the headers.
-  matcher: [{ source: '/((?!_next/static|_next/image|favicon.ico).*)' }],
+  // Pages only. Route handlers (/api) are left out on purpose: with a proxy in front, Next buffers the
+  // whole request body (up to proxyClientMaxBodySize) before anything runs, which would read a 16 MiB
+  // sign-in body before it could be refused. Route handlers check the size themselves (server/proxy.ts)
+  // and get their headers from next.config.ts. Static build output carries no user data.
+  matcher: [{ source: '/((?!api/|_next/static|_next/image|favicon.ico).*)' }],
 };

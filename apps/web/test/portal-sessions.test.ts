@@ -177,7 +177,7 @@ describe('state changes need the portal as Origin', () => {
 
 describe('body size', () => {
   /** Declares `declared` bytes, sends only `send` of them, and reports the status the portal answered. */
-  function post(path: string, opts: { declared?: number; send: number }): Promise<number> {
+  function post(path: string, opts: { declared?: number; send: number; cookie?: string }): Promise<number> {
     return new Promise((resolve, reject) => {
       const url = new URL(path, base);
       const req = http.request(url, {
@@ -185,6 +185,7 @@ describe('body size', () => {
         headers: {
           origin: base,
           'content-type': 'application/json',
+          ...(opts.cookie ? { cookie: `${COOKIE}=${opts.cookie}` } : {}),
           ...(opts.declared === undefined ? {} : { 'content-length': String(opts.declared) }),
         },
       });
@@ -206,7 +207,14 @@ describe('body size', () => {
 
   it('an oversized body without Content-Length (chunked) is cut off with 413 too', async () => {
     expect(await post('/api/auth/login', { send: 100 * 1024 })).toBe(413);
-    expect(await post('/api/tenant/messages', { send: 200 * 1024 })).toBe(413);
+    const context = await newContext(browser);
+    await signIn(await context.newPage(), base, DEMO.operator, TEST_PASSWORD);
+    const cookie = await cookieValue(context);
+    expect(await post('/api/tenant/messages', { send: 200 * 1024, cookie })).toBe(413);
+    expect(await post('/api/tenant/messages', { declared: 16 * 1024 * 1024, send: 64 * 1024, cookie })).toBe(
+      413,
+    );
+    await context.close();
   });
 
   it('a normal sign-in body is read (positive control: 401 for an unknown account, not 413)', async () => {
@@ -220,8 +228,8 @@ describe('body size', () => {
 });
 
 describe('security headers', () => {
-  it('every page and route handler carries CSP, framing and referrer rules; HSTS only over https', async () => {
-    for (const path of ['/login', '/overview', '/api/tenant/current']) {
+  it('every page carries a nonce CSP, framing and referrer rules; HSTS only over https', async () => {
+    for (const path of ['/login', '/overview']) {
       const res = await fetch(`${base}${path}`, { redirect: 'manual' });
       const csp = res.headers.get('content-security-policy') ?? '';
       expect(csp, path).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
@@ -232,6 +240,21 @@ describe('security headers', () => {
       expect(res.headers.get('strict-transport-security'), path).toBeNull();
     }
     const https = await fetch(`${base}/login`, { headers: { 'x-forwarded-proto': 'https' } });
+    expect(https.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+  });
+
+  it('route handlers answer with a CSP that allows nothing, and no framing; HSTS only over https', async () => {
+    for (const path of ['/api/tenant/current', '/api/admin/users']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get('content-security-policy'), path).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('referrer-policy'), path).toBe('same-origin');
+      expect(res.headers.get('strict-transport-security'), path).toBeNull();
+    }
+    const https = await fetch(`${base}/api/tenant/current`, { headers: { 'x-forwarded-proto': 'https' } });
     expect(https.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
   });
 
