@@ -40,7 +40,7 @@ async function call(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as any) : null };
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
 }
 
 function signIn(email: string, password: string, address: string, base = url) {
