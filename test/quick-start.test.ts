@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@wa-fleet/devstack';
+import { createDbClient } from '@wa-fleet/db';
+import { ensureDatabase, startEmbeddedPostgres, waitFor } from '@wa-fleet/devstack';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wa-quick-start-'));
@@ -19,7 +20,7 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-function startQuickStart(): Run {
+function startQuickStart(overrides: NodeJS.ProcessEnv = {}): Run {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     WA_DATA_DIR: dataDir,
@@ -29,6 +30,7 @@ function startQuickStart(): Run {
     PM2_HOME: '',
     SIM_LINK_DELAY_MS: '300',
     SIM_INBOUND_PER_MIN: '120',
+    ...overrides,
   };
   // Its own process group, so the test can send SIGINT to the whole group as a terminal's Ctrl-C does.
   const child = spawn('node', ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, detached: true });
@@ -204,5 +206,29 @@ describe('npm start (quick start)', () => {
     expect(second.output()).not.toContain('building the portal');
     expect(field(second.output(), 'Admin API key')).toBe(adminKey);
     await stop(second);
+  });
+
+  it('with a DATABASE_URL of its own, seeds no demo logins into it', async () => {
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'real-db') });
+    await ensureDatabase(pg.adminUrl, 'wa_real');
+    const databaseUrl = pg.urlFor('wa_real');
+    const db = createDbClient(databaseUrl, { poolSize: 1 });
+    try {
+      const run = (current = startQuickStart({ DATABASE_URL: databaseUrl }));
+      await waitFor('the "wa-fleet is ready" line', () => run.output().includes('wa-fleet is ready'), {
+        timeoutMs: 300_000,
+        intervalMs: 250,
+      });
+      expect(run.output()).toContain('DATABASE_URL given: not seeding the demo tenant and logins');
+      // Positive control: the quick start did use this database (the tables below exist: it migrated it).
+      expect(await db.tenant.count()).toBe(0);
+      expect(await db.user.count({ where: { email: 'admin@wa-fleet.local' } })).toBe(0);
+      expect(await db.user.count()).toBe(0);
+      expect(await db.portalSession.count()).toBe(0);
+      await stop(run);
+    } finally {
+      await db.$disconnect();
+      await pg.stop();
+    }
   });
 });
