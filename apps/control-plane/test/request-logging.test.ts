@@ -198,7 +198,7 @@ describe('request logging', () => {
 
     const { raw, lines } = readLog();
     const sessionTokens = [
-      (responses[1]!.json() as { session: { token: string } }).session.token,
+      responses[1].json<{ session: { token: string } }>().session.token,
       portalHeaders('owner@logged.test')['x-session-token']!,
     ];
     for (const secret of [

@@ -3,7 +3,7 @@ import type {
   FastifyBaseLogger,
   FastifyContextConfig,
   FastifyInstance,
-  onRequestHookHandler,
+  onRequestAsyncHookHandler,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
   RawServerDefault,
@@ -28,7 +28,7 @@ export type ContractHandler<K extends RouteKey> = RouteHandlerMethod<
 export interface RouteOptions {
   config?: FastifyContextConfig;
   /** A route-level hook, e.g. the session check of the one sign-in route that needs a session. */
-  onRequest?: onRequestHookHandler;
+  onRequest?: onRequestAsyncHookHandler;
 }
 
 /**
