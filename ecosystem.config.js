@@ -38,6 +38,9 @@ export const apps = [
     out_file: '../../logs/pm2/wa-web-out.log',
     error_file: '../../logs/pm2/wa-web-error.log',
     max_memory_restart: '768M',
+    // The portal needs only CONTROL_PLANE_URL, PORTAL_INTERNAL_KEY, SESSION_SECRET and COOKIE_SECURE. PM2
+    // drops every variable whose name contains one of these (a non-empty list; `true` filters nothing).
+    filter_env: ['ADMIN_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'DEMO_PASSWORD', 'METRICS_TOKEN'],
     env: { NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
   },
 ];

@@ -165,6 +165,17 @@ function runToEnd(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = roo
   });
 }
 
+/** What the portal process may see: its own settings plus what node/pnpm need to run. */
+const PORTAL_BUILD_ENV =
+  /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|NEXT_TELEMETRY_DISABLED|npm_config_[a-z_]+|PNPM_HOME|COREPACK_[A-Z_]+|XDG_[A-Z_]+)$/;
+const PORTAL_ENV = new RegExp(
+  `${PORTAL_BUILD_ENV.source}|^(CONTROL_PLANE_URL|PORTAL_INTERNAL_KEY|SESSION_SECRET|COOKIE_SECURE|TRUST_PROXY_HOPS|LOG_LEVEL)$`,
+);
+
+function pickEnv(env: NodeJS.ProcessEnv, allowed: RegExp): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => allowed.test(key)));
+}
+
 let shuttingDown = false;
 async function shutdown(code: number): Promise<void> {
   if (shuttingDown) return;
@@ -221,9 +232,18 @@ async function main(): Promise<void> {
     SIM_INBOUND_PER_MIN: String(config.SIM_INBOUND_PER_MIN),
   };
 
-  process.stdout.write(
-    await runToEnd('node', ['--import', 'tsx', 'apps/control-plane/src/cli/seed-demo.ts'], env),
-  );
+  if (givenDb) {
+    // The demo logins have a published password: they never go into a database the quick start did not
+    // create (seed-demo refuses such a database too).
+    say('DATABASE_URL given: not seeding the demo tenant and logins (create users with POST /admin/users)');
+  } else {
+    process.stdout.write(
+      await runToEnd('node', ['--import', 'tsx', 'apps/control-plane/src/cli/seed-demo.ts'], {
+        ...env,
+        WA_DATA_DIR: dataDir,
+      }),
+    );
+  }
 
   const cpPort = await freePort(config.CONTROL_PLANE_PORT);
   const cpUrl = `http://127.0.0.1:${cpPort}`;
@@ -265,10 +285,15 @@ async function main(): Promise<void> {
       : `could not start the demo worker: HTTP ${started.status} ${await started.text()}`,
   );
 
+  // The portal gets only what it uses: never the admin key, the database or Redis, or the demo password.
+  const portalEnv = pickEnv(env, PORTAL_ENV);
   if (needsWebBuild()) {
     say('building the portal (first run only; about a minute)');
     // next build fails on prerendering with a NODE_ENV other than production.
-    await runToEnd('pnpm', ['--filter', '@wa-fleet/web', 'run', 'build'], { ...env, NODE_ENV: 'production' });
+    await runToEnd('pnpm', ['--filter', '@wa-fleet/web', 'run', 'build'], {
+      ...pickEnv(env, PORTAL_BUILD_ENV),
+      NODE_ENV: 'production',
+    });
   }
   const webPort = await freePort(config.WEB_PORT);
   const webUrl = `http://127.0.0.1:${webPort}`;
@@ -276,11 +301,7 @@ async function main(): Promise<void> {
     'portal',
     'pnpm',
     ['exec', 'next', 'start', '-H', '127.0.0.1', '-p', String(webPort)],
-    {
-      ...env,
-      NODE_ENV: 'production',
-      CONTROL_PLANE_URL: cpUrl,
-    },
+    { ...portalEnv, NODE_ENV: 'production', CONTROL_PLANE_URL: cpUrl },
     path.join(root, 'apps/web'),
   );
   await waitFor('the portal to answer', async () => (await fetch(`${webUrl}/login`)).status < 500, {

@@ -2,11 +2,12 @@
 // Redis, the demo tenant and logins, a portal that answers, messages that flow; Ctrl-C stops everything;
 // a second run reuses the data. Runs scripts/start.ts (what `npm start` runs after installing).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startRedis, waitFor } from '@wa-fleet/devstack';
+import { createDbClient } from '@wa-fleet/db';
+import { ensureDatabase, startEmbeddedPostgres, startRedis, waitFor } from '@wa-fleet/devstack';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wa-quick-start-'));
@@ -92,6 +93,45 @@ async function stop(run: Run): Promise<void> {
   await run.exited;
 }
 
+function readEnviron(pid: number): Record<string, string> {
+  const raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  return Object.fromEntries(
+    raw
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+}
+
+/** The process started as `next start ... -p <port>` and every process below it. */
+function processTree(port: string): number[] {
+  const all = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  const parentOf = new Map<number, number>();
+  const roots: number[] = [];
+  for (const name of all) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (args.includes('next') && args.includes('start') && args.includes(port)) roots.push(Number(name));
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  const tree = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, parent] of parentOf) {
+      if (tree.has(parent) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree];
+}
+
 let current: Run | undefined;
 afterAll(async () => {
   if (current) await stop(current);
@@ -122,11 +162,23 @@ describe('npm start (quick start)', () => {
     expect((await fetch(`${portal}/login`)).status).toBe(200);
     const login = await fetch(`${portal}/api/auth/login`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: portal },
       body: JSON.stringify({ email: 'owner@demo.local', password: 'demo-password' }),
     });
     expect(login.status).toBe(200);
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+
+    // The portal's processes (pnpm and next) hold the portal's settings, never the admin key, the
+    // database or Redis, or the demo password.
+    const portalPids = processTree(new URL(portal).port);
+    expect(portalPids.length).toBeGreaterThan(0);
+    for (const pid of portalPids) {
+      const environ = readEnviron(pid);
+      expect(environ.PORTAL_INTERNAL_KEY, `pid ${pid}`).toBeTruthy();
+      for (const name of ['ADMIN_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'DEMO_PASSWORD']) {
+        expect(environ[name], `${name} in the environment of portal pid ${pid}`).toBeUndefined();
+      }
+    }
 
     // The control plane started the demo worker, which links and receives simulated messages.
     const admin = { authorization: `Bearer ${adminKey}` };
@@ -231,6 +283,30 @@ describe('npm start (quick start)', () => {
       await stop(good);
     } finally {
       await redis.stop();
+    }
+  });
+
+  it('with a DATABASE_URL of its own, seeds no demo logins into it', async () => {
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'real-db') });
+    await ensureDatabase(pg.adminUrl, 'wa_real');
+    const databaseUrl = pg.urlFor('wa_real');
+    const db = createDbClient(databaseUrl, { poolSize: 1 });
+    try {
+      const run = (current = startQuickStart({ DATABASE_URL: databaseUrl }));
+      await waitFor('the "wa-fleet is ready" line', () => run.output().includes('wa-fleet is ready'), {
+        timeoutMs: 300_000,
+        intervalMs: 250,
+      });
+      expect(run.output()).toContain('DATABASE_URL given: not seeding the demo tenant and logins');
+      // Positive control: the quick start did use this database (the tables below exist: it migrated it).
+      expect(await db.tenant.count()).toBe(0);
+      expect(await db.user.count({ where: { email: 'admin@wa-fleet.local' } })).toBe(0);
+      expect(await db.user.count()).toBe(0);
+      expect(await db.portalSession.count()).toBe(0);
+      await stop(run);
+    } finally {
+      await db.$disconnect();
+      await pg.stop();
     }
   });
 });

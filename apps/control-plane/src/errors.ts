@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   LOG_UNAVAILABLE: 404,
   WORKER_START_FAILED: 502,
   DEPENDENCY_DOWN: 503,
+  BUSY: 503,
   INTERNAL: 500,
 } as const;
 
@@ -22,11 +23,14 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly statusCode: number;
-  constructor(code: ErrorCode, message: string) {
+  /** Sent as Retry-After (seconds) with 429 and 503 answers. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(code: ErrorCode, message: string, opts: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'AppError';
     this.code = code;
     this.statusCode = ERROR_STATUS[code];
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 

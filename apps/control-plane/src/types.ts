@@ -7,6 +7,7 @@ import type { WorkerLifecycle } from './services/worker-lifecycle.ts';
 import type { SendQueues } from './services/send-queues.ts';
 import type { Metrics } from './plugins/app/metrics.ts';
 import type { RepeatingTask } from './services/repeating-task.ts';
+import type { SignInLimiter } from './services/passwords-limiter.ts';
 
 /** Who is calling, as established by the auth plugin before any handler runs. */
 export interface PortalIdentity {
@@ -34,6 +35,7 @@ declare module 'fastify' {
     metrics: Metrics;
     /** Background jobs by name ('stale-checker', 'reconciler'); empty when they do not run. */
     backgroundTasks: ReadonlyMap<string, RepeatingTask>;
+    signInLimiter: SignInLimiter;
   }
   interface FastifyRequest {
     /** Audit actor: "api-key" or "user:<email>". */

@@ -5,6 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { createDbClient } from '@wa-fleet/db';
+import { deployMigrations } from '@wa-fleet/db/migrate';
+import { ensureDatabase, startEmbeddedPostgres } from '@wa-fleet/devstack';
+import { seedDemoAt } from '../src/cli/seed-demo.ts';
+import { verifyPassword } from '../src/services/passwords.ts';
 import { ADMIN_KEY, buildTestApp, createTestStack, type TestStack } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -41,36 +46,66 @@ afterAll(async () => {
 });
 
 describe('seed-demo', () => {
-  it('seeds the demo tenant, users and rules, idempotently, and the logins work', async () => {
-    for (let i = 0; i < 2; i++) {
-      const { stdout } = await cli('src/cli/seed-demo.ts', [], {
-        DATABASE_URL: stack.databaseUrl,
-        DEMO_PASSWORD: 'demo-password-2',
-      });
-      for (const email of [
-        'admin@wa-fleet.local',
-        'owner@demo.local',
-        'operator@demo.local',
-        'viewer@demo.local',
-      ]) {
-        expect(stdout).toContain(email);
-      }
-    }
-    expect(await stack.db.tenant.count({ where: { slug: 'demo' } })).toBe(1);
-    expect(await stack.db.user.count()).toBe(4);
-    expect(await stack.db.membership.count()).toBe(4);
-    expect(await stack.db.autoReplyRule.count()).toBe(2);
-    const login = await fetch(`${url}/portal/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-portal-key': stack.env().PORTAL_INTERNAL_KEY! },
-      body: JSON.stringify({ email: 'viewer@demo.local', password: 'demo-password-2' }),
-    });
-    expect(login.status).toBe(200);
+  it("refuses a database that is not the quick start's embedded one, and writes nothing", async () => {
+    const failed = await cli('src/cli/seed-demo.ts', [], {
+      DATABASE_URL: stack.databaseUrl,
+      WA_DATA_DIR: path.join(stack.tmpDir, 'no-quick-start-here'),
+    }).then(
+      () => null,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain('refusing to write the demo logins');
+    expect(failed?.stderr).toContain('no embedded PostgreSQL runs from');
+    expect(await stack.db.user.count()).toBe(0);
+    expect(await stack.db.tenant.count()).toBe(0);
   });
+
+  it('seeds the embedded database of the quick start, idempotently, with working passwords', async () => {
+    const dataDir = path.join(stack.tmpDir, 'quick-start-data');
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres') });
+    await ensureDatabase(pg.adminUrl, 'wa_fleet');
+    const databaseUrl = pg.urlFor('wa_fleet');
+    const db = createDbClient(databaseUrl, { poolSize: 1 });
+    try {
+      await deployMigrations(databaseUrl);
+      for (let i = 0; i < 2; i++) {
+        const { stdout } = await cli('src/cli/seed-demo.ts', [], {
+          DATABASE_URL: databaseUrl,
+          WA_DATA_DIR: dataDir,
+          DEMO_PASSWORD: 'demo-password-2',
+        });
+        for (const email of [
+          'admin@wa-fleet.local',
+          'owner@demo.local',
+          'operator@demo.local',
+          'viewer@demo.local',
+        ]) {
+          expect(stdout).toContain(email);
+        }
+      }
+      expect(await db.tenant.count({ where: { slug: 'demo' } })).toBe(1);
+      expect(await db.user.count()).toBe(4);
+      expect(await db.membership.count()).toBe(4);
+      expect(await db.autoReplyRule.count()).toBe(2);
+      const viewer = await db.user.findUniqueOrThrow({ where: { email: 'viewer@demo.local' } });
+      expect(await verifyPassword(viewer.passwordHash, 'demo-password-2')).toBe(true);
+      // The same server under another database name is still refused: only the port's server counts,
+      // but a different host is not this machine's embedded server.
+      const elsewhere = databaseUrl.replace('127.0.0.1', 'db.example.com');
+      await expect(
+        cli('src/cli/seed-demo.ts', [], { DATABASE_URL: elsewhere, WA_DATA_DIR: dataDir }),
+      ).rejects.toMatchObject({ stderr: expect.stringContaining('not this machine') });
+    } finally {
+      await db.$disconnect();
+      await pg.stop();
+    }
+  }, 120_000);
 });
 
 describe('fleet', () => {
   it('status talks to the control plane with the key from .data/keys.json', async () => {
+    await seedDemoAt(stack.databaseUrl, 'demo-password-2');
     writeFileSync(path.join(stack.tmpDir, 'keys.json'), JSON.stringify({ adminApiKey: ADMIN_KEY }));
     const { stdout } = await cli('src/cli/fleet.ts', ['status'], { CONTROL_PLANE_URL: url });
     expect(stdout).toMatch(/^TENANT\s+STATUS/);

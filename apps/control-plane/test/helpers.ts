@@ -8,6 +8,7 @@ import { createMigratedTestDatabase } from '@wa-fleet/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../src/app.ts';
 import { hashPassword } from '../src/services/passwords.ts';
+import { createSession } from '../src/services/sessions.ts';
 import { Pm2Client } from '../src/services/pm2-client.ts';
 import { workerAppName } from '@wa-fleet/shared';
 
@@ -116,7 +117,7 @@ export async function createUser(
   memberships: { tenantId: string | null; role: 'SUPER_ADMIN' | 'TENANT_ADMIN' | 'OPERATOR' | 'VIEWER' }[],
 ) {
   cachedHash ??= hashPassword(PASSWORD);
-  return db.user.create({
+  const user = await db.user.create({
     data: {
       email,
       name: email.split('@')[0] ?? email,
@@ -124,11 +125,25 @@ export async function createUser(
       memberships: { create: memberships },
     },
   });
+  await openSession(db, email);
+  return user;
+}
+
+/** Session tokens by email, so portalHeaders(email) can act as a signed-in user of that email. */
+const sessionTokens = new Map<string, string>();
+
+/** Opens a portal session for an existing user (as sign-in would) and remembers its token. */
+export async function openSession(db: DbClient, email: string): Promise<string> {
+  const user = await db.user.findUniqueOrThrow({ where: { email }, select: { id: true } });
+  const { token } = await createSession(db, { userId: user.id, ttlMs: 60 * 60_000 });
+  sessionTokens.set(email, token);
+  return token;
 }
 
 export const adminHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
-export const portalHeaders = (email: string, tenant?: string): Record<string, string> => ({
-  'x-portal-key': PORTAL_KEY,
-  'x-user-email': email,
-  ...(tenant ? { 'x-tenant': tenant } : {}),
-});
+/** The headers the portal sends for a signed-in user: its key and the user's session token. */
+export function portalHeaders(email: string, tenant?: string): Record<string, string> {
+  const token = sessionTokens.get(email);
+  if (!token) throw new Error(`no session for ${email}: create the user with createUser or call openSession`);
+  return { 'x-portal-key': PORTAL_KEY, 'x-session-token': token, ...(tenant ? { 'x-tenant': tenant } : {}) };
+}

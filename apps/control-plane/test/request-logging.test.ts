@@ -197,7 +197,19 @@ describe('request logging', () => {
     });
 
     const { raw, lines } = readLog();
-    for (const secret of [ADMIN_KEY, PORTAL_KEY, 'WRONGKEY', PASSWORD, 'x-portal-key', 'authorization']) {
+    const sessionTokens = [
+      responses[1].json<{ session: { token: string } }>().session.token,
+      portalHeaders('owner@logged.test')['x-session-token']!,
+    ];
+    for (const secret of [
+      ADMIN_KEY,
+      PORTAL_KEY,
+      'WRONGKEY',
+      PASSWORD,
+      'x-portal-key',
+      'authorization',
+      ...sessionTokens,
+    ]) {
       expect(raw, secret).not.toContain(secret);
     }
     expect(lines.some((l) => 'headers' in l || 'req' in l)).toBe(false);

@@ -228,8 +228,12 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
       'from B',
     );
     // Switching to B is refused; admin routes about B are refused.
-    const switched = await api.post(`${base}/api/auth/tenant`, { data: { slug: OTHER.tenant } });
+    const switched = await api.post(`${base}/api/auth/tenant`, {
+      data: { slug: OTHER.tenant },
+      headers: { origin: base },
+    });
     expect(switched.status()).toBe(403);
+    expect(((await switched.json()) as { error: { code: string } }).error.code).toBe('NOT_A_MEMBER');
     for (const pathname of [
       `/api/admin/tenants/${OTHER.tenant}`,
       `/api/admin/tenants/${other.id}/diagnostics`,

@@ -23,8 +23,20 @@ export const controlPlaneSchema = z.object({
   WORKER_SHUTDOWN_GRACE_MS: positiveInt(8_000),
   WORKER_MAX_MEMORY_MB: positiveInt(700),
   WORKER_RESTART_BACKOFF_MS: positiveInt(1_000),
+  /** Failed sign-ins one client address may make per window before it gets 429. */
   LOGIN_RATE_LIMIT_MAX: positiveInt(10),
   LOGIN_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+  /** Failures on one account (from anywhere) before further tries from failing addresses are delayed. */
+  LOGIN_ACCOUNT_FREE_FAILURES: positiveInt(5),
+  /** First delay after the free failures; it doubles with every further failure, up to the maximum. */
+  LOGIN_ACCOUNT_DELAY_BASE_MS: positiveInt(1_000),
+  LOGIN_ACCOUNT_DELAY_MAX_MS: positiveInt(15 * 60_000),
+  /** How long an account's failure count is remembered after its last failure. */
+  LOGIN_ACCOUNT_WINDOW_MS: positiveInt(60 * 60_000),
+  /** Password hashes (argon2, CPU and memory heavy) one control plane runs at once; more get 503. */
+  LOGIN_MAX_CONCURRENT_HASHES: positiveInt(4),
+  /** Lifetime of a portal session from sign-in. */
+  SESSION_TTL_MS: positiveInt(12 * 60 * 60_000),
   /** Message log rows older than this many days are deleted (hourly statistics are kept); 0 keeps all. */
   MESSAGE_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
   RETENTION_INTERVAL_MS: positiveInt(3_600_000),
@@ -78,13 +90,19 @@ export const fleetCliSchema = z.object({
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   WA_ENGINE: commonSchema.WA_ENGINE,
   KEYS_FILE: z.string().optional(),
+  /** The quick start's data folder; `seed-demo` only writes to the embedded PostgreSQL running from it. */
+  WA_DATA_DIR: z.string().optional(),
   /** Password of every demo login written by `seed-demo`. */
   DEMO_PASSWORD: z.string().min(8, 'must be at least 8 characters').default('demo-password'),
 });
 
-export type FleetCliConfig = Omit<z.infer<typeof fleetCliSchema>, 'PM2_HOME' | 'KEYS_FILE'> & {
+export type FleetCliConfig = Omit<
+  z.infer<typeof fleetCliSchema>,
+  'PM2_HOME' | 'KEYS_FILE' | 'WA_DATA_DIR'
+> & {
   PM2_HOME: string;
   KEYS_FILE: string;
+  WA_DATA_DIR: string;
   /** The quick start's settings file when it was read, else undefined. */
   quickStartFile: string | undefined;
   /** The environment the values came from (the process's, completed by the quick start's file). */
@@ -103,6 +121,7 @@ export function loadFleetCliConfig(env: Record<string, string | undefined> = pro
     ...config,
     PM2_HOME: config.PM2_HOME ?? path.join(dataDir, 'pm2'),
     KEYS_FILE: config.KEYS_FILE ?? path.join(dataDir, 'keys.json'),
+    WA_DATA_DIR: dataDir,
     quickStartFile: Object.keys(fromFile).length > 0 ? file : undefined,
     effectiveEnv,
   };

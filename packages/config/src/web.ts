@@ -9,6 +9,11 @@ export const webSchema = z.object({
   SESSION_SECRET: secretKey,
   /** Set to false only when the portal is served over plain http on a non-localhost address. */
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  /**
+   * Reverse proxies in front of the portal that append to X-Forwarded-For (0: browsers connect directly).
+   * Decides which address the control plane's per-address sign-in limit counts.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 
 export type WebConfig = z.infer<typeof webSchema>;

@@ -294,6 +294,12 @@ export const adminRoutes = {
     ),
     response: { 200: UserSchema, ...errorResponses },
   },
+  'DELETE /admin/users/:id/sessions': {
+    tags,
+    summary: 'Sign the user out everywhere: end all of their portal sessions at once',
+    params: IdParams,
+    response: { 200: Type.Object({ ended: Type.Integer({ minimum: 0 }) }), ...errorResponses },
+  },
   'DELETE /admin/users/:id': {
     tags,
     summary: 'Delete a user',

@@ -78,10 +78,23 @@ const DayCounts = {
   autoReplies: Type.Integer(),
 };
 
+const SessionAnswer = Type.Object({
+  user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
+  memberships: Type.Array(MembershipSchema),
+});
+
+/** The portal session a call acts for; the portal sets it from its cookie, never the browser. */
+const TokenHeaders = Type.Object({
+  'x-session-token': Type.String({ minLength: 1, maxLength: 200 }),
+});
+
 export const portalRoutes = {
   'POST /portal/auth/login': {
     tags,
-    summary: 'Check a user password (the portal then keeps its own session)',
+    summary: 'Check a user password and open a server-side session',
+    description:
+      'Throttled per client address (x-client-address, trusted from the portal only) and per account ' +
+      '(growing delays for addresses that failed on it); 429/503 carry Retry-After.',
     body: Type.Object(
       {
         email: Type.String({ minLength: 3, maxLength: 320 }),
@@ -91,11 +104,26 @@ export const portalRoutes = {
     ),
     response: {
       200: Type.Object({
-        user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() }),
-        memberships: Type.Array(MembershipSchema),
+        ...SessionAnswer.properties,
+        session: Type.Object({
+          token: Type.String({ description: 'opaque; only its SHA-256 is stored' }),
+          expiresAt: DateTime,
+        }),
       }),
       ...errorResponses,
     },
+  },
+  'POST /portal/auth/logout': {
+    tags,
+    summary: 'End the session of x-session-token (idempotent)',
+    headers: TokenHeaders,
+    response: { 204: Type.Null(), ...errorResponses },
+  },
+  'GET /portal/auth/session': {
+    tags,
+    summary: 'The user and memberships behind x-session-token (401 once the session has ended)',
+    security: [{ portalKey: [], portalSession: [] }],
+    response: { 200: SessionAnswer, ...errorResponses },
   },
   'GET /portal/tenant/current': {
     tags,

@@ -1,6 +1,11 @@
-// Seeds the demo tenant and its users (quick start, demos, the portal's end-to-end tests). Idempotent:
-// running it again resets the demo passwords and keeps everything else as it is.
+// Seeds the demo tenant and its users (the quick start). Idempotent: running it again resets the demo
+// passwords and keeps everything else as it is. The demo logins have a published password, so the CLI
+// writes only into the quick start's embedded PostgreSQL (the one running from WA_DATA_DIR/postgres)
+// and refuses any other DATABASE_URL: pointing the quick start at a real database never creates or
+// re-enables admin@wa-fleet.local.
 //   DATABASE_URL=... [DEMO_PASSWORD=...] tsx apps/control-plane/src/cli/seed-demo.ts
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadFleetCliConfig } from '@wa-fleet/config';
 import { createDbClient, type DbClient } from '@wa-fleet/db';
@@ -75,10 +80,68 @@ export async function seedDemo(
   return { tenantId: tenant.id, logins };
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * Why `databaseUrl` is not the quick start's embedded PostgreSQL, or null when it is: a loopback address
+ * on the port written in `<dataDir>/postgres/postmaster.pid` by the server running from that folder.
+ */
+export function notEmbeddedReason(databaseUrl: string, dataDir: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return 'DATABASE_URL is not a URL';
+  }
+  if (!LOOPBACK.has(url.hostname)) return `its host ${url.hostname} is not this machine's loopback address`;
+  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  let lines: string[];
+  try {
+    lines = readFileSync(pidFile, 'utf8').split('\n');
+  } catch {
+    return `no embedded PostgreSQL runs from ${path.join(dataDir, 'postgres')}`;
+  }
+  const port = Number(lines[3]);
+  const pid = Number(lines[0]);
+  if (!isAlive(pid)) return `the embedded PostgreSQL of ${dataDir} is not running`;
+  if (String(port) !== (url.port || '5432'))
+    return `port ${url.port || '5432'} is not the embedded server's (${port})`;
+  return null;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Seeds a database by URL (for tests that need the demo data in a throwaway database). */
+export async function seedDemoAt(databaseUrl: string, password: string) {
+  const db = createDbClient(databaseUrl, { poolSize: 1, applicationName: 'wa-seed-demo' });
+  try {
+    return await seedDemo(db, { password });
+  } finally {
+    await db.$disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadFleetCliConfig();
   if (!config.DATABASE_URL) {
     console.error('seed-demo: DATABASE_URL is required');
+    process.exit(1);
+  }
+  const reason = notEmbeddedReason(config.DATABASE_URL, config.WA_DATA_DIR);
+  if (reason) {
+    console.error(
+      `seed-demo: refusing to write the demo logins (published password) into DATABASE_URL: ${reason}. ` +
+        "The demo seed runs only against the quick start's embedded PostgreSQL; create real users with " +
+        'the admin API (POST /admin/users).',
+    );
     process.exit(1);
   }
   const db = createDbClient(config.DATABASE_URL, { poolSize: 1, applicationName: 'wa-seed-demo' });

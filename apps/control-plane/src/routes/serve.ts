@@ -3,6 +3,7 @@ import type {
   FastifyBaseLogger,
   FastifyContextConfig,
   FastifyInstance,
+  onRequestAsyncHookHandler,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
   RawServerDefault,
@@ -26,6 +27,8 @@ export type ContractHandler<K extends RouteKey> = RouteHandlerMethod<
 
 export interface RouteOptions {
   config?: FastifyContextConfig;
+  /** A route-level hook, e.g. the session check of the one sign-in route that needs a session. */
+  onRequest?: onRequestAsyncHookHandler;
 }
 
 /**
@@ -55,6 +58,7 @@ export function serve<K extends RouteKey>(
     url: url.slice(app.prefix.length) || '/',
     schema,
     ...(options.config ? { config: options.config } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     handler,
   });
 }

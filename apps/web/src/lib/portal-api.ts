@@ -34,6 +34,7 @@ export const PORTAL_API = {
   'POST /admin/users': '/api/admin/users',
   'PATCH /admin/users/:id': '/api/admin/users/:id',
   'DELETE /admin/users/:id': '/api/admin/users/:id',
+  'DELETE /admin/users/:id/sessions': '/api/admin/users/:id/sessions',
   'GET /admin/audit': '/api/admin/audit',
   'GET /admin/setup-requests': '/api/admin/setup-requests',
   'PATCH /admin/setup-requests/:id': '/api/admin/setup-requests/:id',

@@ -18,10 +18,16 @@ export class ControlPlaneUnreachableError extends Error {
   }
 }
 
-/** Who a call is made for: the signed-in user and the tenant chosen in the session. */
+/** Who a call is made for: the signed-in user's session token and the tenant chosen in the session. */
 export interface CallIdentity {
-  userEmail: string;
+  sessionToken: string;
   tenantSlug?: string | undefined;
+}
+
+/** The browser's address and user agent (sign-in only), for the control plane's throttling and records. */
+export interface ClientInfo {
+  address: string;
+  userAgent?: string | undefined;
 }
 
 type Part<Name extends string, T> = [T] extends [undefined]
@@ -36,8 +42,9 @@ type OptionalPart<Name extends string, T> = { [N in Name]?: T };
 export type RouteInput<K extends RouteKey> = Part<'params', RouteParams<K>> &
   OptionalPart<'query', RouteQuery<K>> &
   Part<'body', RouteBody<K>> & {
-    /** Absent only for sign-in itself. */
+    /** Absent only for sign-in (and sign-out, which sends its token in `as` when it has one). */
     as?: CallIdentity;
+    client?: ClientInfo;
     signal?: AbortSignal;
   };
 
@@ -85,7 +92,13 @@ export async function openRoute<K extends RouteKey>(key: K, input: RouteInput<K>
     'x-portal-key': PORTAL_INTERNAL_KEY,
     accept: isStream ? 'text/event-stream' : 'application/json',
   };
-  if (input.as) headers['x-user-email'] = input.as.userEmail;
+  // The only place the portal's identity headers are set. The control plane trusts x-client-address only
+  // because this request also carries the portal key.
+  if (input.as) headers['x-session-token'] = input.as.sessionToken;
+  if (input.client) {
+    headers['x-client-address'] = input.client.address;
+    if (input.client.userAgent) headers['x-client-user-agent'] = input.client.userAgent.slice(0, 500);
+  }
   if (input.as?.tenantSlug && isTenantScoped(template)) headers['x-tenant'] = input.as.tenantSlug;
   if (input.body !== undefined) headers['content-type'] = 'application/json';
   const signals = [input.signal, isStream ? undefined : AbortSignal.timeout(REQUEST_TIMEOUT_MS)];

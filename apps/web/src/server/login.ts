@@ -1,14 +1,17 @@
 import 'server-only';
 import type { RouteResponse } from '@wa-fleet/contract';
-import type { PortalSession, SessionMembership } from './session.ts';
+import type { SessionMembership } from './session.ts';
 
 /**
  * Turns the control plane's sign-in answer (user + memberships) into what the session keeps: the slug,
  * name and role of each tenant membership. A platform-wide SUPER_ADMIN membership names no tenant.
  */
-export function readLoginAnswer(
-  answer: RouteResponse<'POST /portal/auth/login'>,
-): Required<Pick<PortalSession, 'email' | 'name' | 'isSuperAdmin' | 'memberships'>> {
+export function readLoginAnswer(answer: RouteResponse<'GET /portal/auth/session'>): {
+  email: string;
+  name: string;
+  isSuperAdmin: boolean;
+  memberships: SessionMembership[];
+} {
   const isSuperAdmin = answer.memberships.some((m) => m.role === 'SUPER_ADMIN');
   const memberships: SessionMembership[] = answer.memberships
     .filter((m) => m.role !== 'SUPER_ADMIN' && m.tenantSlug !== null)

@@ -7,7 +7,7 @@ import {
   openRoute,
   type RouteInput,
 } from './control-plane.ts';
-import { readSignedInSession, type SignedInSession } from './session.ts';
+import { getSession } from './session.ts';
 
 export function jsonError(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status, headers: { 'cache-control': 'no-store' } });
@@ -16,12 +16,14 @@ export function jsonError(status: number, code: string, message: string): Respon
 export const unauthenticated = () => jsonError(401, 'UNAUTHENTICATED', 'Sign in first.');
 
 /**
- * Mutations must come from the portal's own pages. The session cookie is SameSite=Lax already; checking
- * Origin as well closes the gap for older browsers and same-site subdomains.
+ * State changes must come from the portal's own pages. The session cookie is SameSite=Lax already;
+ * requiring a same-origin Origin header as well closes login CSRF (sign-in needs no cookie), older
+ * browsers and same-site subdomains. Browsers send Origin on every POST/PATCH/PUT/DELETE, including
+ * plain form posts, so a missing one is refused too.
  */
 function isForeignOrigin(req: NextRequest): boolean {
   const origin = req.headers.get('origin');
-  if (!origin) return false;
+  if (!origin || origin === 'null') return true;
   const host = req.headers.get('x-forwarded-host') ?? req.headers.get('host');
   try {
     return new URL(origin).host !== host;
@@ -30,7 +32,45 @@ function isForeignOrigin(req: NextRequest): boolean {
   }
 }
 
-type Parsed<T> = { ok: true; value: T } | { ok: false; response: Response };
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** 403 for a state-changing request from a foreign (or no) Origin; null when it may go on. */
+export function refuseForeignOrigin(req: NextRequest): Response | null {
+  if (SAFE_METHODS.has(req.method) || !isForeignOrigin(req)) return null;
+  return jsonError(403, 'FOREIGN_ORIGIN', 'requests must come from the portal itself (Origin header)');
+}
+
+/** Largest JSON body any portal route accepts (sign-in and every form are far smaller). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const tooLarge = (limit: number) =>
+  jsonError(413, 'BODY_TOO_LARGE', `the body must be at most ${limit} bytes`);
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; response: Response };
+
+/**
+ * Reads a body up to `limit` bytes. A declared Content-Length above the limit is refused before a byte
+ * is read; a body without one (chunked) is read only until it passes the limit.
+ */
+export async function readLimited(req: NextRequest, limit: number): Promise<Parsed<string>> {
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) return { ok: false, response: tooLarge(limit) };
+  if (!req.body) return { ok: true, value: '' };
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return { ok: false, response: tooLarge(limit) };
+    }
+    chunks.push(value);
+  }
+  return { ok: true, value: Buffer.concat(chunks).toString('utf8') };
+}
 
 const invalid = (message: string) => ({
   ok: false as const,
@@ -44,14 +84,17 @@ export function parseQuery<K extends RouteKey>(req: NextRequest, key: K): Parsed
   return checked.ok ? { ok: true, value: checked.value as RouteInput<K>['query'] } : invalid(checked.message);
 }
 
-/** The browser's JSON body, checked against route K's contract. */
+/** The browser's JSON body (at most `limit` bytes), checked against route K's contract. */
 export async function parseBody<K extends RouteKey>(
   req: NextRequest,
   key: K,
+  limit = MAX_BODY_BYTES,
 ): Promise<Parsed<RouteInput<K>['body']>> {
+  const text = await readLimited(req, limit);
+  if (!text.ok) return text;
   let raw: unknown;
   try {
-    raw = await req.json();
+    raw = JSON.parse(text.value);
   } catch {
     return invalid('body must be JSON');
   }
@@ -84,24 +127,34 @@ export function unreachable(): Response {
   return jsonError(503, UNREACHABLE_ERROR.code, UNREACHABLE_ERROR.message);
 }
 
-/** The identity a call is made with: the session's user, and the tenant they look at. */
-export const identityOf = (session: SignedInSession) => ({
-  userEmail: session.email,
+/** What a route handler needs to call the control plane for the signed-in user. */
+export interface RouteSession {
+  token: string;
+  tenantSlug?: string | undefined;
+}
+
+/** The identity a call is made with: the session's token, and the tenant the user looks at. */
+export const identityOf = (session: RouteSession) => ({
+  sessionToken: session.token,
   tenantSlug: session.tenantSlug,
 });
 
-/** Runs `fn` for a signed-in user, turning an unreachable control plane into a 503 the UI shows as a banner. */
+/**
+ * Runs `fn` for a request carrying a session cookie, turning an unreachable control plane into a 503 the
+ * UI shows as a banner. A state change from a foreign Origin is refused before anything else (its body is
+ * never read). Whether the session is still alive is the control plane's answer to the call itself (401
+ * once it has ended; the browser then goes to the sign-in page), so no extra round trip.
+ */
 export async function withUser(
   req: NextRequest,
-  fn: (session: SignedInSession) => Promise<Response>,
+  fn: (session: RouteSession) => Promise<Response>,
 ): Promise<Response> {
-  if (req.method !== 'GET' && isForeignOrigin(req)) {
-    return jsonError(403, 'FOREIGN_ORIGIN', 'requests must come from the portal itself');
-  }
-  const session = await readSignedInSession();
-  if (!session) return unauthenticated();
+  const foreign = refuseForeignOrigin(req);
+  if (foreign) return foreign;
+  const cookie = await getSession();
+  if (!cookie.token) return unauthenticated();
   try {
-    return await fn(session);
+    return await fn({ token: cookie.token, tenantSlug: cookie.tenantSlug });
   } catch (err) {
     if (err instanceof ControlPlaneUnreachableError) return unreachable();
     throw err;

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { waitFor } from '@wa-fleet/devstack';
 import { TEST_PASSWORD } from './keys.ts';
 import { REPO_ROOT, SEED_CLI } from './paths.ts';
@@ -13,16 +14,23 @@ export const DEMO = {
   viewer: 'viewer@demo.local',
 } as const;
 
-/** Seeds the demo tenant and its users with the control plane's own seed CLI (what the quick start runs). */
+/**
+ * Seeds the demo tenant and its users with the control plane's own seed code (what the quick start
+ * runs). The seed CLI writes only into the quick start's embedded database, so this calls its exported
+ * seedDemoAt on the test's throwaway database instead.
+ */
 export function seedDemo(stack: E2eStack): void {
   if (!existsSync(SEED_CLI)) throw new Error(`seed CLI missing: ${SEED_CLI}`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', SEED_CLI], {
+  const script =
+    `const m = await import(${JSON.stringify(pathToFileURL(SEED_CLI).href)});` +
+    'await m.seedDemoAt(process.env.DATABASE_URL, process.env.DEMO_PASSWORD);';
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: REPO_ROOT,
     env: { ...stack.controlPlaneEnv, NODE_ENV: 'test', DEMO_PASSWORD: TEST_PASSWORD },
     encoding: 'utf8',
   });
   if (result.status !== 0)
-    throw new Error(`seed CLI failed (${String(result.status)}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(`seed failed (${String(result.status)}):\n${result.stdout}\n${result.stderr}`);
 }
 
 /** A second tenant with its own admin, made through the admin API as a platform admin would. */

@@ -3,6 +3,8 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { hasRoleAtLeast, isValidSlug, type Role } from '@wa-fleet/shared';
 import { AppError } from '../../errors.ts';
+import { SignInLimiter } from '../../services/passwords-limiter.ts';
+import { resolveSession } from '../../services/sessions.ts';
 import type { PortalIdentity } from '../../types.ts';
 
 /**
@@ -24,35 +26,38 @@ function header(request: FastifyRequest, name: string): string | undefined {
 const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message);
 const forbidden = (message: string) => new AppError('FORBIDDEN', message);
 
-/** Checks x-portal-key only (sign-in, where the user is not known yet). */
+/** The portal itself is calling (x-portal-key, constant time). Says nothing about which user. */
+function isPortalCaller(app: FastifyInstance, request: FastifyRequest): boolean {
+  return isKeyMatch(header(request, 'x-portal-key'), app.config.PORTAL_INTERNAL_KEY);
+}
+
+/**
+ * Checks x-portal-key only: the key authenticates the portal as a caller, so with it alone only the
+ * sign-in routes are reachable (they need no user yet).
+ */
 export function requirePortalKey(app: FastifyInstance): onRequestAsyncHookHandler {
   return async (request) => {
-    if (!isKeyMatch(header(request, 'x-portal-key'), app.config.PORTAL_INTERNAL_KEY)) {
-      throw unauthenticated('missing or invalid x-portal-key');
-    }
+    if (!isPortalCaller(app, request)) throw unauthenticated('missing or invalid x-portal-key');
   };
 }
 
+/**
+ * The browser's address as the portal saw it. Only trusted on requests that carry the portal key (the
+ * caller is the portal, which sets the header itself); anything else falls back to the socket address.
+ */
+export function clientAddress(app: FastifyInstance, request: FastifyRequest): string {
+  const forwarded = header(request, 'x-client-address')?.trim();
+  if (forwarded && forwarded.length <= 100 && isPortalCaller(app, request)) return forwarded;
+  return request.ip;
+}
+
+/** The user a portal request acts for: the portal key plus a live session token, never an email. */
 async function loadIdentity(app: FastifyInstance, request: FastifyRequest): Promise<PortalIdentity> {
-  if (!isKeyMatch(header(request, 'x-portal-key'), app.config.PORTAL_INTERNAL_KEY)) {
-    throw unauthenticated('missing or invalid x-portal-key');
-  }
-  const email = header(request, 'x-user-email')?.trim().toLowerCase();
-  if (!email) throw unauthenticated('missing x-user-email');
-  const user = await app.db.user.findUnique({
-    where: { email },
-    select: {
-      id: true,
-      email: true,
-      name: true,
-      isActive: true,
-      memberships: {
-        orderBy: { createdAt: 'asc' },
-        select: { role: true, tenantId: true, tenant: { select: { id: true, slug: true, name: true } } },
-      },
-    },
-  });
-  if (!user || !user.isActive) throw unauthenticated('unknown or inactive user');
+  if (!isPortalCaller(app, request)) throw unauthenticated('missing or invalid x-portal-key');
+  const token = header(request, 'x-session-token');
+  if (!token) throw unauthenticated('missing x-session-token: sign in first');
+  const user = await resolveSession(app.db, token);
+  if (!user) throw unauthenticated('session ended or expired: sign in again');
   request.actor = `user:${user.email}`;
   return {
     user: { id: user.id, email: user.email, name: user.name },
@@ -112,7 +117,7 @@ export function requirePortalUser(
   };
 }
 
-/** Admin routes: Bearer ADMIN_API_KEY, or the portal headers of a SUPER_ADMIN. */
+/** Admin routes: Bearer ADMIN_API_KEY, or the portal key plus the session of a SUPER_ADMIN. */
 export function requireAdmin(app: FastifyInstance): onRequestAsyncHookHandler {
   return async (request) => {
     const authorization = header(request, 'authorization');
@@ -127,6 +132,7 @@ export function requireAdmin(app: FastifyInstance): onRequestAsyncHookHandler {
     if (header(request, 'x-portal-key') === undefined) {
       throw unauthenticated('missing Authorization: Bearer <ADMIN_API_KEY>');
     }
+    // The portal key alone is not enough: the call must carry a SUPER_ADMIN's live session.
     const identity = await loadIdentity(app, request);
     request.portal = identity;
     if (!identity.isSuperAdmin) throw forbidden('requires role SUPER_ADMIN');
@@ -137,6 +143,20 @@ export default fp(
   async (app) => {
     app.decorateRequest('actor', 'anonymous');
     app.decorateRequest('portal', null);
+    const c = app.config;
+    app.decorate(
+      'signInLimiter',
+      new SignInLimiter(app.redis, {
+        prefix: c.REDIS_PREFIX,
+        addressMax: c.LOGIN_RATE_LIMIT_MAX,
+        addressWindowMs: c.LOGIN_RATE_LIMIT_WINDOW_MS,
+        accountFreeFailures: c.LOGIN_ACCOUNT_FREE_FAILURES,
+        accountDelayBaseMs: c.LOGIN_ACCOUNT_DELAY_BASE_MS,
+        accountDelayMaxMs: c.LOGIN_ACCOUNT_DELAY_MAX_MS,
+        accountWindowMs: c.LOGIN_ACCOUNT_WINDOW_MS,
+        maxConcurrentHashes: c.LOGIN_MAX_CONCURRENT_HASHES,
+      }),
+    );
   },
-  { name: 'auth', dependencies: ['db'] },
+  { name: 'auth', dependencies: ['db', 'redis'] },
 );

@@ -10,7 +10,8 @@ export default fp(
   async (app) => {
     app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
       if (err instanceof AppError) {
-        if (err.statusCode >= 500) request.log.error({ err }, 'request failed');
+        if (err.statusCode >= 500 && err.code !== 'BUSY') request.log.error({ err }, 'request failed');
+        if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
         return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
       }
       if ('validation' in err && err.validation) {

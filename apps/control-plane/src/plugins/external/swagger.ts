@@ -12,14 +12,14 @@ export default fp(
           title: 'wa-fleet control plane',
           version: '0.1.0',
           description:
-            'Admin API (Bearer ADMIN_API_KEY, or a SUPER_ADMIN through the portal headers) and portal API ' +
-            '(x-portal-key + x-user-email, optional x-tenant). Errors are {"error":{"code","message"}}.',
+            "Admin API (Bearer ADMIN_API_KEY, or a SUPER_ADMIN's portal session) and portal API " +
+            '(x-portal-key + x-session-token from sign-in, optional x-tenant). Errors are {"error":{"code","message"}}.',
         },
         components: {
           securitySchemes: {
             adminKey: { type: 'http', scheme: 'bearer' },
             portalKey: { type: 'apiKey', in: 'header', name: 'x-portal-key' },
-            portalUser: { type: 'apiKey', in: 'header', name: 'x-user-email' },
+            portalSession: { type: 'apiKey', in: 'header', name: 'x-session-token' },
           },
         },
       },

@@ -10,7 +10,7 @@ import workerRoutes from './workers.ts';
 const adminRoutes: FastifyPluginAsync = async (app) => {
   app.addHook('onRequest', requireAdmin(app));
   app.addHook('onRoute', (route) => {
-    route.schema = { ...route.schema, security: [{ adminKey: [] }, { portalKey: [], portalUser: [] }] };
+    route.schema = { ...route.schema, security: [{ adminKey: [] }, { portalKey: [], portalSession: [] }] };
   });
   await app.register(tenantRoutes);
   await app.register(workerRoutes);

@@ -4,6 +4,7 @@ import type { Role } from '@wa-fleet/shared';
 import { AppError, conflict, notFound } from '../../errors.ts';
 import { writeAudit } from '../../services/audit.ts';
 import { hashPassword } from '../../services/passwords.ts';
+import { endUserSessions } from '../../services/sessions.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
 import { serve } from '../serve.ts';
 
@@ -101,16 +102,22 @@ const routes: FastifyPluginAsync = async (app) => {
     const memberships = request.body.memberships
       ? await resolveMemberships(app.db, request.body.memberships)
       : undefined;
-    const user = await app.db.$transaction(async (tx) => {
+    // Hashed before the transaction: argon2 takes a while and must not hold row locks meanwhile.
+    const passwordHash = password ? await hashPassword(password) : undefined;
+    const { updated: user, endedSessions } = await app.db.$transaction(async (tx) => {
       if (memberships) {
         await tx.membership.deleteMany({ where: { userId: id } });
         await tx.membership.createMany({ data: memberships.map((m) => ({ ...m, userId: id })) });
       }
-      return tx.user.update({
+      // A new password or a deactivation ends every session of the user in the same transaction:
+      // a copied cookie stops working with the very next request.
+      const endedSessions = password || isActive === false ? await endUserSessions(tx, id) : 0;
+      const updated = await tx.user.update({
         where: { id },
-        data: { name, isActive, ...(password ? { passwordHash: await hashPassword(password) } : {}) },
+        data: { name, isActive, ...(password ? { passwordHash } : {}) },
         include: USER_INCLUDE,
       });
+      return { updated, endedSessions };
     });
     await writeAudit(app.db, {
       actor: request.actor,
@@ -118,10 +125,26 @@ const routes: FastifyPluginAsync = async (app) => {
       details: {
         email: user.email,
         changed: Object.keys(request.body),
+        ...(endedSessions > 0 ? { endedSessions } : {}),
         ...(memberships ? { memberships: toUserDto(user).memberships } : {}),
       },
     });
     return toUserDto(user);
+  });
+
+  serve(app, 'DELETE /admin/users/:id/sessions', async (request) => {
+    const user = await app.db.user.findUnique({
+      where: { id: request.params.id },
+      select: { id: true, email: true },
+    });
+    if (!user) throw notFound('user');
+    const ended = await endUserSessions(app.db, user.id);
+    await writeAudit(app.db, {
+      actor: request.actor,
+      action: 'user.sessions.end',
+      details: { email: user.email, ended },
+    });
+    return { ended };
   });
 
   serve(app, 'DELETE /admin/users/:id', async (request, reply) => {

@@ -112,6 +112,19 @@ export function UsersAdmin() {
                   >
                     {u.isActive ? 'Deactivate' : 'Activate'}
                   </button>
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`Sign ${u.email} out everywhere`}
+                    onClick={() =>
+                      void run(
+                        callRoute('DELETE /admin/users/:id/sessions', { params: { id: u.id } }),
+                        `${u.email} is signed out everywhere.`,
+                      )
+                    }
+                  >
+                    Sign out everywhere
+                  </button>
                   <DeleteButton
                     question={`Delete ${u.email}?`}
                     onDelete={() =>

@@ -1,27 +1,43 @@
 import type { NextRequest } from 'next/server';
-import { ControlPlaneUnreachableError, callRoute, type RouteResult } from '@/server/control-plane.ts';
+import type { RouteResponse } from '@wa-fleet/contract';
+import { clientOf } from '@/server/client-address.ts';
+import { ControlPlaneUnreachableError, callRoute, openRoute } from '@/server/control-plane.ts';
 import { readLoginAnswer } from '@/server/login.ts';
-import { jsonError, parseBody, unreachable } from '@/server/proxy.ts';
+import { jsonError, parseBody, refuseForeignOrigin, relay, unreachable } from '@/server/proxy.ts';
 import { getSession } from '@/server/session.ts';
 
 const ROUTE = 'POST /portal/auth/login';
 
+/** Email (320) + password (200) + JSON punctuation: anything bigger is not a sign-in. */
+const LOGIN_BODY_LIMIT = 2048;
+
 export async function POST(req: NextRequest): Promise<Response> {
-  const parsed = await parseBody(req, ROUTE);
+  // Origin first, then the capped body: a foreign or oversized request is refused before it is parsed.
+  const foreign = refuseForeignOrigin(req);
+  if (foreign) return foreign;
+  const parsed = await parseBody(req, ROUTE, LOGIN_BODY_LIMIT);
   if (!parsed.ok) return parsed.response;
-  let answer: RouteResult<typeof ROUTE>;
+  let upstream: Response;
   try {
-    answer = await callRoute(ROUTE, { body: parsed.value });
+    upstream = await openRoute(ROUTE, { body: parsed.value, client: clientOf(req) });
   } catch (err) {
     if (err instanceof ControlPlaneUnreachableError) return unreachable();
     throw err;
   }
-  if (!answer.ok) {
-    if (answer.status === 401) return jsonError(401, 'BAD_CREDENTIALS', 'Wrong email or password.');
-    return jsonError(answer.status, answer.error.code, answer.error.message);
+  if (upstream.status === 401) return jsonError(401, 'BAD_CREDENTIALS', 'Wrong email or password.');
+  if (upstream.status === 429 || upstream.status === 503) {
+    const retryAfter = upstream.headers.get('retry-after');
+    const relayed = await relay(upstream);
+    if (retryAfter) relayed.headers.set('retry-after', retryAfter);
+    return relayed;
   }
-  const signedIn = readLoginAnswer(answer.data);
+  if (!upstream.ok) return relay(upstream);
+  const answer = (await upstream.json()) as RouteResponse<typeof ROUTE>;
+  const signedIn = readLoginAnswer(answer);
+  const token = answer.session?.token;
+  if (!signedIn.email || !token) return jsonError(502, 'BAD_UPSTREAM', 'the control plane sent no session');
   if (!signedIn.isSuperAdmin && signedIn.memberships.length === 0) {
+    await callRoute('POST /portal/auth/logout', { as: { sessionToken: token } }).catch(() => undefined);
     return jsonError(
       403,
       'NO_MEMBERSHIP',
@@ -29,10 +45,9 @@ export async function POST(req: NextRequest): Promise<Response> {
     );
   }
   const session = await getSession();
-  session.email = signedIn.email;
-  session.name = signedIn.name;
-  session.isSuperAdmin = signedIn.isSuperAdmin;
-  session.memberships = signedIn.memberships;
+  // A fresh cookie: nothing of an earlier session (another user's tenant choice) carries over.
+  session.destroy();
+  session.token = token;
   session.tenantSlug = signedIn.memberships[0]?.slug;
   await session.save();
   const redirectTo = signedIn.memberships.length > 0 ? '/overview' : '/admin/tenants';
