@@ -3,7 +3,7 @@
 // Extra arguments go to turbo, e.g. `npm test -- --filter=@wa-fleet/worker`; arguments after a second
 // `--` go to Vitest, e.g. `npm test -- --filter=@wa-fleet/worker -- test/pipeline.test.ts`.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { prepareTemplateDatabase } from '@wa-fleet/db/testing';
@@ -11,17 +11,15 @@ import { startEmbeddedPostgres, startRedis } from '@wa-fleet/devstack';
 
 const root = path.resolve(import.meta.dirname, '..');
 const TEMPLATE_DB = 'wa_template';
-// '.' is the repository's own end-to-end test of the quick start (test/), run after the workspaces.
+// '.' is the repository's own end-to-end test of the quick start (test/), run after the workspaces; every
+// folder of apps/ and packages/ with a package.json is a workspace (as pnpm-workspace.yaml says).
 const workspaces = [
   '.',
-  'packages/shared',
-  'packages/config',
-  'packages/logger',
-  'packages/devstack',
-  'packages/db',
-  'apps/worker',
-  'apps/control-plane',
-  'apps/web',
+  ...['packages', 'apps'].flatMap((group) =>
+    readdirSync(path.join(root, group))
+      .filter((name) => existsSync(path.join(root, group, name, 'package.json')))
+      .map((name) => `${group}/${name}`),
+  ),
 ];
 
 function log(msg: string): void {
