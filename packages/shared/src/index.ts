@@ -3,4 +3,4 @@ export * from './domain.ts';
 export * from './redis-keys.ts';
 export * from './repo-root.ts';
 export * from './mask.ts';
-export * from './safe-pattern.ts';
+export * from './reply-pattern.ts';

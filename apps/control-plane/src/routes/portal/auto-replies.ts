@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { isSafeReplyPattern, MAX_REPLY_PATTERN_LENGTH, rulesChangedChannel } from '@wa-fleet/shared';
+import { replyPatternProblem, rulesChangedChannel } from '@wa-fleet/shared';
 import { AppError, notFound } from '../../errors.ts';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
 import { currentTenant } from './tenant.ts';
@@ -45,17 +45,9 @@ function toRuleDto(r: {
 /** A rule the worker could not use is refused here, with the field named. */
 function assertUsableRule(matchType: string, pattern: string): void {
   if (matchType === 'REGEX') {
-    try {
-      new RegExp(pattern, 'i');
-    } catch {
-      throw new AppError('VALIDATION_ERROR', 'body/pattern is not a valid regular expression');
-    }
-    if (!isSafeReplyPattern(pattern)) {
-      throw new AppError(
-        'VALIDATION_ERROR',
-        `body/pattern could take exponential time on some messages (nested repetition such as (a+)+), or is longer than ${MAX_REPLY_PATTERN_LENGTH} characters: simplify it`,
-      );
-    }
+    // The worker compiles the same way (linear-time RE2JS), so what passes here runs there.
+    const problem = replyPatternProblem(pattern);
+    if (problem) throw new AppError('VALIDATION_ERROR', `body/pattern ${problem}`);
   }
   if (matchType !== 'DEFAULT' && pattern.trim() === '') {
     throw new AppError('VALIDATION_ERROR', `body/pattern must not be empty for ${matchType} rules`);
