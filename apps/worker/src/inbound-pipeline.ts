@@ -65,7 +65,7 @@ export class InboundPipeline {
       log.debug({ messageId: inbound.id, body: message.body }, 'inbound message body');
       const rule = await rules.match(message.body);
       if (!rule) return;
-      const reply = await messages.queueAutoReply(inbound, rule.reply);
+      const reply = await messages.queueAutoReply(inbound, rule.reply, rule.id);
       if (!reply) return;
       log.info(
         { messageId: reply.id, replyToId: inbound.id, ruleId: rule.id, to: maskPhone(inbound.fromNumber) },

@@ -105,10 +105,14 @@ describe('hostile auto-reply patterns (real worker, simulator network)', () => {
     const inbound = await suite.db.messageLog.findMany({ where: { tenantId: tenant.id, direction: 'IN' } });
     expect(inbound).toHaveLength(MESSAGES.length);
     const byId = new Map(inbound.map((m) => [m.id, m]));
+    const rules = await suite.db.autoReplyRule.findMany({ where: { tenantId: tenant.id } });
     for (const reply of replies) {
       const question = byId.get(reply.replyToId!)!;
       const expected = MESSAGES.find((m) => m.text === question.body)!;
       expect(reply.body, question.body.slice(0, 40)).toBe(expected.reply);
+      // The row says who sent it: this auto-reply rule.
+      expect(reply.sentByKind).toBe('AUTO_REPLY');
+      expect(reply.sentById).toBe(rules.find((r) => r.reply === expected.reply)!.id);
     }
     // The positive controls: the two rules that needed a specific message did answer it.
     expect(replies.filter((r) => r.body === 'R1 exclamation')).toHaveLength(1);

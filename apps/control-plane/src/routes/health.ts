@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ErrorBody } from '../schemas/common.ts';
+import { requireMetricsToken } from '../plugins/app/metrics.ts';
+import { ErrorBody, errorResponses } from '../schemas/common.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -75,15 +76,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/metrics',
     {
+      onRequest: requireMetricsToken(app),
       schema: {
         tags: ['health'],
         summary:
-          'Prometheus metrics: workers by status, heartbeat age and queue depth per tenant, HTTP latency',
+          'Prometheus metrics: workers by status, heartbeat age and queue depth per tenant, HTTP latency (Bearer METRICS_TOKEN when set)',
         response: {
           200: {
             description: 'Prometheus text format',
             content: { 'text/plain': { schema: Type.String() } },
           },
+          ...errorResponses,
         },
       },
     },

@@ -4,6 +4,7 @@ import { isUniqueViolation } from '@wa-fleet/db';
 import { workerAppName } from '@wa-fleet/shared';
 import { AppError, conflict } from '../../errors.ts';
 import { writeAudit } from '../../services/audit.ts';
+import { removeTenantFiles } from '../../services/tenant-files.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
 import {
   EngineSchema,
@@ -126,7 +127,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['admin'],
-        summary: 'Rename a tenant, choose its engine, or disable it (the slug is immutable)',
+        summary:
+          'Rename a tenant, choose its engine, or disable it (stops its worker; its users are locked out until enabled again). The slug is immutable',
         params: TenantParams,
         body: Type.Object(
           {
@@ -149,6 +151,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tenantSlug: ref.slug,
         details: request.body,
       });
+      // Disabled means down: the running worker is stopped (in the background, audited as worker.stop).
+      // Enabling again does not start it; start is allowed again.
+      if (request.body.status === 'DISABLED') await app.workers.request(ref, 'stop', request.actor);
       return toTenantDto(tenant);
     },
   );
@@ -158,7 +163,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['admin'],
-        summary: 'Delete a tenant: stops its worker, then removes its data (audit entries stay)',
+        summary:
+          'Delete a tenant: stops its worker, then removes its data, log files and WhatsApp session data (audit entries stay)',
         params: TenantParams,
         response: { 204: Type.Null(), ...errorResponses },
       },
@@ -170,11 +176,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         throw new AppError('CONFLICT', 'could not stop the worker; tenant not deleted');
       });
       await app.db.tenant.delete({ where: { id: ref.id } });
+      // After the rows: a failure here leaves files, never a tenant without its logs.
+      const removedFiles = await removeTenantFiles(app.config, ref).catch((err: unknown) => {
+        request.log.error({ err, tenant: ref.slug }, 'could not remove the files of a deleted tenant');
+        return null;
+      });
       await writeAudit(app.db, {
         actor: request.actor,
         action: 'tenant.delete',
         tenantSlug: ref.slug,
-        details: { id: ref.id },
+        details: { id: ref.id, removedFiles },
       });
       return reply.status(204).send(null);
     },

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { replyPatternProblem, rulesChangedChannel } from '@wa-fleet/shared';
 import { AppError, notFound } from '../../errors.ts';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
+import { portalAuditUser, writeAudit } from '../../services/audit.ts';
 import { currentTenant } from './tenant.ts';
 
 const MatchTypeSchema = Type.Enum(['EXACT', 'CONTAINS', 'REGEX', 'DEFAULT']);
@@ -123,10 +124,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { id: tenantId } = currentTenant(request);
+      const { id: tenantId, slug } = currentTenant(request);
       const pattern = request.body.pattern ?? '';
       assertUsableRule(request.body.matchType, pattern);
-      const rule = await app.db.autoReplyRule.create({ data: { ...request.body, pattern, tenantId } });
+      const rule = await app.db.$transaction(async (tx) => {
+        const row = await tx.autoReplyRule.create({ data: { ...request.body, pattern, tenantId } });
+        await writeAudit(tx, {
+          actor: request.actor,
+          action: 'auto-reply.create',
+          tenantId,
+          tenantSlug: slug,
+          details: { ...portalAuditUser(request), ruleId: row.id, name: row.name, matchType: row.matchType },
+        });
+        return row;
+      });
       await announceChange(tenantId);
       return reply.status(201).send(toRuleDto(rule));
     },
@@ -155,13 +166,28 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { id: tenantId } = currentTenant(request);
+      const { id: tenantId, slug } = currentTenant(request);
       const existing = await findRule(tenantId, request.params.id);
       assertUsableRule(
         request.body.matchType ?? existing.matchType,
         request.body.pattern ?? existing.pattern,
       );
-      const rule = await app.db.autoReplyRule.update({ where: { id: existing.id }, data: request.body });
+      const rule = await app.db.$transaction(async (tx) => {
+        const row = await tx.autoReplyRule.update({ where: { id: existing.id }, data: request.body });
+        await writeAudit(tx, {
+          actor: request.actor,
+          action: 'auto-reply.update',
+          tenantId,
+          tenantSlug: slug,
+          details: {
+            ...portalAuditUser(request),
+            ruleId: row.id,
+            name: row.name,
+            fields: Object.keys(request.body),
+          },
+        });
+        return row;
+      });
       await announceChange(tenantId);
       return toRuleDto(rule);
     },
@@ -179,9 +205,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { id: tenantId } = currentTenant(request);
+      const { id: tenantId, slug } = currentTenant(request);
       const existing = await findRule(tenantId, request.params.id);
-      await app.db.autoReplyRule.delete({ where: { id: existing.id } });
+      await app.db.$transaction(async (tx) => {
+        await tx.autoReplyRule.delete({ where: { id: existing.id } });
+        await writeAudit(tx, {
+          actor: request.actor,
+          action: 'auto-reply.delete',
+          tenantId,
+          tenantSlug: slug,
+          details: { ...portalAuditUser(request), ruleId: existing.id, name: existing.name },
+        });
+      });
       await announceChange(tenantId);
       return reply.status(204).send(null);
     },

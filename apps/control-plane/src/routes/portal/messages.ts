@@ -6,6 +6,7 @@ import { maskPhone } from '@wa-fleet/shared';
 import { AppError } from '../../errors.ts';
 import { errorResponses, Nullable } from '../../schemas/common.ts';
 import { decodeCursor, encodeCursor } from '../mappers.ts';
+import { portalAuditUser, writeAudit } from '../../services/audit.ts';
 import { currentTenant } from './tenant.ts';
 
 const MessageStatusSchema = Type.Enum(['RECEIVED', 'QUEUED', 'SENT', 'DELIVERED', 'READ', 'FAILED']);
@@ -22,6 +23,14 @@ const MessageSchema = Type.Object({
   idempotencyKey: Nullable(Type.String()),
   replyToId: Nullable(Type.String()),
   attempts: Type.Integer(),
+  /** Outbound only: who sent it (USER: id and email; API_KEY: its label; AUTO_REPLY: the rule id). */
+  sentBy: Nullable(
+    Type.Object({
+      kind: Type.Enum(['USER', 'API_KEY', 'AUTO_REPLY']),
+      id: Nullable(Type.String()),
+      label: Nullable(Type.String()),
+    }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -39,6 +48,7 @@ function toMessageDto(m: Prisma.MessageLogGetPayload<object>) {
     idempotencyKey: m.idempotencyKey,
     replyToId: m.replyToId,
     attempts: m.attempts,
+    sentBy: m.sentByKind ? { kind: m.sentByKind, id: m.sentById, label: m.sentByLabel } : null,
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
   };
@@ -145,17 +155,31 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       });
       let message: { id: string; status: Prisma.MessageLogGetPayload<object>['status'] };
       try {
-        message = await app.db.messageLog.create({
-          data: {
+        // The row and its audit entry together: no send without a record of who asked for it.
+        message = await app.db.$transaction(async (tx) => {
+          const row = await tx.messageLog.create({
+            data: {
+              tenantId,
+              direction: 'OUT',
+              fromNumber: session?.phoneNumber ?? '',
+              toNumber: to,
+              body: request.body.text,
+              status: 'QUEUED',
+              idempotencyKey,
+              sentByKind: request.actor === 'api-key' ? 'API_KEY' : 'USER',
+              sentById: request.portal?.user.id ?? null,
+              sentByLabel: request.portal?.user.email ?? request.actor,
+            },
+            select: { id: true, status: true },
+          });
+          await writeAudit(tx, {
+            actor: request.actor,
+            action: 'message.send',
             tenantId,
-            direction: 'OUT',
-            fromNumber: session?.phoneNumber ?? '',
-            toNumber: to,
-            body: request.body.text,
-            status: 'QUEUED',
-            idempotencyKey,
-          },
-          select: { id: true, status: true },
+            tenantSlug: currentTenant(request).slug,
+            details: { ...portalAuditUser(request), messageId: row.id, to: maskPhone(to) },
+          });
+          return row;
         });
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;

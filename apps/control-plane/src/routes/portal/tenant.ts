@@ -22,6 +22,7 @@ import {
   toWorkerDto,
   WORKER_SELECT,
 } from '../mappers.ts';
+import { portalAuditUser, writeAudit } from '../../services/audit.ts';
 import { SETUP_REQUEST_INCLUDE, SetupRequestSchema, toSetupRequestDto } from '../../schemas/setup-request.ts';
 
 /** The caller's tenant, set by the portal auth hook from a membership (never from request input). */
@@ -72,10 +73,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/tenant/current/qr',
     {
+      // Scanning it links a phone to the tenant's number: as much power as the number itself.
+      config: { minRole: 'TENANT_ADMIN' },
       schema: {
         tags: ['portal'],
         summary:
-          'The QR code to link the WhatsApp number (a PNG data URI while the session waits for a scan)',
+          'The QR code to link the WhatsApp number (a PNG data URI while the session waits for a scan; TENANT_ADMIN and up)',
         response: {
           200: Type.Object({
             state: SessionStateSchema,
@@ -204,10 +207,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { id } = currentTenant(request);
-      const row = await app.db.setupRequest.create({
-        data: { tenantId: id, userId: request.portal?.user.id ?? null, notes: request.body.notes },
-        include: SETUP_REQUEST_INCLUDE,
+      const { id, slug } = currentTenant(request);
+      const row = await app.db.$transaction(async (tx) => {
+        const created = await tx.setupRequest.create({
+          data: { tenantId: id, userId: request.portal?.user.id ?? null, notes: request.body.notes },
+          include: SETUP_REQUEST_INCLUDE,
+        });
+        await writeAudit(tx, {
+          actor: request.actor,
+          action: 'setup-request.create',
+          tenantId: id,
+          tenantSlug: slug,
+          details: { ...portalAuditUser(request), setupRequestId: created.id },
+        });
+        return created;
       });
       return reply.status(201).send(toSetupRequestDto(row));
     },
