@@ -1,6 +1,8 @@
 import 'server-only';
 import type { ReactNode } from 'react';
 import { NoTenantNotice } from '@/components/no-tenant-notice.tsx';
+import { TenantDisabledNotice } from '@/components/tenant-disabled-notice.tsx';
+import { fetchControlPlaneJson } from './control-plane.ts';
 import type { SessionMembership } from './session.ts';
 import { requireTenantContext, type TenantContext } from './tenant-context.ts';
 
@@ -24,12 +26,19 @@ export async function renderTenantPage(
       </>
     );
   }
+  // A DISABLED tenant shows why instead of the page: no form, no empty table pretending to be data.
+  const current = await fetchControlPlaneJson<unknown>({
+    path: '/portal/tenant/current',
+    userEmail: ctx.session.email,
+    tenant: ctx.session.tenantSlug,
+  });
+  const isDisabled = !current.ok && current.error.code === 'TENANT_DISABLED';
   return (
     <>
       <h1>
         {title} · {tenant.name}
       </h1>
-      {body({ ...ctx, tenant })}
+      {isDisabled ? <TenantDisabledNotice /> : body({ ...ctx, tenant })}
     </>
   );
 }
