@@ -80,7 +80,7 @@ describe('DISABLED tenant', () => {
       text: 'before',
     });
     expect(sent.statusCode).toBe(202);
-    messageId = (sent.json() as { id: string }).id;
+    messageId = sent.json<{ id: string }>().id;
     for (const [what, method, url] of PORTAL_CALLS.filter(([, m]) => m === 'GET')) {
       expect((await portal(method, url)).statusCode, what).toBe(200);
     }
@@ -141,7 +141,7 @@ describe('DISABLED tenant', () => {
     expect((await admin('PATCH', '/admin/tenants/closing', { status: 'ACTIVE' })).statusCode).toBe(200);
     const logs = await portal('GET', '/portal/tenant/current/logs');
     expect(logs.statusCode).toBe(200);
-    expect((logs.json() as { items: { id: string }[] }).items.map((m) => m.id)).toEqual([messageId]);
+    expect(logs.json<{ items: { id: string }[] }>().items.map((m) => m.id)).toEqual([messageId]);
     expect((await admin('POST', '/admin/tenants/closing/worker/start')).statusCode).toBe(202);
     await waitForStatus(stack.db, tenantId, 'RUNNING', 20_000);
     const restart = await portal('POST', '/portal/tenant/current/worker/restart');

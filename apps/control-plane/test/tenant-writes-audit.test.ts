@@ -57,7 +57,7 @@ describe('audited tenant writes', () => {
       idempotencyKey: 'send-1',
     });
     expect(res.statusCode).toBe(202);
-    const { id } = res.json() as { id: string };
+    const { id } = res.json<{ id: string }>();
     const row = await stack.db.messageLog.findUniqueOrThrow({ where: { id } });
     expect(row).toMatchObject({ sentByKind: 'USER', sentById: operatorId, sentByLabel: 'op@audited.test' });
     const [entry, ...more] = await auditOf('message.send');
@@ -76,9 +76,7 @@ describe('audited tenant writes', () => {
     expect(await auditOf('message.send')).toHaveLength(1);
 
     const listed = await call('viewer@audited.test', 'GET', '/portal/tenant/current/logs');
-    const item = (listed.json() as { items: { id: string; sentBy: unknown }[] }).items.find(
-      (m) => m.id === id,
-    );
+    const item = listed.json<{ items: { id: string; sentBy: unknown }[] }>().items.find((m) => m.id === id);
     expect(item?.sentBy).toEqual({ kind: 'USER', id: operatorId, label: 'op@audited.test' });
   });
 
@@ -90,7 +88,7 @@ describe('audited tenant writes', () => {
       reply: 'ok',
     });
     expect(created.statusCode).toBe(201);
-    const ruleId = (created.json() as { id: string }).id;
+    const ruleId = created.json<{ id: string }>().id;
     const refused = await call(
       'owner@audited.test',
       'PATCH',
@@ -156,7 +154,7 @@ describe('audited tenant writes', () => {
     expect(entry).toMatchObject({ actor: 'user:op@audited.test' });
     expect(entry!.details).toMatchObject({
       userId: operatorId,
-      setupRequestId: (res.json() as { id: string }).id,
+      setupRequestId: res.json<{ id: string }>().id,
     });
   });
 });
