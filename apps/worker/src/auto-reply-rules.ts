@@ -1,6 +1,7 @@
 import type { DbClient } from '@wa-fleet/db';
 import type { Logger } from '@wa-fleet/logger';
-import { compileReplyPattern, type ReplyPattern } from '@wa-fleet/shared';
+// A subpath of its own: only what matches patterns loads the engine (not the portal's bundles).
+import { compileReplyPattern, type ReplyPattern } from '@wa-fleet/shared/reply-pattern';
 
 export type MatchType = 'EXACT' | 'CONTAINS' | 'REGEX' | 'DEFAULT';
 

@@ -3,4 +3,3 @@ export * from './domain.ts';
 export * from './redis-keys.ts';
 export * from './repo-root.ts';
 export * from './mask.ts';
-export * from './reply-pattern.ts';

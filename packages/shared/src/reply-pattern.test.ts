@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileReplyPattern, replyPatternProblem } from './index.ts';
+import { compileReplyPattern, replyPatternProblem } from './reply-pattern.ts';
 
 describe('auto-reply patterns (RE2JS, linear time)', () => {
   it.each([

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { replyPatternProblem, rulesChangedChannel } from '@wa-fleet/shared';
+import { rulesChangedChannel } from '@wa-fleet/shared';
+import { replyPatternProblem } from '@wa-fleet/shared/reply-pattern';
 import { AppError, notFound } from '../../errors.ts';
 import { errorResponses, IdParams } from '../../schemas/common.ts';
 import { portalAuditUser, writeAudit } from '../../services/audit.ts';
