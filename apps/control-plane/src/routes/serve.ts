@@ -3,6 +3,7 @@ import type {
   FastifyBaseLogger,
   FastifyContextConfig,
   FastifyInstance,
+  onRequestAsyncHookHandler,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
   RawServerDefault,
@@ -26,6 +27,8 @@ export type ContractHandler<K extends RouteKey> = RouteHandlerMethod<
 
 export interface RouteOptions {
   config?: FastifyContextConfig;
+  /** A guard of this route alone (e.g. the optional /metrics token), run before validation. */
+  onRequest?: onRequestAsyncHookHandler;
 }
 
 /**
@@ -55,6 +58,7 @@ export function serve<K extends RouteKey>(
     url: url.slice(app.prefix.length) || '/',
     schema,
     ...(options.config ? { config: options.config } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     handler,
   });
 }
