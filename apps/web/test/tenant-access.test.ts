@@ -60,6 +60,35 @@ describe('tenant access in the portal (real control plane, simulator worker, Chr
     await context.close();
   });
 
+  it('the message list says who sent an outbound message; a received one names no sender', async () => {
+    await stack.db.messageLog.create({
+      data: {
+        tenantId: demoTenantId,
+        direction: 'IN',
+        fromNumber: '4915550007',
+        toNumber: '',
+        body: 'a received message',
+        status: 'RECEIVED',
+      },
+    });
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, stack.portalUrl, DEMO.operator, TEST_PASSWORD);
+    const res = await page.request.post(`${stack.portalUrl}/api/tenant/messages`, {
+      data: { to: '4915550008', text: 'sent by the operator' },
+      headers: { origin: stack.portalUrl },
+    });
+    expect(res.status()).toBe(202);
+    await page.goto(`${stack.portalUrl}/messages`);
+    const sent = page.getByTestId('message-row').filter({ hasText: 'sent by the operator' });
+    const received = page.getByTestId('message-row').filter({ hasText: 'a received message' });
+    await sent.waitFor();
+    await received.waitFor();
+    await expect(sent.getByTestId('message-sent-by').textContent()).resolves.toBe(`by ${DEMO.operator}`);
+    expect(await received.getByTestId('message-sent-by').count()).toBe(0);
+    await context.close();
+  });
+
   it('a DISABLED tenant: every page shows the notice instead of data; enabling brings the pages back', async () => {
     const context = await newContext(browser);
     const owner = await context.newPage();
