@@ -160,8 +160,14 @@ describe('API contract', () => {
     [
       'POST',
       '/portal/tenant/current/auto-replies',
-      { name: 'r', matchType: 'REGEX', pattern: '^(a+)+$', reply: 'x' },
-      'body/pattern could take exponential time',
+      { name: 'r', matchType: 'REGEX', pattern: '(?=a)b', reply: 'x' },
+      'body/pattern is not a usable regular expression (invalid or unsupported Perl syntax',
+    ],
+    [
+      'POST',
+      '/portal/tenant/current/auto-replies',
+      { name: 'r', matchType: 'REGEX', pattern: '.{999}.{999}', reply: 'x' },
+      'body/pattern is too complex (program size 2000, at most 1000)',
     ],
     [
       'POST',

@@ -275,10 +275,13 @@ describe('roles', () => {
     },
   );
 
-  it('VIEWER reads everything of its own tenant, QR included', async () => {
-    for (const url of READS)
+  it('VIEWER reads everything of its own tenant but the linking QR, which a TENANT_ADMIN gets', async () => {
+    for (const url of READS.filter((u) => u !== '/portal/tenant/current/qr'))
       expect((await inject('GET', url, portalHeaders('viewer@a.test'))).statusCode).toBe(200);
-    const qr = (await inject('GET', '/portal/tenant/current/qr', portalHeaders('viewer@a.test'))).json();
+    const refused = await inject('GET', '/portal/tenant/current/qr', portalHeaders('viewer@a.test'));
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).not.toContain('data:image');
+    const qr = (await inject('GET', '/portal/tenant/current/qr', portalHeaders('admin@a.test'))).json();
     expect(qr.state).toBe('QR');
     expect(qr.qr).toMatch(/^data:image\/png;base64,/);
     expect(JSON.stringify(qr)).not.toContain('qr-payload-a');

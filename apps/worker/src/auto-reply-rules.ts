@@ -1,6 +1,7 @@
 import type { DbClient } from '@wa-fleet/db';
 import type { Logger } from '@wa-fleet/logger';
-import { isSafeReplyPattern } from '@wa-fleet/shared';
+// A subpath of its own: only what matches patterns loads the engine (not the portal's bundles).
+import { compileReplyPattern, type ReplyPattern } from '@wa-fleet/shared/reply-pattern';
 
 export type MatchType = 'EXACT' | 'CONTAINS' | 'REGEX' | 'DEFAULT';
 
@@ -13,10 +14,10 @@ export interface AutoReplyRule {
 }
 
 interface CompiledRule extends AutoReplyRule {
-  regex?: RegExp;
+  regex?: ReplyPattern;
 }
 
-/** Regexes are the tenant's own, so a pathological one may only ever see a bounded input. */
+/** Matching is linear in the text, so a bounded input bounds what one rule can cost per message. */
 const MAX_MATCH_INPUT = 4_096;
 
 /**
@@ -50,15 +51,13 @@ export function pickRule<R extends CompiledRule>(rules: readonly R[], body: stri
 }
 
 /**
- * Throws for a REGEX rule that does not compile or whose pattern could backtrack catastrophically (the
- * control plane refuses both; this guards rows written some other way): one evil message must not hang
- * the worker. The cache skips such a rule with a warning.
+ * Compiles a REGEX rule on the linear-time engine (RE2JS): no message can make it backtrack. Throws for a
+ * pattern the engine refuses (the control plane refuses it too; this guards rows written some other
+ * way); the cache skips such a rule with a warning.
  */
 export function compileRule(rule: AutoReplyRule): CompiledRule {
   if (rule.matchType !== 'REGEX') return rule;
-  const regex = new RegExp(rule.pattern, 'i');
-  if (!isSafeReplyPattern(rule.pattern)) throw new Error('pattern could backtrack catastrophically');
-  return { ...rule, regex };
+  return { ...rule, regex: compileReplyPattern(rule.pattern) };
 }
 
 /**

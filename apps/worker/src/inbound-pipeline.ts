@@ -253,7 +253,7 @@ export class InboundPipeline {
     if (!rule) return;
     const reply = await this.retry(
       'storing an auto-reply',
-      () => messages.queueAutoReply(inbound, rule.reply),
+      () => messages.queueAutoReply(inbound, rule.reply, rule.id),
       context,
     );
     if (!reply) return;

@@ -64,7 +64,11 @@ export class MessageRepository {
    * Stores the auto-reply to `inbound` as QUEUED. The idempotency key is derived from the inbound row,
    * so however the pipeline is re-run for a message, it gets one reply. Undefined if it already has one.
    */
-  async queueAutoReply(inbound: StoredInbound, body: string): Promise<{ id: string } | undefined> {
+  async queueAutoReply(
+    inbound: StoredInbound,
+    body: string,
+    ruleId?: string,
+  ): Promise<{ id: string } | undefined> {
     try {
       const [row] = await this.db.$transaction([
         this.db.messageLog.create({
@@ -77,6 +81,8 @@ export class MessageRepository {
             status: 'QUEUED',
             idempotencyKey: `auto:${inbound.id}`,
             replyToId: inbound.id,
+            sentByKind: 'AUTO_REPLY',
+            sentById: ruleId ?? null,
           },
           select: { id: true },
         }),

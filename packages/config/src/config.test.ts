@@ -54,6 +54,27 @@ describe('control plane config', () => {
     ).toThrow(/ADMIN_API_KEY: must be at least 32 characters/);
   });
 
+  it('caps log streams by default, leaves /metrics open unless a long enough METRICS_TOKEN is set', () => {
+    const config = loadControlPlaneConfig({ ...base, ADMIN_API_KEY: KEY, PORTAL_INTERNAL_KEY: KEY });
+    expect(config).toMatchObject({ LOG_STREAM_MAX_PER_CALLER: 3, LOG_STREAM_MAX_TOTAL: 20 });
+    expect(config.METRICS_TOKEN).toBeUndefined();
+    expect(() =>
+      loadControlPlaneConfig({
+        ...base,
+        ADMIN_API_KEY: KEY,
+        PORTAL_INTERNAL_KEY: KEY,
+        METRICS_TOKEN: 'short',
+      }),
+    ).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
+    const withToken = loadControlPlaneConfig({
+      ...base,
+      ADMIN_API_KEY: KEY,
+      PORTAL_INTERNAL_KEY: KEY,
+      METRICS_TOKEN: 't'.repeat(16),
+    });
+    expect(redactConfig(withToken).METRICS_TOKEN).toBe('[redacted]');
+  });
+
   it('refuses a worker grace period that PM2 would cut short', () => {
     expect(() =>
       loadControlPlaneConfig({

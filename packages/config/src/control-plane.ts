@@ -42,6 +42,14 @@ export const controlPlaneSchema = z.object({
   RETENTION_INTERVAL_MS: positiveInt(3_600_000),
   /** PM2 waits this long for a starting worker's process.send('ready') before counting the start failed. */
   WORKER_LISTEN_TIMEOUT_MS: positiveInt(30_000),
+  /** Followed log streams (SSE) one caller (user, or the admin key) may hold open at once. */
+  LOG_STREAM_MAX_PER_CALLER: positiveInt(3),
+  /** Followed log streams this control plane holds open at once, all callers together. */
+  LOG_STREAM_MAX_TOTAL: positiveInt(20),
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>` (it names every tenant). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The workers' LocalAuth data (WWEBJS_SESSION_DIR of the workers): a deleted tenant's folder goes too. */
+  WWEBJS_SESSION_DIR: z.string().default(path.join(dataDir, 'sessions')),
 });
 
 /**

@@ -133,7 +133,8 @@ export const adminRoutes = {
   },
   'PATCH /admin/tenants/:tenant': {
     tags,
-    summary: 'Rename a tenant, choose its engine, or disable it (the slug is immutable)',
+    summary:
+      'Rename a tenant, choose its engine, or disable it (stops its worker; its users are locked out until enabled again). The slug is immutable',
     params: TenantParams,
     body: Type.Object(
       {
@@ -147,7 +148,8 @@ export const adminRoutes = {
   },
   'DELETE /admin/tenants/:tenant': {
     tags,
-    summary: 'Delete a tenant: stops its worker, then removes its data (audit entries stay)',
+    summary:
+      'Delete a tenant: stops its worker, then removes its data, log files and WhatsApp session data (audit entries stay)',
     params: TenantParams,
     response: { 204: Type.Null(), ...errorResponses },
   },
@@ -235,7 +237,7 @@ export const adminRoutes = {
   'GET /admin/tenants/:tenant/logs/stream': {
     tags,
     summary:
-      "Follow a tenant's process log as Server-Sent Events (one JSON line per event; survives rotation)",
+      "Follow a tenant's process log as Server-Sent Events (one JSON line per event; survives rotation). 429 past LOG_STREAM_MAX_PER_CALLER open streams of the caller or LOG_STREAM_MAX_TOTAL in all",
     params: TenantParams,
     querystring: Type.Object(
       {

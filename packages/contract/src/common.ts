@@ -12,6 +12,7 @@ import {
   WORKER_STATUSES,
   MESSAGE_DIRECTIONS,
   MESSAGE_STATUSES,
+  SENDER_KINDS,
   LOG_LEVELS,
 } from '@wa-fleet/shared';
 
@@ -69,6 +70,7 @@ export const EngineSchema = Type.Enum([...WA_ENGINES]);
 export const ProcessStateSchema = Type.Enum([...PROCESS_STATES]);
 export const MessageDirectionSchema = Type.Enum([...MESSAGE_DIRECTIONS]);
 export const MessageStatusSchema = Type.Enum([...MESSAGE_STATUSES]);
+export const SentByKindSchema = Type.Enum([...SENDER_KINDS]);
 export const MatchTypeSchema = Type.Enum([...REPLY_MATCH_TYPES]);
 export const SetupRequestStatusSchema = Type.Enum([...SETUP_REQUEST_STATUSES]);
 export const LogLevelSchema = Type.Enum([...LOG_LEVELS]);

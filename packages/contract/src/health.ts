@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ErrorBody } from './common.ts';
+import { ErrorBody, errorResponses } from './common.ts';
 
 const tags = ['health'];
 
@@ -26,9 +26,11 @@ export const healthRoutes = {
   },
   'GET /metrics': {
     tags,
-    summary: 'Prometheus metrics: workers by status, heartbeat age and queue depth per tenant, HTTP latency',
+    summary:
+      'Prometheus metrics: workers by status, heartbeat age and queue depth per tenant, HTTP latency (Bearer METRICS_TOKEN when set)',
     response: {
       200: { description: 'Prometheus text format', content: { 'text/plain': { schema: Type.String() } } },
+      ...errorResponses,
     },
   },
 } as const;

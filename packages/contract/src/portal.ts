@@ -13,6 +13,7 @@ import {
   Page,
   RoleSchema,
   SessionSchema,
+  SentByKindSchema,
   SessionStateSchema,
   SetupRequestSchema,
   TenantSchema,
@@ -36,6 +37,14 @@ export const MessageSchema = Type.Object({
   idempotencyKey: Nullable(Type.String()),
   replyToId: Nullable(Type.String()),
   attempts: Type.Integer(),
+  /** Outbound only: who sent it (USER: id and email; API_KEY: its label; AUTO_REPLY: the rule id). */
+  sentBy: Nullable(
+    Type.Object({
+      kind: SentByKindSchema,
+      id: Nullable(Type.String()),
+      label: Nullable(Type.String()),
+    }),
+  ),
   createdAt: DateTime,
   updatedAt: DateTime,
 });
@@ -141,7 +150,8 @@ export const portalRoutes = {
   },
   'GET /portal/tenant/current/qr': {
     tags,
-    summary: 'The QR code to link the WhatsApp number (a PNG data URI while the session waits for a scan)',
+    summary:
+      'The QR code to link the WhatsApp number (a PNG data URI while the session waits for a scan; TENANT_ADMIN and up)',
     response: {
       200: Type.Object({
         state: SessionStateSchema,

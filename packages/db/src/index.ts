@@ -10,4 +10,5 @@ export {
   MessageStatus,
   MatchType,
   SetupRequestStatus,
+  SenderKind,
 } from './generated/prisma/enums.ts';

@@ -4,6 +4,7 @@ import {
   MESSAGE_STATUSES,
   REPLY_MATCH_TYPES,
   ROLES,
+  SENDER_KINDS,
   SESSION_STATES,
   SETUP_REQUEST_STATUSES,
   TENANT_STATUSES,
@@ -14,6 +15,7 @@ import {
   MessageDirection,
   MessageStatus,
   Role,
+  SenderKind,
   SessionState,
   SetupRequestStatus,
   TenantStatus,
@@ -32,6 +34,7 @@ describe('shared unions match the schema enums', () => {
     ['TenantStatus', TenantStatus, TENANT_STATUSES],
     ['MatchType', MatchType, REPLY_MATCH_TYPES],
     ['SetupRequestStatus', SetupRequestStatus, SETUP_REQUEST_STATUSES],
+    ['SenderKind', SenderKind, SENDER_KINDS],
   ] as const)('%s', (_name, schemaEnum, shared) => {
     expect(Object.values(schemaEnum).sort()).toEqual([...shared].sort());
   });

@@ -28,6 +28,10 @@ export type SessionState = (typeof SESSION_STATES)[number];
 export const MESSAGE_DIRECTIONS = ['IN', 'OUT'] as const;
 export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 
+/** Who asked for an outbound message: a portal user, an API key, or an auto-reply rule. */
+export const SENDER_KINDS = ['USER', 'API_KEY', 'AUTO_REPLY'] as const;
+export type SenderKind = (typeof SENDER_KINDS)[number];
+
 export const MESSAGE_STATUSES = ['RECEIVED', 'QUEUED', 'SENT', 'DELIVERED', 'READ', 'FAILED'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 

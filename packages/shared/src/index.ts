@@ -3,7 +3,6 @@ export * from './domain.ts';
 export * from './redis-keys.ts';
 export * from './repo-root.ts';
 export * from './mask.ts';
-export * from './safe-pattern.ts';
 export * from './loop.ts';
 export * from './timeout.ts';
 export * from './send-job.ts';

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { probePostgres, probeRedis } from '@wa-fleet/shared/health';
+import { requireMetricsToken } from '../plugins/app/metrics.ts';
 import { serve } from './serve.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -27,7 +28,7 @@ const routes: FastifyPluginAsync = async (app) => {
     });
   });
 
-  serve(app, 'GET /metrics', async (_request, reply) => {
+  serve(app, 'GET /metrics', { onRequest: requireMetricsToken(app) }, async (_request, reply) => {
     const text = await app.metrics.registry.metrics();
     return reply.type(app.metrics.registry.contentType).send(text);
   });

@@ -27,7 +27,7 @@ export type ContractHandler<K extends RouteKey> = RouteHandlerMethod<
 
 export interface RouteOptions {
   config?: FastifyContextConfig;
-  /** A route-level hook, e.g. the session check of the one sign-in route that needs a session. */
+  /** A guard of this route alone (the session check of sign-out, the optional /metrics token), run before validation. */
   onRequest?: onRequestAsyncHookHandler;
 }
 

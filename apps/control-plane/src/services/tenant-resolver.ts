@@ -1,6 +1,7 @@
 import type { DbClient } from '@wa-fleet/db';
 import { isUuid } from '@wa-fleet/shared';
-import { notFound } from '../errors.ts';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import { AppError, notFound } from '../errors.ts';
 
 export interface TenantRef {
   id: string;
@@ -18,4 +19,26 @@ export async function resolveTenant(db: DbClient, ref: string): Promise<TenantRe
   });
   if (!tenant) throw notFound(`tenant ${ref}`);
   return tenant;
+}
+
+export const tenantDisabled = (slug: string, what: string) =>
+  new AppError('TENANT_DISABLED', `tenant disabled: ${slug} ${what}; a platform admin can enable it again`);
+
+/** Throws TENANT_DISABLED when the tenant is DISABLED (`what` says what was refused). */
+export async function assertTenantEnabled(db: DbClient, tenant: TenantRef, what: string): Promise<void> {
+  const row = await db.tenant.findUnique({ where: { id: tenant.id }, select: { status: true } });
+  if (row?.status === 'DISABLED') throw tenantDisabled(tenant.slug, what);
+}
+
+/**
+ * Portal routes on a tenant: a DISABLED tenant is closed to its users, reads included, until a platform
+ * admin enables it again. Runs after the portal auth hook has chosen the tenant.
+ */
+export function requireEnabledTenant(app: FastifyInstance): onRequestAsyncHookHandler {
+  return async (request) => {
+    const tenant = request.portal?.tenant;
+    if (!tenant) return;
+    const row = await app.db.tenant.findUnique({ where: { id: tenant.id }, select: { status: true } });
+    if (row?.status === 'DISABLED') throw tenantDisabled(tenant.slug, 'is closed to its users');
+  };
 }

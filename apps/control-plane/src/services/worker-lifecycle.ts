@@ -9,7 +9,7 @@ import { findRepoRoot, workerAppName, type WorkerStatus } from '@wa-fleet/shared
 import { AppError } from '../errors.ts';
 import { writeAudit } from './audit.ts';
 import type { Pm2Client } from './pm2-client.ts';
-import type { TenantRef } from './tenant-resolver.ts';
+import { assertTenantEnabled, type TenantRef } from './tenant-resolver.ts';
 
 // Lifecycle actions answer 202 at once and finish in the background, because a start waits for the
 // worker's first heartbeat (wait_ready) and a stop for its graceful shutdown. Every status change is a
@@ -32,6 +32,8 @@ export class WorkerLifecycle {
 
   /** Accepts the action, writes the first transition and the audit entry; the rest runs in background. */
   async request(tenant: TenantRef, action: LifecycleAction, actor: string): Promise<WorkerStatus> {
+    // A DISABLED tenant's worker may be stopped, never started: it stays down until enabled again.
+    if (action !== 'stop') await assertTenantEnabled(this.deps.db, tenant, `cannot ${action} its worker`);
     await this.ensureRow(tenant);
     const status = action === 'start' ? await this.claimStart(tenant) : await this.claimStop(tenant);
     await writeAudit(this.deps.db, {

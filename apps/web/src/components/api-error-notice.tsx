@@ -1,4 +1,5 @@
 import type { ApiError } from '@/lib/api-client.ts';
+import { TenantDisabledNotice } from './tenant-disabled-notice.tsx';
 
 /**
  * Says honestly why data is missing: the control plane is down (a banner, the page stays usable), the
@@ -14,6 +15,7 @@ export function ApiErrorNotice({ error, what }: { error: ApiError | undefined; w
       </div>
     );
   }
+  if (error.code === 'TENANT_DISABLED') return <TenantDisabledNotice />;
   if (error.status === 403) {
     return (
       <div className="banner banner-warn" role="alert" data-testid="forbidden-notice">

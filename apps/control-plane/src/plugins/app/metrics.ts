@@ -1,9 +1,30 @@
 import fp from 'fastify-plugin';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { WORKER_STATUSES } from '@wa-fleet/shared';
+import { AppError } from '../../errors.ts';
+import { isKeyMatch } from './auth.ts';
 
 export interface Metrics {
   registry: Registry;
+}
+
+/**
+ * GET /metrics names every tenant (heartbeat age, queue depth per slug): with METRICS_TOKEN set, only a
+ * scraper presenting `Authorization: Bearer <METRICS_TOKEN>` reads it. Unset, it stays open for a
+ * scraper on a trusted network.
+ */
+export function requireMetricsToken(app: FastifyInstance): onRequestAsyncHookHandler {
+  return async (request) => {
+    const expected = app.config.METRICS_TOKEN;
+    if (expected === undefined) return;
+    const authorization = request.headers.authorization;
+    const presented =
+      typeof authorization === 'string' ? /^Bearer\s+(.+)$/i.exec(authorization)?.[1] : undefined;
+    if (!isKeyMatch(presented?.trim(), expected)) {
+      throw new AppError('UNAUTHENTICATED', 'metrics require Authorization: Bearer <METRICS_TOKEN>');
+    }
+  };
 }
 
 /**

@@ -16,6 +16,37 @@ const routes: FastifyPluginAsync = async (app) => {
   app.addHook('onClose', async () => {
     for (const end of streams) end();
   });
+  // Each stream holds a file watcher and a socket for as long as the client likes: capped per caller
+  // (a signed-in user, or the admin key) and in total, and a slot is freed when its stream ends.
+  const openByCaller = new Map<string, number>();
+  let openTotal = 0;
+
+  function claimStreamSlot(caller: string): () => void {
+    const mine = openByCaller.get(caller) ?? 0;
+    if (mine >= app.config.LOG_STREAM_MAX_PER_CALLER) {
+      throw new AppError(
+        'RATE_LIMITED',
+        `too many open log streams: you already follow ${mine} (at most ${app.config.LOG_STREAM_MAX_PER_CALLER}); close one first`,
+      );
+    }
+    if (openTotal >= app.config.LOG_STREAM_MAX_TOTAL) {
+      throw new AppError(
+        'RATE_LIMITED',
+        `too many open log streams: the control plane serves at most ${app.config.LOG_STREAM_MAX_TOTAL}; try again later`,
+      );
+    }
+    openByCaller.set(caller, mine + 1);
+    openTotal += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      openTotal -= 1;
+      const left = (openByCaller.get(caller) ?? 1) - 1;
+      if (left > 0) openByCaller.set(caller, left);
+      else openByCaller.delete(caller);
+    };
+  }
 
   /**
    * The path comes from the tenant row's slug (validated again here), never from the request: the
@@ -45,10 +76,17 @@ const routes: FastifyPluginAsync = async (app) => {
   serve(app, 'GET /admin/tenants/:tenant/logs/stream', async (request, reply) => {
     const { file } = await logPathOf(request.params.tenant);
     const filter: LogFilter = { level: request.query.level };
-    const recent =
-      request.query.lines && existsSync(file)
-        ? (await tailLogFile(file, request.query.lines, filter)).lines
-        : [];
+    const release = claimStreamSlot(request.portal ? `user:${request.portal.user.id}` : request.actor);
+    let recent: Record<string, unknown>[];
+    try {
+      recent =
+        request.query.lines && existsSync(file)
+          ? (await tailLogFile(file, request.query.lines, filter)).lines
+          : [];
+    } catch (err) {
+      release();
+      throw err;
+    }
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -66,12 +104,15 @@ const routes: FastifyPluginAsync = async (app) => {
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
     const end = () => {
       if (!streams.delete(end)) return;
+      release();
       clearInterval(keepalive);
       void follower.stop();
       res.end();
     };
     streams.add(end);
     request.raw.on('close', end);
+    // A client gone while the recent lines were read fired 'close' already: free its slot now.
+    if (request.raw.socket.destroyed) end();
   });
 };
 

@@ -3,6 +3,7 @@ import { isUniqueViolation } from '@wa-fleet/db';
 import { workerAppName } from '@wa-fleet/shared';
 import { AppError, conflict } from '../../errors.ts';
 import { writeAudit } from '../../services/audit.ts';
+import { removeTenantFiles } from '../../services/tenant-files.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
 import {
   databaseNow,
@@ -75,6 +76,9 @@ const routes: FastifyPluginAsync = async (app) => {
       tenantSlug: ref.slug,
       details: request.body,
     });
+    // Disabled means down: the running worker is stopped (in the background, audited as worker.stop).
+    // Enabling again does not start it; start is allowed again.
+    if (request.body.status === 'DISABLED') await app.workers.request(ref, 'stop', request.actor);
     return toTenantDto(tenant);
   });
 
@@ -85,11 +89,16 @@ const routes: FastifyPluginAsync = async (app) => {
       throw new AppError('CONFLICT', 'could not stop the worker; tenant not deleted');
     });
     await app.db.tenant.delete({ where: { id: ref.id } });
+    // After the rows: a failure here leaves files, never a tenant without its logs.
+    const removedFiles = await removeTenantFiles(app.config, ref).catch((err: unknown) => {
+      request.log.error({ err, tenant: ref.slug }, 'could not remove the files of a deleted tenant');
+      return null;
+    });
     await writeAudit(app.db, {
       actor: request.actor,
       action: 'tenant.delete',
       tenantSlug: ref.slug,
-      details: { id: ref.id },
+      details: { id: ref.id, removedFiles },
     });
     return reply.status(204).send(null);
   });

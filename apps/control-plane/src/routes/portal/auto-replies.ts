@@ -1,11 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import {
-  isSafeReplyPattern,
-  MAX_REPLY_PATTERN_LENGTH,
-  rulesChangedChannel,
-  type ReplyMatchType,
-} from '@wa-fleet/shared';
+import { rulesChangedChannel, type ReplyMatchType } from '@wa-fleet/shared';
+import { replyPatternProblem } from '@wa-fleet/shared/reply-pattern';
 import { AppError, notFound } from '../../errors.ts';
+import { portalAuditUser, writeAudit } from '../../services/audit.ts';
 import { serve } from '../serve.ts';
 import { currentTenant } from './tenant.ts';
 
@@ -26,17 +23,9 @@ function toRuleDto(r: {
 /** A rule the worker could not use is refused here, with the field named. */
 function assertUsableRule(matchType: string, pattern: string): void {
   if (matchType === 'REGEX') {
-    try {
-      new RegExp(pattern, 'i');
-    } catch {
-      throw new AppError('VALIDATION_ERROR', 'body/pattern is not a valid regular expression');
-    }
-    if (!isSafeReplyPattern(pattern)) {
-      throw new AppError(
-        'VALIDATION_ERROR',
-        `body/pattern could take exponential time on some messages (nested repetition such as (a+)+), or is longer than ${MAX_REPLY_PATTERN_LENGTH} characters: simplify it`,
-      );
-    }
+    // The worker compiles the same way (linear-time RE2JS), so what passes here runs there.
+    const problem = replyPatternProblem(pattern);
+    if (problem) throw new AppError('VALIDATION_ERROR', `body/pattern ${problem}`);
   }
   if (matchType !== 'DEFAULT' && pattern.trim() === '') {
     throw new AppError('VALIDATION_ERROR', `body/pattern must not be empty for ${matchType} rules`);
@@ -76,10 +65,20 @@ const routes: FastifyPluginAsync = async (app) => {
     'POST /portal/tenant/current/auto-replies',
     { config: { minRole: 'TENANT_ADMIN' } },
     async (request, reply) => {
-      const { id: tenantId } = currentTenant(request);
+      const { id: tenantId, slug } = currentTenant(request);
       const pattern = request.body.pattern ?? '';
       assertUsableRule(request.body.matchType, pattern);
-      const rule = await app.db.autoReplyRule.create({ data: { ...request.body, pattern, tenantId } });
+      const rule = await app.db.$transaction(async (tx) => {
+        const row = await tx.autoReplyRule.create({ data: { ...request.body, pattern, tenantId } });
+        await writeAudit(tx, {
+          actor: request.actor,
+          action: 'auto-reply.create',
+          tenantId,
+          tenantSlug: slug,
+          details: { ...portalAuditUser(request), ruleId: row.id, name: row.name, matchType: row.matchType },
+        });
+        return row;
+      });
       await announceChange(tenantId);
       return reply.status(201).send(toRuleDto(rule));
     },
@@ -90,13 +89,28 @@ const routes: FastifyPluginAsync = async (app) => {
     'PATCH /portal/tenant/current/auto-replies/:id',
     { config: { minRole: 'TENANT_ADMIN' } },
     async (request) => {
-      const { id: tenantId } = currentTenant(request);
+      const { id: tenantId, slug } = currentTenant(request);
       const existing = await findRule(tenantId, request.params.id);
       assertUsableRule(
         request.body.matchType ?? existing.matchType,
         request.body.pattern ?? existing.pattern,
       );
-      const rule = await app.db.autoReplyRule.update({ where: { id: existing.id }, data: request.body });
+      const rule = await app.db.$transaction(async (tx) => {
+        const row = await tx.autoReplyRule.update({ where: { id: existing.id }, data: request.body });
+        await writeAudit(tx, {
+          actor: request.actor,
+          action: 'auto-reply.update',
+          tenantId,
+          tenantSlug: slug,
+          details: {
+            ...portalAuditUser(request),
+            ruleId: row.id,
+            name: row.name,
+            fields: Object.keys(request.body),
+          },
+        });
+        return row;
+      });
       await announceChange(tenantId);
       return toRuleDto(rule);
     },
@@ -107,9 +121,18 @@ const routes: FastifyPluginAsync = async (app) => {
     'DELETE /portal/tenant/current/auto-replies/:id',
     { config: { minRole: 'TENANT_ADMIN' } },
     async (request, reply) => {
-      const { id: tenantId } = currentTenant(request);
+      const { id: tenantId, slug } = currentTenant(request);
       const existing = await findRule(tenantId, request.params.id);
-      await app.db.autoReplyRule.delete({ where: { id: existing.id } });
+      await app.db.$transaction(async (tx) => {
+        await tx.autoReplyRule.delete({ where: { id: existing.id } });
+        await writeAudit(tx, {
+          actor: request.actor,
+          action: 'auto-reply.delete',
+          tenantId,
+          tenantSlug: slug,
+          details: { ...portalAuditUser(request), ruleId: existing.id, name: existing.name },
+        });
+      });
       await announceChange(tenantId);
       return reply.status(204).send(null);
     },

@@ -4,6 +4,7 @@ import authRoutes from './auth.ts';
 import autoReplyRoutes from './auto-replies.ts';
 import messageRoutes from './messages.ts';
 import tenantRoutes from './tenant.ts';
+import { requireEnabledTenant } from '../../services/tenant-resolver.ts';
 
 /**
  * /portal/*: called only by the portal's server with the internal key. The key identifies the portal, not
@@ -20,6 +21,7 @@ const portalRoutes: FastifyPluginAsync = async (app) => {
   });
   await app.register(async (tenantScoped) => {
     tenantScoped.addHook('onRequest', requirePortalUser(app, { needsTenant: true }));
+    tenantScoped.addHook('onRequest', requireEnabledTenant(app));
     tenantScoped.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ portalKey: [], portalSession: [] }] };
     });

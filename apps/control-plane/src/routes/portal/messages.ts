@@ -4,6 +4,7 @@ import { isUniqueViolation, type Prisma } from '@wa-fleet/db';
 import { maskPhone } from '@wa-fleet/shared';
 import { AppError } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../mappers.ts';
+import { portalAuditUser, writeAudit } from '../../services/audit.ts';
 import { serve } from '../serve.ts';
 import { currentTenant } from './tenant.ts';
 
@@ -20,6 +21,7 @@ function toMessageDto(m: Prisma.MessageLogGetPayload<object>) {
     idempotencyKey: m.idempotencyKey,
     replyToId: m.replyToId,
     attempts: m.attempts,
+    sentBy: m.sentByKind ? { kind: m.sentByKind, id: m.sentById, label: m.sentByLabel } : null,
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
   };
@@ -76,17 +78,31 @@ const routes: FastifyPluginAsync = async (app) => {
       });
       let message: { id: string; status: Prisma.MessageLogGetPayload<object>['status'] };
       try {
-        message = await app.db.messageLog.create({
-          data: {
+        // The row and its audit entry together: no send without a record of who asked for it.
+        message = await app.db.$transaction(async (tx) => {
+          const row = await tx.messageLog.create({
+            data: {
+              tenantId,
+              direction: 'OUT',
+              fromNumber: session?.phoneNumber ?? '',
+              toNumber: to,
+              body: request.body.text,
+              status: 'QUEUED',
+              idempotencyKey,
+              sentByKind: request.actor === 'api-key' ? 'API_KEY' : 'USER',
+              sentById: request.portal?.user.id ?? null,
+              sentByLabel: request.portal?.user.email ?? request.actor,
+            },
+            select: { id: true, status: true },
+          });
+          await writeAudit(tx, {
+            actor: request.actor,
+            action: 'message.send',
             tenantId,
-            direction: 'OUT',
-            fromNumber: session?.phoneNumber ?? '',
-            toNumber: to,
-            body: request.body.text,
-            status: 'QUEUED',
-            idempotencyKey,
-          },
-          select: { id: true, status: true },
+            tenantSlug: currentTenant(request).slug,
+            details: { ...portalAuditUser(request), messageId: row.id, to: maskPhone(to) },
+          });
+          return row;
         });
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;

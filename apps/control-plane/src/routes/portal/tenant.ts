@@ -12,6 +12,7 @@ import {
   SETUP_REQUEST_INCLUDE,
   toSetupRequestDto,
 } from '../mappers.ts';
+import { portalAuditUser, writeAudit } from '../../services/audit.ts';
 import { serve } from '../serve.ts';
 
 /** The caller's tenant, set by the portal auth hook from a membership (never from request input). */
@@ -40,7 +41,8 @@ const routes: FastifyPluginAsync = async (app) => {
     };
   });
 
-  serve(app, 'GET /portal/tenant/current/qr', async (request) => {
+  // Scanning it links a phone to the tenant's number: as much power as the number itself.
+  serve(app, 'GET /portal/tenant/current/qr', { config: { minRole: 'TENANT_ADMIN' } }, async (request) => {
     const { id } = currentTenant(request);
     const session = await app.db.whatsAppSession.findUnique({
       where: { tenantId: id },
@@ -108,10 +110,20 @@ const routes: FastifyPluginAsync = async (app) => {
     'POST /portal/tenant/current/setup-requests',
     { config: { minRole: 'OPERATOR' } },
     async (request, reply) => {
-      const { id } = currentTenant(request);
-      const row = await app.db.setupRequest.create({
-        data: { tenantId: id, userId: request.portal?.user.id ?? null, notes: request.body.notes },
-        include: SETUP_REQUEST_INCLUDE,
+      const { id, slug } = currentTenant(request);
+      const row = await app.db.$transaction(async (tx) => {
+        const created = await tx.setupRequest.create({
+          data: { tenantId: id, userId: request.portal?.user.id ?? null, notes: request.body.notes },
+          include: SETUP_REQUEST_INCLUDE,
+        });
+        await writeAudit(tx, {
+          actor: request.actor,
+          action: 'setup-request.create',
+          tenantId: id,
+          tenantSlug: slug,
+          details: { ...portalAuditUser(request), setupRequestId: created.id },
+        });
+        return created;
       });
       return reply.status(201).send(toSetupRequestDto(row));
     },

@@ -186,6 +186,17 @@ function EmptyMessages({
   );
 }
 
+type SentBy = NonNullable<MessageDto['sentBy']>;
+
+/** Who asked for an outbound message; a record over the contract's kinds, so a new one must be named. */
+const SENT_BY_TEXT: Record<SentBy['kind'], (sentBy: SentBy) => string> = {
+  USER: (s) => (s.label ? `by ${s.label}` : 'by a user'),
+  API_KEY: () => 'by API key',
+  AUTO_REPLY: () => 'auto-reply',
+};
+
+const sentByText = (sentBy: SentBy) => SENT_BY_TEXT[sentBy.kind](sentBy);
+
 function MessagesTable({ items }: { items: MessageDto[] }) {
   return (
     <DataTable
@@ -199,7 +210,14 @@ function MessagesTable({ items }: { items: MessageDto[] }) {
           <td className="nowrap" data-label="Time">
             {formatDateTime(m.createdAt)}
           </td>
-          <td data-label="Direction">{m.direction === 'IN' ? 'In' : 'Out'}</td>
+          <td data-label="Direction">
+            {m.direction === 'IN' ? 'In' : 'Out'}
+            {m.sentBy && (
+              <div className="small muted" data-testid="message-sent-by">
+                {sentByText(m.sentBy)}
+              </div>
+            )}
+          </td>
           <td className="nowrap mono" data-label="Contact">
             {m.direction === 'IN' ? m.from : m.to}
           </td>

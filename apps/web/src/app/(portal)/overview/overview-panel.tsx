@@ -11,11 +11,16 @@ import { StatusBadge } from '@/components/status-badge.tsx';
 
 const REFRESH_MS = 2_000;
 
-export function OverviewPanel({ canRestart }: { canRestart: boolean }) {
+export function OverviewPanel({ canRestart, canLink }: { canRestart: boolean; canLink: boolean }) {
   const current = usePoll('GET /portal/tenant/current', {}, REFRESH_MS);
   const state = current.data?.session?.state;
-  // The QR rotates while it waits for a scan; stop asking for it once the number is linked.
-  const qr = usePoll('GET /portal/tenant/current/qr', state && state !== 'CONNECTED' ? {} : null, REFRESH_MS);
+  // The QR rotates while it waits for a scan; stop asking for it once the number is linked. Only a
+  // TENANT_ADMIN may see it (scanning it links a phone to the number), so others never ask.
+  const qr = usePoll(
+    'GET /portal/tenant/current/qr',
+    canLink && state && state !== 'CONNECTED' ? {} : null,
+    REFRESH_MS,
+  );
 
   if (current.isLoading && !current.data) return <Loading text="Loading status…" />;
   const data = current.data;
@@ -64,7 +69,12 @@ export function OverviewPanel({ canRestart }: { canRestart: boolean }) {
                 </>
               )}
             </dl>
-            <SessionBody state={state} phoneNumber={data.session.phoneNumber} qr={qr.data} />
+            <SessionBody
+              state={state}
+              phoneNumber={data.session.phoneNumber}
+              qr={qr.data}
+              canLink={canLink}
+            />
           </section>
         </div>
       )}
@@ -76,10 +86,12 @@ function SessionBody({
   state,
   phoneNumber,
   qr,
+  canLink,
 }: {
   state: SessionState | undefined;
   phoneNumber: string | null;
   qr: QrDto | undefined;
+  canLink: boolean;
 }) {
   if (state === 'CONNECTED') {
     return (
@@ -89,6 +101,13 @@ function SessionBody({
           {phoneNumber ? `+${phoneNumber.replace(/^\+/, '')}` : 'your number'}
         </span>
       </div>
+    );
+  }
+  if (!canLink) {
+    return (
+      <p className="muted" role="status" data-testid="qr-ask-admin">
+        The number is not linked. Ask a tenant admin to link it: only they can see the QR code.
+      </p>
     );
   }
   if (qr?.qr) {

@@ -5,5 +5,7 @@ import { OverviewPanel } from './overview-panel.tsx';
 export const metadata: Metadata = { title: 'Overview' };
 
 export default function OverviewPage() {
-  return renderTenantPage('Overview', (ctx) => <OverviewPanel canRestart={ctx.can('TENANT_ADMIN')} />);
+  return renderTenantPage('Overview', (ctx) => (
+    <OverviewPanel canRestart={ctx.can('TENANT_ADMIN')} canLink={ctx.can('TENANT_ADMIN')} />
+  ));
 }
