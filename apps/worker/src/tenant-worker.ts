@@ -2,9 +2,10 @@ import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '@wa-fleet/config';
 import type { DbClient } from '@wa-fleet/db';
 import type { Logger } from '@wa-fleet/logger';
-import { rulesChangedChannel, type WaEngineName } from '@wa-fleet/shared';
+import { rulesChangedChannel } from '@wa-fleet/shared';
 import { AutoReplyRuleCache } from './auto-reply-rules.ts';
-import { createEngine, type AckStatus, type WaEngine, type WwebjsClientFactory } from './engine/index.ts';
+import { Backfill } from './backfill.ts';
+import type { AckStatus, WaEngine } from './engine/index.ts';
 import { HeartbeatLoop } from './heartbeat-loop.ts';
 import { InboundPipeline } from './inbound-pipeline.ts';
 import { MessageRepository } from './message-repository.ts';
@@ -14,13 +15,14 @@ import { WorkerStatusRepository } from './worker-status-repository.ts';
 
 export interface TenantWorkerDeps {
   config: WorkerConfig;
-  tenant: { id: string; slug: string; engine: WaEngineName };
+  tenant: { id: string; slug: string };
   db: DbClient;
   /** Commands connection; owned by the caller (it closes it after stop()). */
   redis: Redis;
   log: Logger;
+  /** The tenant's engine, made by the caller from the registry (createEngine). */
+  engine: WaEngine;
   pid?: number;
-  createWwebjsClient?: WwebjsClientFactory;
 }
 
 export interface StartHooks {
@@ -36,7 +38,8 @@ const PENDING_ACK_TTL_MS = 60_000;
 /**
  * One tenant's worker. start() brings it up in this order: status rows -> first heartbeat (RUNNING)
  * -> readiness -> send queue (paused until the session connects) and sweep -> rule-change subscription
- * -> engine. stop() undoes it in reverse (see there).
+ * -> engine. Every `connected` (the first and each reconnect) starts a backfill. stop() undoes it in
+ * reverse (see there).
  */
 export class TenantWorker {
   private readonly deps: TenantWorkerDeps;
@@ -48,6 +51,7 @@ export class TenantWorker {
   readonly engine: WaEngine;
   private readonly sendQueue: SendQueue;
   private readonly pipeline: InboundPipeline;
+  private readonly backfill: Backfill;
   private heartbeat: HeartbeatLoop | undefined;
   private rulesSubscriber: Redis | undefined;
   /** Acks that arrived before their row was marked SENT (the engine can be faster than our write). */
@@ -62,13 +66,7 @@ export class TenantWorker {
     this.messages = new MessageRepository(db, tenant.id);
     this.rules = new AutoReplyRuleCache(db, tenant.id, log);
     this.session = new SessionRecorder(db, tenant.id, log);
-    this.engine = createEngine({
-      config,
-      engineName: tenant.engine,
-      redis: deps.redis,
-      logger: log,
-      ...(deps.createWwebjsClient ? { createWwebjsClient: deps.createWwebjsClient } : {}),
-    });
+    this.engine = deps.engine;
     this.sendQueue = new SendQueue({
       tenantId: tenant.id,
       redisUrl: config.REDIS_URL,
@@ -88,6 +86,15 @@ export class TenantWorker {
       enqueueSend: (id) => this.sendQueue.enqueue(id),
       log,
     });
+    this.backfill = new Backfill({
+      db,
+      tenantId: tenant.id,
+      engine: this.engine,
+      push: (message) => {
+        if (!this.isStopping) this.pipeline.push(message);
+      },
+      log,
+    });
   }
 
   async start(hooks: StartHooks): Promise<void> {
@@ -105,7 +112,10 @@ export class TenantWorker {
     this.sendQueue.startSweeping();
     await this.subscribeToRuleChanges();
     this.attachEngine(hooks.onFatal);
-    log.info({ engine: this.engine.name }, 'starting WhatsApp engine');
+    log.info(
+      { engine: this.engine.name, capabilities: this.engine.capabilities },
+      'starting WhatsApp engine',
+    );
     await this.engine.start();
   }
 
@@ -123,6 +133,7 @@ export class TenantWorker {
     const { log } = this.deps;
     await this.sendQueue.close();
     this.engine.removeAllListeners();
+    await this.backfill.stop();
     await this.pipeline.drain();
     await this.session.drain();
     await this.heartbeat?.stop();
@@ -139,6 +150,7 @@ export class TenantWorker {
   async crash(err: Error): Promise<void> {
     this.isStopping = true;
     this.engine.removeAllListeners();
+    void this.backfill.stop();
     await this.heartbeat?.stop().catch(() => undefined);
     await this.status
       .markError(err.message)
@@ -165,9 +177,14 @@ export class TenantWorker {
   private attachEngine(onFatal: (err: Error) => void): void {
     const { engine } = this;
     this.session.attach(engine);
-    engine.on('ready', () => this.sendQueue.setSending(true));
+    engine.on('connected', () => {
+      this.sendQueue.setSending(true);
+      // Whatever arrived while nobody listened (stopped, crashed, hung, disconnected) is fetched now.
+      this.backfill.request('connected');
+    });
     engine.on('disconnected', () => this.sendQueue.setSending(false));
-    engine.on('auth_failure', () => this.sendQueue.setSending(false));
+    engine.on('logged_out', () => this.sendQueue.setSending(false));
+    engine.on('auth_failed', () => this.sendQueue.setSending(false));
     engine.on('message', (message) => {
       if (!this.isStopping) this.pipeline.push(message);
     });
