@@ -43,7 +43,9 @@ export class Backfill {
   }
 
   get isSupported(): boolean {
-    return this.deps.engine.capabilities.backfill && typeof this.deps.engine.fetchMessagesSince === 'function';
+    return (
+      this.deps.engine.capabilities.backfill && typeof this.deps.engine.fetchMessagesSince === 'function'
+    );
   }
 
   /** Starts a backfill now, or right after the one running. */

@@ -246,7 +246,10 @@ describe('wwebjs engine', () => {
     const old = wwebjsMessage('19990005555', me, 'from last year', 'OLD1', createdAt - 3_600);
     const missed1 = wwebjsMessage('19990005555', me, 'written while down', 'MISS1', createdAt + 1);
     const missed2 = wwebjsMessage('19990006666', me, 'me too', 'MISS2', createdAt + 2);
-    const ownReply = { ...wwebjsMessage(me, '19990005555', 'our reply', 'OWN1', createdAt + 3), fromMe: true };
+    const ownReply = {
+      ...wwebjsMessage(me, '19990005555', 'our reply', 'OWN1', createdAt + 3),
+      fromMe: true,
+    };
     first.chats = [
       fakeChat('19990005555@c.us', [old, missed1, ownReply]),
       fakeChat('19990006666@c.us', [missed2]),
@@ -255,7 +258,10 @@ describe('wwebjs engine', () => {
     first.info = { wid: { user: me, server: 'c.us', _serialized: `${me}@c.us` }, pushname: 'Acme' };
     first.emit('ready');
     const inbound = () =>
-      suite.db.messageLog.findMany({ where: { tenantId: tenant.id, direction: 'IN' }, orderBy: { body: 'asc' } });
+      suite.db.messageLog.findMany({
+        where: { tenantId: tenant.id, direction: 'IN' },
+        orderBy: { body: 'asc' },
+      });
     await waitFor('two missed messages stored', async () => (await inbound()).length === 2);
     await waitFor('backfill logged', () =>
       readLog(suite.logDir, tenant.slug).some((l) => l.msg === 'backfill done' && l.missing === 2),
@@ -273,13 +279,18 @@ describe('wwebjs engine', () => {
     });
     const now = Math.floor(Date.now() / 1000);
     const missed3 = wwebjsMessage('19990006666', me, 'during the blip', 'MISS3', now);
-    second.chats = [fakeChat('19990005555@c.us', [old, missed1]), fakeChat('19990006666@c.us', [missed2, missed3])];
+    second.chats = [
+      fakeChat('19990005555@c.us', [old, missed1]),
+      fakeChat('19990006666@c.us', [missed2, missed3]),
+    ];
     second.info = first.info;
     second.emit('ready');
     await waitForSessionState(suite, tenant.id, 'CONNECTED');
     await waitFor('the blip message stored', async () => (await inbound()).length === 3);
     await waitFor('second backfill logged', () =>
-      readLog(suite.logDir, tenant.slug).some((l) => l.msg === 'backfill done' && l.reason === 'connected' && l.missing === 1),
+      readLog(suite.logDir, tenant.slug).some(
+        (l) => l.msg === 'backfill done' && l.reason === 'connected' && l.missing === 1,
+      ),
     );
     const stored = await inbound();
     expect(stored.map((m) => m.body)).toEqual(['during the blip', 'me too', 'written while down']);

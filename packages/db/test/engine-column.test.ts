@@ -62,7 +62,10 @@ describe('tenants.engine', () => {
     await expect(query(url, `UPDATE tenants SET engine = 'telegram' WHERE slug = 'sim'`)).rejects.toThrow(
       /invalid input value for enum "WaEngine": "telegram"/,
     );
-    const after = await query<{ engine: string }>(url, `SELECT engine::text AS engine FROM tenants WHERE slug = 'sim'`);
+    const after = await query<{ engine: string }>(
+      url,
+      `SELECT engine::text AS engine FROM tenants WHERE slug = 'sim'`,
+    );
     expect(after).toEqual([{ engine: 'simulator' }]);
   });
 

@@ -28,7 +28,8 @@ export function simulatorNetworkKeys(prefix: string, tenantId: string) {
 
 /** A stable number per tenant, so restarts show the same linked phone. */
 export function simulatedPhoneNumber(tenantId: string): string {
-  const digits = BigInt(`0x${createHash('sha256').update(tenantId).digest('hex').slice(0, 12)}`) % 10_000_000n;
+  const digits =
+    BigInt(`0x${createHash('sha256').update(tenantId).digest('hex').slice(0, 12)}`) % 10_000_000n;
   return `1555${digits.toString().padStart(7, '0')}`;
 }
 
@@ -163,7 +164,13 @@ export class SimulatorNetwork {
 
   /** Id of the newest message on the phone ('0-0' when none): where a client starts listening. */
   async lastInboxId(tenantId: string): Promise<string> {
-    const [last] = (await this.redis.xrevrange(this.keys(tenantId).inbox, '+', '-', 'COUNT', 1)) as StreamEntries;
+    const [last] = (await this.redis.xrevrange(
+      this.keys(tenantId).inbox,
+      '+',
+      '-',
+      'COUNT',
+      1,
+    )) as StreamEntries;
     return last?.[0] ?? '0-0';
   }
 

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox';
-import { SLUG_PATTERN, UUID_PATTERN } from '@wa-fleet/shared';
+import { SLUG_PATTERN, UUID_PATTERN, WA_ENGINES } from '@wa-fleet/shared';
 
 export const ErrorBody = Type.Object(
   {
@@ -53,7 +53,7 @@ export const SessionStateSchema = Type.Enum([
   'AUTH_FAILURE',
 ]);
 export const TenantStatusSchema = Type.Enum(['ACTIVE', 'ERROR', 'DISABLED']);
-export const EngineSchema = Type.Enum(['simulator', 'wwebjs']);
+export const EngineSchema = Type.Enum([...WA_ENGINES]);
 
 export const TenantSchema = Type.Object({
   id: Type.String(),

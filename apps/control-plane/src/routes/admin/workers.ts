@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { simulatorChannel, workerAppName, type SimulatorCommand } from '@wa-fleet/shared';
+import { SimulatorNetwork } from '@wa-fleet/simulator';
+import { SIMULATOR_COMMANDS, workerAppName, type SimulatorCommand } from '@wa-fleet/shared';
 import { AppError } from '../../errors.ts';
 import { writeAudit } from '../../services/audit.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
@@ -92,11 +93,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['admin'],
-        summary: 'Send a command to the simulator engine of a tenant (409 when it runs another engine)',
+        summary:
+          'Simulated WhatsApp network of a simulator tenant: `inbound` stores a customer message on its phone ' +
+          '(whether or not a worker runs; the worker takes it live or by backfill), other types are session ' +
+          'commands for the running worker. 409 when the tenant runs another engine',
         params: TenantParams,
         body: Type.Object(
           {
-            type: Type.Enum(['link', 'inbound', 'disconnect', 'logout', 'fail', 'hang', 'auth_failure']),
+            type: Type.Enum([...SIMULATOR_COMMANDS]),
             from: Type.Optional(Type.String({ pattern: '^\\+?[0-9]{4,20}$' })),
             text: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
             id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -104,7 +108,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 202: Type.Object({ delivered: Type.Integer() }), ...errorResponses },
+        response: {
+          202: Type.Object({
+            /** inbound: 1 (stored on the phone); a command: how many running workers heard it. */
+            delivered: Type.Integer(),
+            /** inbound: the WhatsApp id the message got. */
+            waMessageId: Type.Optional(Type.String()),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -117,9 +129,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       const command: SimulatorCommand = { ...request.body, from: request.body.from?.replace(/^\+/, '') };
-      const delivered = await app.redis.publish(
-        simulatorChannel(app.config.REDIS_PREFIX, tenant.id),
-        JSON.stringify(command),
+      if (command.type === 'inbound' && !command.from) {
+        throw new AppError('VALIDATION_ERROR', 'body/from: an inbound message needs a sender');
+      }
+      const result = await new SimulatorNetwork(app.redis, app.config.REDIS_PREFIX).command(
+        tenant.id,
+        command,
       );
       await writeAudit(app.db, {
         actor: request.actor,
@@ -128,7 +143,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tenantSlug: tenant.slug,
         details: { type: command.type },
       });
-      return reply.status(202).send({ delivered });
+      return reply.status(202).send(result);
     },
   );
 

@@ -226,7 +226,9 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
         return;
       case 'inbound':
         // Customers write to the phone (SimulatorNetwork.deliverInbound), not to a running client.
-        this.opts.logger.warn('simulator command ignored: inbound messages go to the network, not the client');
+        this.opts.logger.warn(
+          'simulator command ignored: inbound messages go to the network, not the client',
+        );
         return;
       case 'disconnect':
         if (this.dropConnection()) this.emit('disconnected', { reason: 'connection lost (simulated)' });
