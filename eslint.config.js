@@ -21,6 +21,24 @@ export default tseslint.config(
     },
   },
   {
+    // Engine libraries stay behind the engine seam: only apps/worker/src/engine/<name>/ may load them.
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['apps/worker/src/engine/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['whatsapp-web.js', 'whatsapp-web.js/*', 'puppeteer', 'puppeteer/*', 'puppeteer-core'],
+              message: 'only apps/worker/src/engine/<name>/ may import an engine library',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests poke at loosely typed JSON responses; keep the strictness where it pays.
     files: ['**/test/**', '**/*.test.ts', '**/*.test.tsx'],
     rules: {

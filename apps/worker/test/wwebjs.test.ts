@@ -125,7 +125,7 @@ async function startFakeWorker(tenant: { id: string; slug: string }) {
     clients,
     settingsSeen,
     fatal,
-    async close() {
+    close: async () => {
       await worker.stop();
       await flushLogger(log);
       await redis.quit();

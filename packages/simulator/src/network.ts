@@ -69,7 +69,6 @@ end
 return redis.call('HGET', KEYS[1], ARGV[1])`;
 
 type StreamEntries = [id: string, fields: string[]][];
-type XReadReply = [key: string, entries: StreamEntries][] | null;
 
 function fieldsOf(raw: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -184,7 +183,7 @@ export class SimulatorNetwork {
       'STREAMS',
       this.keys(tenantId).inbox,
       cursor,
-    )) as XReadReply;
+    ));
     const to = simulatedPhoneNumber(tenantId);
     return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) => toInbound(entryId, raw, to));
   }
@@ -199,7 +198,7 @@ export class SimulatorNetwork {
       'STREAMS',
       this.keys(tenantId).acks,
       cursor,
-    )) as XReadReply;
+    ));
     return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) => {
       const f = fieldsOf(raw);
       return {
