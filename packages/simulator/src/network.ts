@@ -175,7 +175,7 @@ export class SimulatorNetwork {
 
   /** Waits up to `blockMs` for messages after `cursor` (on `conn`, which it blocks meanwhile). */
   async readInbox(conn: Redis, tenantId: string, cursor: string, blockMs: number): Promise<NetworkInbound[]> {
-    const reply = (await conn.xread(
+    const reply = await conn.xread(
       'COUNT',
       500,
       'BLOCK',
@@ -183,14 +183,14 @@ export class SimulatorNetwork {
       'STREAMS',
       this.keys(tenantId).inbox,
       cursor,
-    ));
+    );
     const to = simulatedPhoneNumber(tenantId);
     return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) => toInbound(entryId, raw, to));
   }
 
   /** Receipts after the client's saved position (or after `cursor`), waiting up to `blockMs`. */
   async readAcks(conn: Redis, tenantId: string, cursor: string, blockMs: number): Promise<NetworkAck[]> {
-    const reply = (await conn.xread(
+    const reply = await conn.xread(
       'COUNT',
       500,
       'BLOCK',
@@ -198,7 +198,7 @@ export class SimulatorNetwork {
       'STREAMS',
       this.keys(tenantId).acks,
       cursor,
-    ));
+    );
     return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) => {
       const f = fieldsOf(raw);
       return {

@@ -25,11 +25,9 @@ export default fp(
         return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
       }
       if ('validation' in err && err.validation) {
-        return reply
-          .status(400)
-          .send({
-            error: { code: 'VALIDATION_ERROR', message: withAllowedValues(err.message, err.validation) },
-          });
+        return reply.status(400).send({
+          error: { code: 'VALIDATION_ERROR', message: withAllowedValues(err.message, err.validation) },
+        });
       }
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) {
