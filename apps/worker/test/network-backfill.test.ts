@@ -3,10 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
 import {
+  acceptSends,
   createSuite,
   createTenant,
   expectLogsAreJsonWithTime,
   network,
+  networkSends,
   readLog,
   sendCommand,
   spawnWorker,
@@ -178,6 +180,37 @@ describe('simulated network and backfill (real worker processes)', () => {
     expect(backfills.map((l) => l.missing)).toEqual([0, 10]);
     worker.kill('SIGINT');
     expect((await worker.exited).code).toBe(0);
+  });
+
+  it('receipts come back through the network: those due after a kill -9 are applied by the next worker', async () => {
+    const tenant = await createTenant(suite);
+    const ids = await acceptSends(suite, tenant.id, 5);
+    // Receipts due 8 s (delivered) and 16 s (read) after each send: the kill comes before them.
+    const env = tenantEnv(tenant.id, { SEND_RATE_PER_MIN: '6000', SIM_ACK_DELAY_MS: '8000' });
+    const first = spawnWorker(suite, env);
+    const outbound = () => suite.db.messageLog.findMany({ where: { tenantId: tenant.id, direction: 'OUT' } });
+    await waitFor('all sent', async () => (await outbound()).every((r) => r.status === 'SENT'), {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
+    first.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    // Positive control: no receipt had been applied when the process died.
+    expect((await outbound()).map((r) => r.status)).toEqual(ids.map(() => 'SENT'));
+
+    const second = spawnWorker(suite, env);
+    const rows = await waitFor(
+      'every receipt applied',
+      async () => {
+        const all = await outbound();
+        return all.every((r) => r.status === 'READ') ? all : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect(rows).toHaveLength(ids.length);
+    expect(await networkSends(suite, tenant.id)).toHaveLength(ids.length); // sent once each
+    second.kill('SIGINT');
+    expect((await second.exited).code).toBe(0);
   });
 
   it('an unknown engine (or bad engine settings) fails the start with a readable lastError, never the default engine', async () => {
