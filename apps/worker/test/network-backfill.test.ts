@@ -177,7 +177,9 @@ describe('simulated network and backfill (real worker processes)', () => {
     await waitFor('missed messages stored', async () => (await storedInbound(tenant.id)).length === 11);
     expectEachOnce(await storedInbound(tenant.id), [live, ...missed]);
     const backfills = readLog(suite.logDir, tenant.slug).filter((l) => l.msg === 'backfill done');
-    expect(backfills.map((l) => l.missing)).toEqual([0, 10]);
+    // One backfill per connect; the reconnect's found the ten (the first may race the live message).
+    expect(backfills).toHaveLength(2);
+    expect(backfills[1]).toMatchObject({ missing: 10 });
     worker.kill('SIGINT');
     expect((await worker.exited).code).toBe(0);
   });
