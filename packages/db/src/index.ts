@@ -10,4 +10,5 @@ export {
   MessageStatus,
   MatchType,
   SetupRequestStatus,
+  WaEngine,
 } from './generated/prisma/enums.ts';
