@@ -141,6 +141,37 @@ function startChild(
   return child;
 }
 
+const DEMO_TEXTS = ['hello', 'what is the price?', 'are you open today?', 'thanks!', 'HELP', 'order status'];
+
+/**
+ * Demo customers writing to the demo tenant's simulated phone through the control plane's simulate
+ * route. They live here, not in the worker: they keep writing while the worker is stopped or
+ * restarting, and the worker backfills what it missed when it connects again.
+ */
+function startDemoTraffic(cpUrl: string, adminApiKey: string, perMinute: number): void {
+  if (!(perMinute > 0)) return;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    const from = `1999${Math.floor(Math.random() * 10_000_000)
+      .toString()
+      .padStart(7, '0')}`;
+    const text = DEMO_TEXTS[Math.floor(Math.random() * DEMO_TEXTS.length)] ?? 'hello';
+    try {
+      await fetch(`${cpUrl}/admin/tenants/demo/simulate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminApiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'inbound', from, text }),
+        signal: AbortSignal.timeout(5_000),
+      });
+    } catch {
+      // The control plane is restarting or stopping: this customer tries again next time.
+    }
+    if (!shuttingDown) timer = setTimeout(() => void tick(), 60_000 / perMinute);
+  };
+  timer = setTimeout(() => void tick(), 60_000 / perMinute);
+  stops.push({ name: 'demo traffic', stop: async () => clearTimeout(timer) });
+}
+
 /** True when the portal's build is missing or older than any source file of the portal. */
 function needsWebBuild(): boolean {
   const buildId = path.join(root, 'apps/web/.next/BUILD_ID');
@@ -226,11 +257,11 @@ async function main(): Promise<void> {
     SESSION_SECRET: config.SESSION_SECRET ?? keys.sessionSecret,
     PM2_HOME: pm2Home,
     DEMO_PASSWORD: config.DEMO_PASSWORD,
-    // A newcomer should see messages flow at once: the demo worker links after a few seconds and
-    // receives a few simulated messages a minute.
+    // A newcomer should see messages flow at once: the demo worker links after a few seconds.
     SIM_LINK_DELAY_MS: String(config.SIM_LINK_DELAY_MS),
-    SIM_INBOUND_PER_MIN: String(config.SIM_INBOUND_PER_MIN),
   };
+  // ... and demo customers write a few messages a minute (see startDemoTraffic).
+  const demoPerMinute = config.SIM_INBOUND_PER_MIN;
 
   if (givenDb) {
     // The demo logins have a published password: they never go into a database the quick start did not
@@ -284,6 +315,7 @@ async function main(): Promise<void> {
       ? 'demo tenant worker starting'
       : `could not start the demo worker: HTTP ${started.status} ${await started.text()}`,
   );
+  startDemoTraffic(cpUrl, env.ADMIN_API_KEY!, demoPerMinute);
 
   // The portal gets only what it uses: never the admin key, the database or Redis, or the demo password.
   const portalEnv = pickEnv(env, PORTAL_ENV);

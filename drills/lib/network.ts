@@ -4,10 +4,11 @@
 //
 // Customers write through the control plane's admin `simulate` route while PostgreSQL is up. That route
 // resolves the tenant and writes an audit row, so it answers 500 during a database outage, while
-// WhatsApp customers go on writing: then the message goes onto the simulator's command channel in Redis
-// directly, which is what the route publishes.
+// WhatsApp customers go on writing: then the message is appended to the number's inbox on the simulated
+// network (@wa-fleet/simulator) directly, which is what the route does too. The phone keeps it whether
+// or not a worker runs; the worker takes it live, or by backfill when it connects again.
 import type { Redis } from 'ioredis';
-import { simulatorChannel, type SimulatorCommand } from '@wa-fleet/shared';
+import { SimulatorNetwork } from '@wa-fleet/simulator';
 import type { Stack } from './stack.ts';
 
 export interface CustomerMessage {
@@ -23,17 +24,21 @@ export async function customerWrites(
   msg: CustomerMessage,
   via: 'api' | 'network',
 ): Promise<void> {
-  const command: SimulatorCommand = { type: 'inbound', ...msg };
   if (via === 'api') {
-    const res = await stack.admin('POST', `/admin/tenants/${tenant.slug}/simulate`, command);
+    const res = await stack.admin('POST', `/admin/tenants/${tenant.slug}/simulate`, {
+      type: 'inbound',
+      ...msg,
+    });
     if (res.status !== 202) throw new Error(`simulate answered ${res.status}: ${await res.text()}`);
+    const { waMessageId } = (await res.json()) as { waMessageId?: string };
+    if (waMessageId !== msg.id) throw new Error(`simulate stored ${waMessageId ?? 'nothing'}, not ${msg.id}`);
     return;
   }
-  const receivers = await stack.redis.publish(
-    simulatorChannel(stack.redisPrefix, tenant.id),
-    JSON.stringify(command),
+  const { waMessageId } = await new SimulatorNetwork(stack.redis, stack.redisPrefix).deliverInbound(
+    tenant.id,
+    msg,
   );
-  if (receivers < 1) throw new Error('no simulator listens for the tenant (worker not running?)');
+  if (waMessageId !== msg.id) throw new Error(`the network stored ${waMessageId}, not ${msg.id}`);
 }
 
 /** How often the network sent each client reference (the message row id): 1 each, or a duplicate. */
@@ -42,10 +47,8 @@ export async function networkSendCounts(
   prefix: string,
   tenantId: string,
 ): Promise<Map<string, number>> {
-  const raw = await redis.lrange(`${prefix}:sim:${tenantId}:sent`, 0, -1);
   const counts = new Map<string, number>();
-  for (const line of raw) {
-    const { clientRef } = JSON.parse(line) as { clientRef: string };
+  for (const { clientRef } of await new SimulatorNetwork(redis, prefix).sends(tenantId)) {
     counts.set(clientRef, (counts.get(clientRef) ?? 0) + 1);
   }
   return counts;

@@ -158,11 +158,11 @@ export async function postgresOutage(
   if (opts.killWorkerMidway) {
     report.expect('worker runs as a new process', worker?.pid !== pid && worker?.pid != null, true);
     const health = (await (await stack.admin('GET', '/admin/workers')).json()) as {
-      items: { tenantSlug: string; restarts: number }[];
+      items: { tenantSlug: string; restartCount: number }[];
     };
     report.note(
       'worker restarts (PM2)',
-      health.items.find((w) => w.tenantSlug === tenant.slug)?.restarts ?? 'unknown',
+      health.items.find((w) => w.tenantSlug === tenant.slug)?.restartCount ?? 'unknown',
     );
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadControlPlaneConfig, type ControlPlaneConfig } from '@wa-fleet/config';
 import { createDbClient, type DbClient } from '@wa-fleet/db';
+import type { WaEngineName } from '@wa-fleet/shared';
 import { createMigratedTestDatabase } from '@wa-fleet/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../src/app.ts';
@@ -98,7 +99,7 @@ export async function buildTestApp(
   return app;
 }
 
-export async function createTenant(db: DbClient, slug: string, engine: string | null = 'simulator') {
+export async function createTenant(db: DbClient, slug: string, engine: WaEngineName | null = 'simulator') {
   return db.tenant.create({
     data: {
       slug,

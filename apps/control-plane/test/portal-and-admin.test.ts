@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { waitFor } from '@wa-fleet/devstack';
 import { rulesChangedChannel, sendQueueName, simulatorChannel } from '@wa-fleet/shared';
+import { SimulatorNetwork } from '@wa-fleet/simulator';
 import {
   adminHeaders,
   buildTestApp,
@@ -273,7 +274,9 @@ describe('admin', () => {
     ).toBe(204);
   });
 
-  it('simulate: 202 for a simulator tenant (command published), 409 for another engine', async () => {
+  it('simulate: inbound is stored on the simulated phone with no worker running, a command is published, 409 for another engine', async () => {
+    const phone = new SimulatorNetwork(app.redis, stack.redisPrefix);
+    const before = await phone.inboxSince(shopId, new Date(0), 1_000);
     const res = await app.inject({
       method: 'POST',
       url: '/admin/tenants/shop/simulate',
@@ -281,13 +284,38 @@ describe('admin', () => {
       payload: { type: 'inbound', from: '+491234567', text: 'hi' },
     });
     expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body).toEqual({ delivered: 1, waMessageId: expect.stringMatching(/^false_491234567@c\.us_/) });
+    const after = await phone.inboxSince(shopId, new Date(0), 1_000);
+    expect(after).toHaveLength(before.length + 1);
+    expect(after.at(-1)).toMatchObject({ waMessageId: body.waMessageId, from: '491234567', body: 'hi' });
+    // Not a session command: nothing was published for a running client.
+    expect(published.some((p) => p.channel === simulatorChannel(stack.redisPrefix, shopId))).toBe(false);
+
+    const noSender = await app.inject({
+      method: 'POST',
+      url: '/admin/tenants/shop/simulate',
+      headers: adminHeaders,
+      payload: { type: 'inbound', text: 'who am I' },
+    });
+    expect(noSender.statusCode).toBe(400);
+    expect(noSender.json().error.message).toContain('body/from');
+    expect(await phone.inboxSince(shopId, new Date(0), 1_000)).toHaveLength(after.length);
+
+    const link = await app.inject({
+      method: 'POST',
+      url: '/admin/tenants/shop/simulate',
+      headers: adminHeaders,
+      payload: { type: 'link' },
+    });
+    expect(link.statusCode).toBe(202);
     await waitFor('command published', () =>
       published.find((p) => p.channel === simulatorChannel(stack.redisPrefix, shopId)),
     );
     const command = JSON.parse(
       published.find((p) => p.channel === simulatorChannel(stack.redisPrefix, shopId))!.message,
     );
-    expect(command).toEqual({ type: 'inbound', from: '491234567', text: 'hi' });
+    expect(command).toEqual({ type: 'link' });
     const other = await app.inject({
       method: 'POST',
       url: '/admin/tenants/wwebjs-shop/simulate',
@@ -295,6 +323,38 @@ describe('admin', () => {
       payload: { type: 'link' },
     });
     expect(other.statusCode).toBe(409);
+  });
+
+  it('tenant engine: an unknown name is a 400 naming the known ones, nothing written; a known one is stored', async () => {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/admin/tenants',
+      headers: adminHeaders,
+      payload: { slug: 'engine-typo', name: 'Typo', engine: 'telegram' },
+    });
+    expect(created.statusCode).toBe(400);
+    expect(created.json().error.message).toMatch(/engine.*simulator.*wwebjs/);
+    expect(await app.db.tenant.findUnique({ where: { slug: 'engine-typo' } })).toBeNull();
+
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: '/admin/tenants/shop',
+      headers: adminHeaders,
+      payload: { engine: 'wwebsj' },
+    });
+    expect(patched.statusCode).toBe(400);
+    expect(patched.json().error.message).toMatch(/engine.*simulator.*wwebjs/);
+    expect((await app.db.tenant.findUnique({ where: { id: shopId } }))?.engine).toBe('simulator');
+
+    // Positive control: a known engine is accepted and stored.
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/admin/tenants',
+      headers: adminHeaders,
+      payload: { slug: 'engine-ok', name: 'Ok', engine: 'wwebjs' },
+    });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().engine).toBe('wwebjs');
   });
 
   it('setup requests flow from a tenant to the admins and back', async () => {

@@ -4,8 +4,9 @@ import { Redis } from 'ioredis';
 import { ConfigError, loadWorkerConfig, redactConfig, type WorkerConfig } from '@wa-fleet/config';
 import { createDbClient, type DbClient } from '@wa-fleet/db';
 import { createTenantLogger, flushLogger, type TenantLogger } from '@wa-fleet/logger';
-import { WA_ENGINES, type WaEngineName } from '@wa-fleet/shared';
+import { createEngine, type WaEngine } from './engine/index.ts';
 import { TenantWorker } from './tenant-worker.ts';
+import { WorkerStatusRepository } from './worker-status-repository.ts';
 
 /** Bounds the cleanup after a fatal error, so a stuck database cannot keep a broken worker alive. */
 const CRASH_CLEANUP_MS = 5_000;
@@ -14,10 +15,6 @@ function failStartup(message: string, log?: TenantLogger): Promise<never> {
   console.error(`wa-worker: ${message}`);
   const done = log ? (log.fatal(message), flushLogger(log)) : Promise.resolve();
   return done.then(() => process.exit(1));
-}
-
-function resolveEngine(tenantEngine: string | null, fallback: WaEngineName): WaEngineName {
-  return WA_ENGINES.find((name) => name === tenantEngine) ?? fallback;
 }
 
 async function main(): Promise<void> {
@@ -62,12 +59,37 @@ async function main(): Promise<void> {
     return failStartup(`cannot connect to Redis: ${(err as Error).message}`, log);
   }
 
+  // The tenant's engine, else the fleet's; a name the registry lacks (or bad engine settings) is this
+  // worker's lastError, never a silent fallback to another engine.
+  let engine: WaEngine;
+  try {
+    engine = createEngine({
+      engineName: tenant.engine ?? config.WA_ENGINE,
+      tenantId: tenant.id,
+      redis,
+      redisPrefix: config.REDIS_PREFIX,
+      logger: log,
+    });
+  } catch (err) {
+    const message = (err as Error).message;
+    const status = new WorkerStatusRepository(db, tenant);
+    await status
+      .ensureRows()
+      .then(() => status.markStarting(process.pid))
+      .then(() => status.markError(message))
+      .catch((e: unknown) => log.error({ err: e }, 'could not record ERROR'));
+    await redis.quit().catch(() => redis.disconnect());
+    await db.$disconnect().catch(() => undefined);
+    return failStartup(message, log);
+  }
+
   const worker = new TenantWorker({
     config,
-    tenant: { id: tenant.id, slug: tenant.slug, engine: resolveEngine(tenant.engine, config.WA_ENGINE) },
+    tenant: { id: tenant.id, slug: tenant.slug },
     db,
     redis,
     log,
+    engine,
   });
 
   let isExiting = false;

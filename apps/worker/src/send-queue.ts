@@ -199,6 +199,11 @@ export class SendQueue {
       log.debug({ messageId }, 'send job skipped: message is not queued (already handled)');
       return;
     }
+    if (attempt.attempts > 1 && !engine.capabilities.idempotentClientRef) {
+      // An earlier attempt may have reached WhatsApp before its outcome was recorded, and this engine
+      // cannot recognise the repeated clientRef: say so, so a duplicate can be explained.
+      log.warn({ messageId, attempt: attempt.attempts }, 'retrying a send the engine cannot deduplicate');
+    }
     let waMessageId: string;
     try {
       ({ waMessageId } = await engine.sendText(attempt.toNumber, attempt.body, { clientRef: messageId }));

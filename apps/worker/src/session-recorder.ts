@@ -32,11 +32,7 @@ export class SessionRecorder {
           updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`,
       );
     });
-    engine.on('authenticated', () => {
-      this.log.info('session authenticated');
-      this.touch(true);
-    });
-    engine.on('ready', (phone) => {
+    engine.on('connected', ({ phone }) => {
       this.log.info({ sessionState: 'CONNECTED', phone: maskPhone(phone) }, 'session connected');
       this.enqueue(
         () => this.db.$executeRaw`
@@ -44,16 +40,15 @@ export class SessionRecorder {
           last_qr = NULL, last_seen_at = now(), updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`,
       );
     });
-    engine.on('change_state', (state) => {
-      this.log.info({ waState: state }, 'WhatsApp state changed');
-      this.touch(true);
+    engine.on('disconnected', ({ reason }) => {
+      this.log.warn({ sessionState: 'DISCONNECTED', reason }, 'session disconnected');
+      this.setState('DISCONNECTED');
     });
-    engine.on('disconnected', (reason) => {
-      const state = reason === 'LOGOUT' ? 'LOGGED_OUT' : 'DISCONNECTED';
-      this.log.warn({ sessionState: state, reason }, 'session disconnected');
-      this.setState(state);
+    engine.on('logged_out', ({ reason }) => {
+      this.log.warn({ sessionState: 'LOGGED_OUT', reason }, 'session logged out');
+      this.setState('LOGGED_OUT');
     });
-    engine.on('auth_failure', (message) => {
+    engine.on('auth_failed', ({ message }) => {
       this.log.error({ sessionState: 'AUTH_FAILURE', reason: message }, 'session authentication failed');
       this.setState('AUTH_FAILURE');
     });

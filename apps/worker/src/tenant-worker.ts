@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '@wa-fleet/config';
 import type { DbClient } from '@wa-fleet/db';
 import type { Logger } from '@wa-fleet/logger';
-import { rulesChangedChannel, type WaEngineName } from '@wa-fleet/shared';
-import { startLoop, type Loop } from '@wa-fleet/shared';
+import { rulesChangedChannel, startLoop, withTimeout, type Loop } from '@wa-fleet/shared';
 import { AutoReplyRuleCache } from './auto-reply-rules.ts';
-import { createEngine, type AckStatus, type WaEngine, type WwebjsClientFactory } from './engine/index.ts';
+import { Backfill } from './backfill.ts';
+import type { AckStatus, WaEngine } from './engine/index.ts';
 import { InboundPipeline } from './inbound-pipeline.ts';
 import { InboundSpool } from './inbound-spool.ts';
 import { MessageRepository } from './message-repository.ts';
@@ -15,13 +15,14 @@ import { WorkerStatusRepository } from './worker-status-repository.ts';
 
 export interface TenantWorkerDeps {
   config: WorkerConfig;
-  tenant: { id: string; slug: string; engine: WaEngineName };
+  tenant: { id: string; slug: string };
   db: DbClient;
   /** Commands connection; owned by the caller (it closes it after stop()). */
   redis: Redis;
   log: Logger;
+  /** The tenant's engine, made by the caller from the registry (createEngine). */
+  engine: WaEngine;
   pid?: number;
-  createWwebjsClient?: WwebjsClientFactory;
 }
 
 export interface StartHooks {
@@ -32,11 +33,13 @@ export interface StartHooks {
 }
 
 const PENDING_ACK_TTL_MS = 60_000;
+const BACKFILL_STOP_MS = 1_000;
 
 /**
  * One tenant's worker. start() brings it up in this order: status rows -> first heartbeat (RUNNING)
  * -> readiness -> send queue (paused until the session connects) and sweep -> rule-change subscription
- * -> engine. stop() undoes it in reverse (see there).
+ * -> engine. Every `connected` (the first and each reconnect) starts a backfill. stop() undoes it in
+ * reverse (see there).
  */
 export class TenantWorker {
   private readonly deps: TenantWorkerDeps;
@@ -48,6 +51,7 @@ export class TenantWorker {
   readonly engine: WaEngine;
   private readonly sendQueue: SendQueue;
   private readonly pipeline: InboundPipeline;
+  private readonly backfill: Backfill;
   private heartbeat: Loop | undefined;
   private rulesSubscriber: Redis | undefined;
   /** Acks that arrived before their row was marked SENT (the engine can be faster than our write). */
@@ -62,13 +66,7 @@ export class TenantWorker {
     this.messages = new MessageRepository(db, tenant.id);
     this.rules = new AutoReplyRuleCache(db, tenant.id, log);
     this.session = new SessionRecorder(db, tenant.id, log);
-    this.engine = createEngine({
-      config,
-      engineName: tenant.engine,
-      redis: deps.redis,
-      logger: log,
-      ...(deps.createWwebjsClient ? { createWwebjsClient: deps.createWwebjsClient } : {}),
-    });
+    this.engine = deps.engine;
     this.sendQueue = new SendQueue({
       tenantId: tenant.id,
       redisUrl: config.REDIS_URL,
@@ -94,6 +92,15 @@ export class TenantWorker {
       spoolAfterMs: config.INBOUND_SPOOL_AFTER_MS,
       log,
     });
+    this.backfill = new Backfill({
+      db,
+      tenantId: tenant.id,
+      engine: this.engine,
+      push: (message) => {
+        if (!this.isStopping) this.pipeline.pushMessage(message);
+      },
+      log,
+    });
   }
 
   async start(hooks: StartHooks): Promise<void> {
@@ -113,15 +120,19 @@ export class TenantWorker {
     this.sendQueue.startSweeping();
     await this.subscribeToRuleChanges();
     this.attachEngine(hooks.onFatal);
-    log.info({ engine: this.engine.name }, 'starting WhatsApp engine');
+    log.info(
+      { engine: this.engine.name, capabilities: this.engine.capabilities },
+      'starting WhatsApp engine',
+    );
     await this.engine.start();
   }
 
   /**
    * Shutdown order:
    * 1. stop taking send jobs and let an in-flight send finish (BullMQ worker.close());
-   * 2. stop listening to the engine; inbound events already received are stored, or spooled to disk
-   *    when the database cannot take them in time (replayed at the next start);
+   * 2. stop listening to the engine and backfilling (a backfill cut short is redone at the next
+   *    connect: its messages stay on the network); inbound events already received are stored, or
+   *    spooled to disk when the database cannot take them in time (replayed at the next start);
    * 3. stop the heartbeat (waits for a beat in flight), then write STOPPED, so no late beat undoes it;
    * 4. stop the engine (closes Chromium);
    * 5. close our Redis subscribers. The caller then closes Redis and Postgres and flushes the log.
@@ -132,6 +143,8 @@ export class TenantWorker {
     const { log } = this.deps;
     await this.sendQueue.close();
     this.engine.removeAllListeners();
+    // Bounded: a backfill stuck on a hanging database must not eat the shutdown grace.
+    await withTimeout(this.backfill.stop(), BACKFILL_STOP_MS, 'backfill stop').catch(() => undefined);
     await this.pipeline.stop();
     await this.session.drain();
     await this.heartbeat?.stop();
@@ -148,6 +161,7 @@ export class TenantWorker {
   async crash(err: Error): Promise<void> {
     this.isStopping = true;
     this.engine.removeAllListeners();
+    void this.backfill.stop();
     await this.pipeline.stop(0).catch(() => undefined);
     await this.heartbeat?.stop().catch(() => undefined);
     await this.status
@@ -175,9 +189,14 @@ export class TenantWorker {
   private attachEngine(onFatal: (err: Error) => void): void {
     const { engine } = this;
     this.session.attach(engine);
-    engine.on('ready', () => this.sendQueue.setSending(true));
+    engine.on('connected', () => {
+      this.sendQueue.setSending(true);
+      // Whatever arrived while nobody listened (stopped, crashed, hung, disconnected) is fetched now.
+      this.backfill.request('connected');
+    });
     engine.on('disconnected', () => this.sendQueue.setSending(false));
-    engine.on('auth_failure', () => this.sendQueue.setSending(false));
+    engine.on('logged_out', () => this.sendQueue.setSending(false));
+    engine.on('auth_failed', () => this.sendQueue.setSending(false));
     engine.on('message', (message) => {
       if (!this.isStopping) this.pipeline.pushMessage(message);
     });

@@ -13,8 +13,8 @@ import { expect } from 'vitest';
 import { createDbClient, type DbClient } from '@wa-fleet/db';
 import { createMigratedTestDatabase, type TestDatabase } from '@wa-fleet/db/testing';
 import { waitFor } from '@wa-fleet/devstack';
-import { sendQueueName, simulatorChannel, type SimulatorCommand } from '@wa-fleet/shared';
-import { simulatorKeys } from '../src/engine/index.ts';
+import { sendQueueName, type SimulatorCommand } from '@wa-fleet/shared';
+import { SimulatorNetwork, type NetworkSend } from '@wa-fleet/simulator';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const MAIN = 'apps/worker/src/main.ts';
@@ -126,8 +126,14 @@ export function tenantEnv(tenantId: string, extra: Record<string, string> = {}):
   return { TENANT_ID: tenantId, ...extra };
 }
 
+/** The simulated network of this file's Redis prefix (what the control plane's simulate route uses). */
+export function network(suite: Suite): SimulatorNetwork {
+  return new SimulatorNetwork(suite.redis, suite.prefix);
+}
+
+/** A session command for the running client, or (`inbound`) a message to the tenant's phone. */
 export async function sendCommand(suite: Suite, tenantId: string, command: SimulatorCommand): Promise<void> {
-  await suite.redis.publish(simulatorChannel(suite.prefix, tenantId), JSON.stringify(command));
+  await network(suite).command(tenantId, command);
 }
 
 export async function workerRow(suite: Suite, tenantId: string) {
@@ -195,17 +201,9 @@ export async function acceptSends(
   return ids;
 }
 
-export interface NetworkSend {
-  clientRef: string;
-  waMessageId: string;
-  to: string;
-  at: number;
-}
-
 /** What the simulated WhatsApp network actually sent, one entry per real send. */
 export async function networkSends(suite: Suite, tenantId: string): Promise<NetworkSend[]> {
-  const raw = await suite.redis.lrange(simulatorKeys(suite.prefix, tenantId).sent, 0, -1);
-  return raw.map((line) => JSON.parse(line) as NetworkSend);
+  return network(suite).sends(tenantId);
 }
 
 /** Pids of the live descendants of `pid` (children, grandchildren, ...), from /proc. */

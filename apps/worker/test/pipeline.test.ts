@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
-import { rulesChangedChannel, simulatorChannel } from '@wa-fleet/shared';
+import { rulesChangedChannel } from '@wa-fleet/shared';
 import {
   createSuite,
   createTenant,
   expectLogsAreJsonWithTime,
+  network,
   networkSends,
   readLog,
   sendCommand,
@@ -88,14 +89,19 @@ afterAll(async () => {
 
 describe('message pipeline under load (real worker, simulator network)', () => {
   it('stores 1,000 inbound messages once each although 10% fire twice, and sends each matching auto-reply once within the rate limit', async () => {
-    const channel = simulatorChannel(suite.prefix, tenant.id);
-    const burst = suite.redis.pipeline();
+    // Customers write to the tenant's phone (the simulated network); the running worker reads them.
+    const phone = network(suite);
+    const burst: Promise<unknown>[] = [];
+    const write = (i: number) => {
+      const { from, text, id } = inbound(i);
+      burst.push(phone.deliverInbound(tenant.id, { from, text, id }));
+    };
     for (let i = 0; i < UNIQUE; i++) {
-      burst.publish(channel, JSON.stringify(inbound(i)));
-      if (i < DUPLICATED / 2) burst.publish(channel, JSON.stringify(inbound(i))); // concurrent duplicate
+      write(i);
+      if (i < DUPLICATED / 2) write(i); // WhatsApp delivering the same message twice, back to back
     }
-    for (let i = UNIQUE - DUPLICATED / 2; i < UNIQUE; i++) burst.publish(channel, JSON.stringify(inbound(i)));
-    await burst.exec();
+    for (let i = UNIQUE - DUPLICATED / 2; i < UNIQUE; i++) write(i);
+    await Promise.all(burst);
 
     await waitFor(
       'every duplicate dropped',

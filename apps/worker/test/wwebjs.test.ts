@@ -4,15 +4,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWorkerConfig } from '@wa-fleet/config';
+import { loadEngineConfig, loadWorkerConfig } from '@wa-fleet/config';
 import { waitFor } from '@wa-fleet/devstack';
 import { createTenantLogger, flushLogger } from '@wa-fleet/logger';
-import { findProcessesMentioning, type WwebjsClientLike } from '../src/engine/index.ts';
+import {
+  WwebjsEngine,
+  findProcessesMentioning,
+  wwebjsEngine,
+  wwebjsOptions,
+  type WwebjsChatLike,
+  type WwebjsClientLike,
+  type WwebjsClientSettings,
+} from '../src/engine/wwebjs/index.ts';
 import { TenantWorker } from '../src/tenant-worker.ts';
 import {
   createSuite,
   createTenant,
   expectLogsAreJsonWithTime,
+  readLog,
   sessionRow,
   spawnWorker,
   tenantEnv,
@@ -39,6 +48,8 @@ afterAll(async () => {
 class FakeWwebjsClient extends EventEmitter implements WwebjsClientLike {
   info: { wid: { user: string; server: string; _serialized: string }; pushname: string } | undefined;
   readonly sent: { chatId: string; content: string }[] = [];
+  /** What WhatsApp Web holds (backfill reads it through getChats / fetchMessages). */
+  chats: WwebjsChatLike[] = [];
   isInitialized = false;
   isDestroyed = false;
 
@@ -48,6 +59,10 @@ class FakeWwebjsClient extends EventEmitter implements WwebjsClientLike {
 
   async destroy(): Promise<void> {
     this.isDestroyed = true;
+  }
+
+  async getChats(): Promise<WwebjsChatLike[]> {
+    return this.chats;
   }
 
   async sendMessage(chatId: string, content: string) {
@@ -61,14 +76,71 @@ class FakeWwebjsClient extends EventEmitter implements WwebjsClientLike {
   }
 }
 
-function wwebjsMessage(from: string, to: string, body: string, key: string) {
+function fakeChat(id: string, messages: ReturnType<typeof wwebjsMessage>[]): WwebjsChatLike {
+  return {
+    id: { _serialized: id },
+    timestamp: Math.max(0, ...messages.map((m) => m.timestamp)),
+    fetchMessages: async ({ limit }) => messages.slice(-limit),
+  };
+}
+
+/** A worker in this process running the wwebjs engine on fake clients (one per initialize). */
+async function startFakeWorker(tenant: { id: string; slug: string }) {
+  const env = {
+    TENANT_ID: tenant.id,
+    DATABASE_URL: suite.database.url,
+    REDIS_URL: suite.redisUrl,
+    REDIS_PREFIX: suite.prefix,
+    LOG_DIR: suite.logDir,
+    WA_ENGINE: 'wwebjs',
+    WWEBJS_SESSION_DIR: sessionDir,
+    HEARTBEAT_INTERVAL_MS: '500',
+    SEND_RATE_PER_MIN: '600',
+  };
+  const config = loadWorkerConfig(env);
+  const log = await createTenantLogger(tenant.slug, {
+    service: 'worker',
+    logDir: suite.logDir,
+    level: 'debug',
+    stdout: false,
+  });
+  const redis = new Redis(suite.redisUrl, { maxRetriesPerRequest: null });
+  const clients: FakeWwebjsClient[] = [];
+  const settingsSeen: WwebjsClientSettings[] = [];
+  const ctx = { tenantId: tenant.id, redis, redisPrefix: suite.prefix, logger: log };
+  const engine = new WwebjsEngine({
+    ...wwebjsOptions(ctx, loadEngineConfig('wwebjs', wwebjsEngine.configSchema, env)),
+    createClient: async (settings) => {
+      settingsSeen.push(settings);
+      const client = new FakeWwebjsClient();
+      clients.push(client);
+      return client;
+    },
+  });
+  const worker = new TenantWorker({ config, tenant, db: suite.db, redis, log, engine });
+  const fatal: Error[] = [];
+  await worker.start({ onFatal: (err) => fatal.push(err) });
+  return {
+    worker,
+    clients,
+    settingsSeen,
+    fatal,
+    close: async () => {
+      await worker.stop();
+      await flushLogger(log);
+      await redis.quit();
+    },
+  };
+}
+
+function wwebjsMessage(from: string, to: string, body: string, key: string, timestamp?: number) {
   return {
     id: { fromMe: false, remote: `${from}@c.us`, id: key, _serialized: `false_${from}@c.us_${key}` },
     from: `${from}@c.us`,
     to: `${to}@c.us`,
     body,
     type: 'chat',
-    timestamp: Math.floor(Date.now() / 1000),
+    timestamp: timestamp ?? Math.floor(Date.now() / 1000),
     fromMe: false,
     hasMedia: false,
   };
@@ -86,41 +158,7 @@ describe('wwebjs engine', () => {
         reply: 'hello from the bot',
       },
     });
-    const config = loadWorkerConfig({
-      TENANT_ID: tenant.id,
-      DATABASE_URL: suite.database.url,
-      REDIS_URL: suite.redisUrl,
-      REDIS_PREFIX: suite.prefix,
-      LOG_DIR: suite.logDir,
-      WA_ENGINE: 'wwebjs',
-      WWEBJS_SESSION_DIR: sessionDir,
-      HEARTBEAT_INTERVAL_MS: '500',
-      SEND_RATE_PER_MIN: '600',
-    });
-    const log = await createTenantLogger(tenant.slug, {
-      service: 'worker',
-      logDir: suite.logDir,
-      level: 'debug',
-      stdout: false,
-    });
-    const redis = new Redis(suite.redisUrl, { maxRetriesPerRequest: null });
-    const clients: FakeWwebjsClient[] = [];
-    const settingsSeen: unknown[] = [];
-    const worker = new TenantWorker({
-      config,
-      tenant: { id: tenant.id, slug: tenant.slug, engine: 'wwebjs' },
-      db: suite.db,
-      redis,
-      log,
-      createWwebjsClient: async (settings) => {
-        settingsSeen.push(settings);
-        const client = new FakeWwebjsClient();
-        clients.push(client);
-        return client;
-      },
-    });
-    const fatal: Error[] = [];
-    await worker.start({ onFatal: (err) => fatal.push(err) });
+    const { clients, settingsSeen, fatal, close } = await startFakeWorker(tenant);
     const client = clients[0]!;
     await waitFor('client initialized', () => client.isInitialized);
     expect(settingsSeen[0]).toMatchObject({
@@ -191,12 +229,73 @@ describe('wwebjs engine', () => {
     client.emit('disconnected', 'LOGOUT');
     await waitForSessionState(suite, tenant.id, 'LOGGED_OUT');
 
-    await worker.stop();
+    await close();
     expect(client.isDestroyed).toBe(true);
     expect((await workerRow(suite, tenant.id))?.status).toBe('STOPPED');
     expect(fatal).toEqual([]);
-    await flushLogger(log);
-    await redis.quit();
+  });
+
+  it('backfills on ready and after a reconnect: what WhatsApp Web holds since the gap, once, without its own or older messages', async () => {
+    const tenant = await createTenant(suite);
+    const createdAt = Math.floor(tenant.createdAt.getTime() / 1000);
+    const me = '15550002222';
+    const { clients, fatal, close } = await startFakeWorker(tenant);
+    await waitFor('client initialized', () => clients[0]?.isInitialized);
+    const first = clients[0]!;
+    // Before the tenant existed (outside any gap): never fetched. After: fetched once each.
+    const old = wwebjsMessage('19990005555', me, 'from last year', 'OLD1', createdAt - 3_600);
+    const missed1 = wwebjsMessage('19990005555', me, 'written while down', 'MISS1', createdAt + 1);
+    const missed2 = wwebjsMessage('19990006666', me, 'me too', 'MISS2', createdAt + 2);
+    const ownReply = {
+      ...wwebjsMessage(me, '19990005555', 'our reply', 'OWN1', createdAt + 3),
+      fromMe: true,
+    };
+    first.chats = [
+      fakeChat('19990005555@c.us', [old, missed1, ownReply]),
+      fakeChat('19990006666@c.us', [missed2]),
+      fakeChat('19990007777@c.us', [wwebjsMessage('19990007777', me, 'idle chat', 'IDLE', createdAt - 60)]),
+    ];
+    first.info = { wid: { user: me, server: 'c.us', _serialized: `${me}@c.us` }, pushname: 'Acme' };
+    first.emit('ready');
+    const inbound = () =>
+      suite.db.messageLog.findMany({
+        where: { tenantId: tenant.id, direction: 'IN' },
+        orderBy: { body: 'asc' },
+      });
+    await waitFor('two missed messages stored', async () => (await inbound()).length === 2);
+    await waitFor('backfill logged', () =>
+      readLog(suite.logDir, tenant.slug).some((l) => l.msg === 'backfill done' && l.missing === 2),
+    );
+    expect((await inbound()).map((m) => m.waMessageId).sort()).toEqual([
+      `false_19990005555@c.us_MISS1`,
+      `false_19990006666@c.us_MISS2`,
+    ]);
+
+    // A lost connection: the adapter re-initializes (a new client), and its ready backfills again.
+    first.emit('disconnected', 'NAVIGATION');
+    await waitForSessionState(suite, tenant.id, 'DISCONNECTED');
+    const second = await waitFor('a new client after the lost connection', () => clients[1], {
+      timeoutMs: 15_000,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const missed3 = wwebjsMessage('19990006666', me, 'during the blip', 'MISS3', now);
+    second.chats = [
+      fakeChat('19990005555@c.us', [old, missed1]),
+      fakeChat('19990006666@c.us', [missed2, missed3]),
+    ];
+    second.info = first.info;
+    second.emit('ready');
+    await waitForSessionState(suite, tenant.id, 'CONNECTED');
+    await waitFor('the blip message stored', async () => (await inbound()).length === 3);
+    await waitFor('second backfill logged', () =>
+      readLog(suite.logDir, tenant.slug).some(
+        (l) => l.msg === 'backfill done' && l.reason === 'connected' && l.missing === 1,
+      ),
+    );
+    const stored = await inbound();
+    expect(stored.map((m) => m.body)).toEqual(['during the blip', 'me too', 'written while down']);
+    expect(fatal).toEqual([]);
+    await close();
   });
 
   it('with the real library and Chromium offline: ERROR with a readable lastError within the init timeout, no Chromium left', async () => {

@@ -1,5 +1,5 @@
-export { ConfigError, parseEnv, redactConfig } from './parse.ts';
-export { loadWorkerConfig, workerSchema, type WorkerConfig } from './worker.ts';
+export { ConfigError, parseEnv, redactConfig, intMs, positiveInt, bool } from './parse.ts';
+export { loadWorkerConfig, loadEngineConfig, workerSchema, type WorkerConfig } from './worker.ts';
 export {
   loadControlPlaneConfig,
   controlPlaneSchema,

@@ -63,7 +63,7 @@ export const quickStartSchema = z.object({
   /** First choices; a free port is taken when they are busy. */
   CONTROL_PLANE_PORT: port(4000),
   WEB_PORT: port(3000),
-  /** The demo worker links this long after its QR and gets this many simulated messages a minute. */
+  /** The demo worker links this long after its QR; demo customers write this many messages a minute. */
   SIM_LINK_DELAY_MS: z.coerce.number().int().default(4_000),
   SIM_INBOUND_PER_MIN: z.coerce.number().min(0).default(4),
 });

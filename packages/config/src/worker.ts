@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UUID_PATTERN } from '@wa-fleet/shared';
 import { commonSchema, dataDir, poolSize } from './common.ts';
-import { bool, intMs, parseEnv, positiveInt } from './parse.ts';
+import { intMs, parseEnv, positiveInt } from './parse.ts';
 
 export const workerSchema = z.object({
   ...commonSchema,
@@ -25,20 +25,29 @@ export const workerSchema = z.object({
   INBOUND_SPOOL_AFTER_MS: intMs(1_000),
   /** Durable per-tenant spool of inbound events the database could not take (mode 700). */
   INBOUND_SPOOL_DIR: z.string().default(path.join(dataDir, 'spool')),
-  /** Simulator: link this long after the QR is shown; negative = only when told to (`link` command). */
-  SIM_LINK_DELAY_MS: z.coerce.number().int().default(5_000),
-  /** Simulator: random inbound messages per minute once linked (0 = only on command). */
-  SIM_INBOUND_PER_MIN: z.coerce.number().min(0).default(0),
-  /** Simulator: delay before a sent message is acknowledged delivered, then read. */
-  SIM_ACK_DELAY_MS: intMs(200),
-  WWEBJS_SESSION_DIR: z.string().default(path.join(dataDir, 'sessions')),
-  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
-  WWEBJS_INIT_TIMEOUT_MS: positiveInt(60_000),
-  WWEBJS_HEADLESS: bool(true),
+  /**
+   * The fleet's engine when the tenant row names none. Any text here: the worker checks it against the
+   * engine registry after reading its tenant, so a wrong name ends as the worker's readable lastError.
+   * Each engine's own settings (SIM_*, WWEBJS_*, CHROMIUM_PATH) are its registry entry's configSchema,
+   * read with loadEngineConfig.
+   */
+  WA_ENGINE: z.string().default('simulator'),
 });
 
 export type WorkerConfig = z.infer<typeof workerSchema>;
 
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
   return parseEnv('worker', workerSchema, env);
+}
+
+/**
+ * An engine's own settings: `schema` comes from the engine (apps/worker/src/engine/<name>/), the
+ * environment from here, so engines never read process.env themselves.
+ */
+export function loadEngineConfig<S extends z.ZodType>(
+  engine: string,
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  return parseEnv(`${engine} engine`, schema, env);
 }

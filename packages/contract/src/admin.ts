@@ -163,7 +163,10 @@ export const adminRoutes = {
   },
   'POST /admin/tenants/:tenant/simulate': {
     tags,
-    summary: 'Send a command to the simulator engine of a tenant (409 when it runs another engine)',
+    summary:
+      'Simulated WhatsApp network of a simulator tenant: `inbound` stores a customer message on its phone ' +
+      '(whether or not a worker runs; the worker takes it live or by backfill), other types are session ' +
+      'commands for the running worker. 409 when the tenant runs another engine',
     params: TenantParams,
     body: Type.Object(
       {
@@ -172,10 +175,20 @@ export const adminRoutes = {
         text: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
         id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
         message: Type.Optional(Type.String({ maxLength: 500 })),
+        /** `fail_sends`: how many of the next sends fail with a retryable error. */
+        count: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
       },
       { additionalProperties: false },
     ),
-    response: { 202: Type.Object({ delivered: Type.Integer() }), ...errorResponses },
+    response: {
+      202: Type.Object({
+        /** inbound: 1 (stored on the phone); a command: how many running workers heard it. */
+        delivered: Type.Integer(),
+        /** inbound: the WhatsApp id the message got. */
+        waMessageId: Type.Optional(Type.String()),
+      }),
+      ...errorResponses,
+    },
   },
   'GET /admin/tenants/:tenant/diagnostics': {
     tags,

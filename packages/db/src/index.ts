@@ -11,4 +11,5 @@ export {
   MatchType,
   SetupRequestStatus,
   SenderKind,
+  WaEngine,
 } from './generated/prisma/enums.ts';

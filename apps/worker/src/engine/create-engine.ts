@@ -1,40 +1,21 @@
-import type { Redis } from 'ioredis';
-import type { WorkerConfig } from '@wa-fleet/config';
-import type { Logger } from '@wa-fleet/logger';
-import type { WaEngineName } from '@wa-fleet/shared';
-import { SimulatorEngine } from './simulator-engine.ts';
-import type { WaEngine } from './types.ts';
-import { WwebjsEngine, type WwebjsClientFactory } from './wwebjs-engine.ts';
+import { loadEngineConfig } from '@wa-fleet/config';
+import { engineDefinition } from './registry.ts';
+import type { EngineContext, WaEngine } from './types.ts';
 
-export interface EngineDeps {
-  config: WorkerConfig;
-  engineName: WaEngineName;
-  redis: Redis;
-  logger: Logger;
-  /** Tests inject a fake whatsapp-web.js client here. */
-  createWwebjsClient?: WwebjsClientFactory;
+export interface CreateEngineOptions extends EngineContext {
+  /** A tenant's engine name (the row, or the fleet's WA_ENGINE): checked against the registry. */
+  engineName: string;
+  /** Where the engine's own settings are read from; the process environment by default. */
+  env?: Record<string, string | undefined>;
 }
 
-export function createEngine(deps: EngineDeps): WaEngine {
-  const { config, logger } = deps;
-  if (deps.engineName === 'wwebjs') {
-    return new WwebjsEngine({
-      clientId: config.TENANT_ID,
-      dataPath: config.WWEBJS_SESSION_DIR,
-      chromiumPath: config.CHROMIUM_PATH,
-      isHeadless: config.WWEBJS_HEADLESS,
-      initTimeoutMs: config.WWEBJS_INIT_TIMEOUT_MS,
-      logger,
-      ...(deps.createWwebjsClient ? { createClient: deps.createWwebjsClient } : {}),
-    });
-  }
-  return new SimulatorEngine({
-    tenantId: config.TENANT_ID,
-    redisPrefix: config.REDIS_PREFIX,
-    redis: deps.redis,
-    logger,
-    linkDelayMs: config.SIM_LINK_DELAY_MS,
-    inboundPerMin: config.SIM_INBOUND_PER_MIN,
-    ackDelayMs: config.SIM_ACK_DELAY_MS,
-  });
+/**
+ * The engine a worker runs. Throws UnknownEngineError for a name the registry lacks and ConfigError
+ * for bad engine settings: both readable, both before anything connects.
+ */
+export function createEngine(opts: CreateEngineOptions): WaEngine {
+  const { engineName, env, ...ctx } = opts;
+  const definition = engineDefinition(engineName);
+  const config = loadEngineConfig(definition.name, definition.configSchema, env);
+  return definition.create(ctx, config);
 }

@@ -1,4 +1,8 @@
 import type { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import type { Logger } from '@wa-fleet/logger';
+import type { WaEngineName } from '@wa-fleet/shared';
 
 /** An inbound WhatsApp message in the engine-independent shape the pipeline stores. */
 export interface InboundMessage {
@@ -17,19 +21,20 @@ export interface InboundMessage {
 export type AckStatus = 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
 
 /**
- * Events every engine emits. Nothing outside `engine/` knows which engine runs, so the worker only
- * ever listens to these.
+ * Session and message events every engine emits, in our words: an engine translates its library's
+ * states here, and nothing outside its folder knows which engine runs.
  */
 export interface EngineEvents {
   /** A QR payload to show the user (a secret while valid: never log it). */
   qr: [payload: string];
-  authenticated: [];
   /** Linked and usable; `phone` is our own number (digits). */
-  ready: [phone: string];
-  auth_failure: [message: string];
-  change_state: [state: string];
-  /** `LOGOUT` means the session is gone and a new QR is needed. */
-  disconnected: [reason: string];
+  connected: [info: { phone: string }];
+  /** The connection dropped; the session is still linked and the engine comes back by itself. */
+  disconnected: [info: { reason: string }];
+  /** The session is gone (unlinked from the phone): a new QR is needed. */
+  logged_out: [info: { reason: string }];
+  /** Saved credentials were rejected. */
+  auth_failed: [info: { message: string }];
   message: [message: InboundMessage];
   message_ack: [waMessageId: string, status: AckStatus];
   /** The engine cannot go on: the worker records ERROR and exits so PM2 restarts it. */
@@ -38,27 +43,55 @@ export interface EngineEvents {
 
 export interface SendOptions {
   /**
-   * Our id of the message (the message row id). A repeated clientRef must never become a second
-   * message on the network when the engine can tell (the simulator can; see the retry notes in send-queue).
+   * Our id of the message (the message row id). An engine with `idempotentClientRef` never turns a
+   * repeated clientRef into a second message; others may (see the retry notes in send-queue).
    */
   clientRef: string;
 }
 
+/** What an engine can do, so callers ask the capability rather than the engine's name. */
+export interface EngineCapabilities {
+  /** A repeated client reference never sends twice (a retry after a crash is safe). */
+  idempotentClientRef: boolean;
+  /** Can fetch messages received while nobody listened (`fetchMessagesSince`). */
+  backfill: boolean;
+  /** Can link with a pairing code instead of a QR. */
+  pairingCode: boolean;
+  /** Can send and receive media. */
+  media: boolean;
+}
+
 export interface WaEngine extends EventEmitter<EngineEvents> {
-  readonly name: string;
+  readonly name: WaEngineName;
+  readonly capabilities: EngineCapabilities;
   /** Starts connecting; resolves once startup is under way (the outcome arrives as events). */
   start(): Promise<void>;
   /** Releases everything the engine holds (browser, timers, connections). Safe to call twice. */
   stop(): Promise<void>;
   sendText(to: string, text: string, opts: SendOptions): Promise<{ waMessageId: string }>;
+  /**
+   * Inbound messages WhatsApp holds that arrived at or after `since`, oldest first, at most `limit`.
+   * Only with `capabilities.backfill`; the pipeline's unique key makes overlap harmless.
+   */
+  fetchMessagesSince?(since: Date, limit: number): Promise<InboundMessage[]>;
 }
 
-/** Normalizes a WhatsApp JID to what we store: digits for users (`...@c.us`), the JID otherwise. */
-export function jidToNumber(jid: string): string {
-  return jid.endsWith('@c.us') ? jid.slice(0, -'@c.us'.length) : jid;
+/** What every engine gets from the worker. */
+export interface EngineContext {
+  tenantId: string;
+  redis: Redis;
+  redisPrefix: string;
+  logger: Logger;
 }
 
-/** The chat id to send to: numbers become user JIDs, JIDs pass through. */
-export function numberToJid(number: string): string {
-  return number.includes('@') ? number : `${number.replace(/[^0-9]/g, '')}@c.us`;
+/**
+ * One engine, as the registry knows it: its name, what it can do, its own settings (a zod schema over
+ * the environment, parsed by @wa-fleet/config) and how to make one.
+ */
+export interface EngineDefinition<Schema extends z.ZodType = z.ZodType> {
+  name: WaEngineName;
+  description: string;
+  capabilities: EngineCapabilities;
+  configSchema: Schema;
+  create(ctx: EngineContext, config: z.infer<Schema>): WaEngine;
 }

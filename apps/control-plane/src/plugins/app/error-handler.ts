@@ -6,6 +6,17 @@ import { AppError } from '../../errors.ts';
  * One shape for every error: {"error":{"code","message"}}. Schema failures are 400 naming the field;
  * messages of 5xx errors are never shown (they may carry internals), only logged with the request id.
  */
+/** "must be equal to one of the allowed values" names them, so the caller can fix the request. */
+function withAllowedValues(message: string, validation: unknown[]): string {
+  for (const issue of validation) {
+    const allowed = (issue as { params?: { allowedValues?: unknown } }).params?.allowedValues;
+    if (Array.isArray(allowed) && allowed.length > 0 && allowed.length <= 20) {
+      return `${message} (allowed: ${allowed.map(String).join(', ')})`;
+    }
+  }
+  return message;
+}
+
 export default fp(
   async (app) => {
     app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
@@ -15,7 +26,9 @@ export default fp(
         return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
       }
       if ('validation' in err && err.validation) {
-        return reply.status(400).send({ error: { code: 'VALIDATION_ERROR', message: err.message } });
+        return reply.status(400).send({
+          error: { code: 'VALIDATION_ERROR', message: withAllowedValues(err.message, err.validation) },
+        });
       }
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) {

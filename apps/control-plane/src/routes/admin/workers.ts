@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { WORKER_ACTIONS } from '@wa-fleet/contract';
-import { simulatorChannel, workerAppName, type SimulatorCommand } from '@wa-fleet/shared';
+import { workerAppName, type SimulatorCommand } from '@wa-fleet/shared';
+import { SimulatorNetwork } from '@wa-fleet/simulator';
 import { AppError } from '../../errors.ts';
 import { writeAudit } from '../../services/audit.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
@@ -60,10 +61,10 @@ const routes: FastifyPluginAsync = async (app) => {
       );
     }
     const command: SimulatorCommand = { ...request.body, from: request.body.from?.replace(/^\+/, '') };
-    const delivered = await app.redis.publish(
-      simulatorChannel(app.config.REDIS_PREFIX, tenant.id),
-      JSON.stringify(command),
-    );
+    if (command.type === 'inbound' && !command.from) {
+      throw new AppError('VALIDATION_ERROR', 'body/from: an inbound message needs a sender');
+    }
+    const result = await new SimulatorNetwork(app.redis, app.config.REDIS_PREFIX).command(tenant.id, command);
     await writeAudit(app.db, {
       actor: request.actor,
       action: 'worker.simulate',
@@ -71,7 +72,7 @@ const routes: FastifyPluginAsync = async (app) => {
       tenantSlug: tenant.slug,
       details: { type: command.type },
     });
-    return reply.status(202).send({ delivered });
+    return reply.status(202).send(result);
   });
 
   serve(app, 'GET /admin/tenants/:tenant/diagnostics', async (request) => {

@@ -2,16 +2,15 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from '@wa-fleet/logger';
 import { TimeoutError, withTimeout } from '@wa-fleet/shared';
-import { killBrowsersUsing } from './browser-processes.ts';
-import { EngineNotReadyError, PermanentSendError, describeError } from './errors.ts';
+import { EngineNotReadyError, PermanentSendError, describeError } from '../errors.ts';
 import {
-  jidToNumber,
-  numberToJid,
   type AckStatus,
   type EngineEvents,
+  type InboundMessage,
   type SendOptions,
   type WaEngine,
-} from './types.ts';
+} from '../types.ts';
+import { killBrowsersUsing } from './browser-processes.ts';
 
 /** The part of whatsapp-web.js's Client the adapter uses, so a fake can stand in for it in tests. */
 export interface WwebjsClientLike {
@@ -20,7 +19,17 @@ export interface WwebjsClientLike {
   initialize(): Promise<void>;
   destroy(): Promise<void>;
   sendMessage(chatId: string, content: string): Promise<{ id: { _serialized: string } }>;
+  /** For backfill: the chats, newest activity first as the library returns them. */
+  getChats?(): Promise<WwebjsChatLike[]>;
   info?: { wid?: { user?: string } } | undefined;
+}
+
+/** whatsapp-web.js's Chat, as far as backfill reads it. */
+export interface WwebjsChatLike {
+  id: { _serialized: string };
+  /** Seconds since the epoch of the chat's last message. */
+  timestamp?: number;
+  fetchMessages(options: { limit: number }): Promise<WwebjsMessage[]>;
 }
 
 /** whatsapp-web.js's Message, as far as the adapter reads it. */
@@ -49,7 +58,7 @@ export interface WwebjsOptions extends WwebjsClientSettings {
   createClient?: WwebjsClientFactory;
 }
 
-/** Flags verified on these hosts (shared/notes/offline-toolchain.md). */
+/** Chromium flags verified on the hosts wa-fleet runs on (no sandbox, no GPU, no background traffic). */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -61,6 +70,8 @@ export const CHROMIUM_ARGS = [
 
 /** How long to wait after a lost connection before re-initializing with the saved session. */
 const REINIT_DELAY_MS = 5_000;
+/** Backfill reads at most this many recent messages per chat with activity since the gap began. */
+const BACKFILL_PER_CHAT = 100;
 const DESTROY_TIMEOUT_MS = 5_000;
 
 export const createRealWwebjsClient: WwebjsClientFactory = async (settings) => {
@@ -91,6 +102,7 @@ const ACK_STATUS: Record<number, AckStatus | undefined> = {
 /** whatsapp-web.js (Chromium running WhatsApp Web) behind the engine interface. */
 export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine {
   readonly name = 'wwebjs';
+  readonly capabilities = { idempotentClientRef: false, backfill: true, pairingCode: false, media: false };
   private readonly opts: WwebjsOptions;
   private client: WwebjsClientLike | undefined;
   private isReady = false;
@@ -142,38 +154,62 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
         if (!this.isStopped) fn(...args);
       }) as unknown as (...args: unknown[]) => void);
 
+    // whatsapp-web.js's words end here: below this, only the normalized events of EngineEvents.
     on('qr', (qr: unknown) => this.emit('qr', textOf(qr, '')));
-    on('authenticated', () => this.emit('authenticated'));
+    on('authenticated', () => this.opts.logger.info('whatsapp-web.js: authenticated'));
     on('auth_failure', (message: unknown) =>
-      this.emit('auth_failure', textOf(message, 'authentication failed')),
+      this.emit('auth_failed', { message: textOf(message, 'authentication failed') }),
     );
     on('ready', () => {
       this.isReady = true;
-      this.emit('ready', client.info?.wid?.user ?? '');
+      this.emit('connected', { phone: client.info?.wid?.user ?? '' });
     });
-    on('change_state', (state: unknown) => this.emit('change_state', textOf(state, 'unknown')));
+    on('change_state', (state: unknown) =>
+      this.opts.logger.info({ waState: textOf(state, 'unknown') }, 'whatsapp-web.js: state changed'),
+    );
     on('disconnected', (reason: unknown) => {
       this.isReady = false;
       const text = textOf(reason, 'unknown');
-      this.emit('disconnected', text);
-      // After LOGOUT the library itself reloads WhatsApp Web to show a new QR; anything else left the
-      // client dead, so start it again with the saved session.
-      if (text !== 'LOGOUT') this.scheduleReinitialize();
+      // LOGOUT: unlinked from the phone. The library itself reloads WhatsApp Web to show a new QR.
+      if (text === 'LOGOUT') {
+        this.emit('logged_out', { reason: 'logged out from the phone' });
+        return;
+      }
+      this.emit('disconnected', { reason: text });
+      // Anything else left the client dead: start it again with the saved session.
+      this.scheduleReinitialize();
     });
     on('message', (msg: WwebjsMessage) => {
-      if (msg.fromMe || msg.from === 'status@broadcast') return;
-      this.emit('message', {
-        waMessageId: msg.id._serialized,
-        from: jidToNumber(msg.from),
-        to: jidToNumber(msg.to),
-        body: msg.body ?? '',
-        timestamp: msg.timestamp ? new Date(msg.timestamp * 1000) : new Date(),
-      });
+      const message = toInbound(msg);
+      if (message) this.emit('message', message);
     });
     on('message_ack', (msg: WwebjsMessage, ack: number) => {
       const status = ACK_STATUS[ack];
       if (status && msg.fromMe !== false) this.emit('message_ack', msg.id._serialized, status);
     });
+  }
+
+  /**
+   * Recent messages of the chats with activity since `since`: WhatsApp Web keeps them after a gap,
+   * but does not emit `message` for what arrived while the client was down.
+   */
+  async fetchMessagesSince(since: Date, limit: number): Promise<InboundMessage[]> {
+    const client = this.client;
+    if (!client || !this.isReady || !client.getChats) throw new EngineNotReadyError();
+    const sinceSeconds = Math.floor(since.getTime() / 1000);
+    const chats = await client.getChats();
+    const found: InboundMessage[] = [];
+    for (const chat of chats) {
+      if ((chat.timestamp ?? 0) < sinceSeconds) continue;
+      const messages = await chat.fetchMessages({ limit: BACKFILL_PER_CHAT });
+      for (const msg of messages) {
+        if ((msg.timestamp ?? 0) < sinceSeconds) continue;
+        const message = toInbound(msg);
+        if (message) found.push(message);
+      }
+    }
+    found.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    return found.slice(0, limit);
   }
 
   private scheduleReinitialize(): void {
@@ -220,9 +256,31 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
   }
 }
 
+/** A message from someone else, in our shape; undefined for our own and for status updates. */
+function toInbound(msg: WwebjsMessage): InboundMessage | undefined {
+  if (msg.fromMe || msg.from === 'status@broadcast') return undefined;
+  return {
+    waMessageId: msg.id._serialized,
+    from: jidToNumber(msg.from),
+    to: jidToNumber(msg.to),
+    body: msg.body ?? '',
+    timestamp: msg.timestamp ? new Date(msg.timestamp * 1000) : new Date(),
+  };
+}
+
 /** The library passes strings for these events; anything else is shown as JSON, never "[object Object]". */
 function textOf(value: unknown, fallback: string): string {
   if (typeof value === 'string') return value;
   if (value === undefined || value === null) return fallback;
   return JSON.stringify(value) ?? fallback;
+}
+
+/** Normalizes a WhatsApp JID to what we store: digits for users (`...@c.us`), the JID otherwise. */
+export function jidToNumber(jid: string): string {
+  return jid.endsWith('@c.us') ? jid.slice(0, -'@c.us'.length) : jid;
+}
+
+/** The chat id to send to: numbers become user JIDs, JIDs pass through. */
+export function numberToJid(number: string): string {
+  return number.includes('@') ? number : `${number.replace(/[^0-9]/g, '')}@c.us`;
 }

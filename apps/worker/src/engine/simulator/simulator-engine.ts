@@ -1,0 +1,299 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { SimulatorNetwork, simulatedPhoneNumber } from '@wa-fleet/simulator';
+import { SIMULATOR_COMMANDS, type SimulatorCommand } from '@wa-fleet/shared';
+import { EngineError, EngineNotReadyError, PermanentSendError } from '../errors.ts';
+import type { EngineContext, EngineEvents, InboundMessage, SendOptions, WaEngine } from '../types.ts';
+
+export interface SimulatorOptions extends EngineContext {
+  /** Negative: link only on the `link` command. */
+  linkDelayMs: number;
+  ackDelayMs: number;
+}
+
+/** WhatsApp rotates an unscanned QR about every 20 s; the simulator does too, so portals must follow. */
+const QR_ROTATE_MS = 20_000;
+const QR_AFTER_LOGOUT_MS = 1_000;
+/** How long one blocking read waits; bounds how late a stop or a disconnect is noticed by a reader. */
+const READ_BLOCK_MS = 1_000;
+const READ_RETRY_MS = 500;
+
+/**
+ * The client side of the simulated network (@wa-fleet/simulator): like WhatsApp Web, it only sees
+ * traffic while linked and connected. Inbound messages and receipts are Redis streams that keep
+ * filling while this process is stopped; what it missed comes back through fetchMessagesSince.
+ * Session commands (link, disconnect, logout, fail, hang, auth_failure, fail_sends) arrive on the
+ * tenant's channel.
+ */
+export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEngine {
+  readonly name = 'simulator';
+  readonly capabilities = { idempotentClientRef: true, backfill: true, pairingCode: false, media: false };
+  private readonly opts: SimulatorOptions;
+  private readonly network: SimulatorNetwork;
+  private readonly phone: string;
+  private subscriber: Redis | undefined;
+  private readers: Redis[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private linkTimer: NodeJS.Timeout | undefined;
+  private isConnected = false;
+  private isStopped = false;
+  /** `fail_sends`: the next `count` sends fail with a retryable error (a flaky network). */
+  private failingSends = { count: 0, message: '' };
+  /** Bumped on every connect and drop, so readers of an earlier connection stop. */
+  private connection = 0;
+  private wakeSleepers: (() => void)[] = [];
+
+  constructor(opts: SimulatorOptions) {
+    super();
+    this.opts = opts;
+    this.network = new SimulatorNetwork(opts.redis, opts.redisPrefix);
+    this.phone = simulatedPhoneNumber(opts.tenantId);
+  }
+
+  async start(): Promise<void> {
+    this.subscriber = this.opts.redis.duplicate();
+    this.subscriber.on('message', (_channel: string, raw: string) => this.handleCommand(raw));
+    await this.subscriber.subscribe(this.network.keys(this.opts.tenantId).commands);
+    // Like a saved session: valid auth data restores the link without a new QR.
+    const linked = await this.network.linkedPhone(this.opts.tenantId);
+    if (linked) this.later(0, () => this.link());
+    else this.later(0, () => this.showQr());
+  }
+
+  async stop(): Promise<void> {
+    this.isStopped = true;
+    this.dropConnection();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const connections = [...this.readers, ...(this.subscriber ? [this.subscriber] : [])];
+    this.readers = [];
+    this.subscriber = undefined;
+    // disconnect(), not quit(): a blocked XREAD would hold quit() until its block ends.
+    for (const c of connections) c.disconnect();
+  }
+
+  async sendText(to: string, _text: string, opts: SendOptions): Promise<{ waMessageId: string }> {
+    if (!this.isConnected) throw new EngineNotReadyError();
+    // Like WhatsApp: a recipient that is not a number can never receive anything, retrying is pointless.
+    if (!/^\d{6,20}$/.test(to)) throw new PermanentSendError('recipient is not a phone number');
+    if (this.failingSends.count > 0) {
+      // Fails before the network sees it: nothing is sent, so a retry must send it exactly once.
+      this.failingSends.count -= 1;
+      throw new EngineError(this.failingSends.message, true);
+    }
+    return this.network.sendOnce(this.opts.tenantId, {
+      clientRef: opts.clientRef,
+      to,
+      ackDelayMs: this.opts.ackDelayMs,
+    });
+  }
+
+  async fetchMessagesSince(since: Date, limit: number): Promise<InboundMessage[]> {
+    const found = await this.network.inboxSince(this.opts.tenantId, since, limit);
+    return found.map(({ entryId: _entryId, ...message }) => message);
+  }
+
+  private later(ms: number, fn: () => void | Promise<void>): void {
+    if (this.isStopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.isStopped) return;
+      Promise.resolve(fn()).catch((err: unknown) => this.emit('fatal', toError(err)));
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private showQr(): void {
+    if (this.isConnected) return;
+    const b64 = (n: number) => randomBytes(n).toString('base64');
+    this.emit('qr', `2@${b64(48)},${b64(32)},${b64(32)},${b64(32)}`);
+    this.later(QR_ROTATE_MS, () => this.showQr());
+    if (this.opts.linkDelayMs >= 0) this.scheduleLink(this.opts.linkDelayMs);
+  }
+
+  private scheduleLink(ms: number): void {
+    if (this.linkTimer) return;
+    this.linkTimer = setTimeout(() => {
+      this.timers.delete(this.linkTimer!);
+      this.linkTimer = undefined;
+      if (!this.isStopped) this.link().catch((err: unknown) => this.emit('fatal', toError(err)));
+    }, ms);
+    this.timers.add(this.linkTimer);
+  }
+
+  private async link(): Promise<void> {
+    if (this.isConnected || this.isStopped) return;
+    const { tenantId } = this.opts;
+    await this.network.link(tenantId, this.phone);
+    // Live messages are those after the newest one now on the phone; older ones are the worker's
+    // backfill (fetchMessagesSince), which it runs on `connected`. Overlap is harmless, a gap is not.
+    const inboxCursor = await this.network.lastInboxId(tenantId);
+    const ackCursor = await this.network.ackPosition(tenantId);
+    if (this.isConnected || this.isStopped) return;
+    this.isConnected = true;
+    this.connection += 1;
+    this.emit('connected', { phone: this.phone });
+    void this.readInbox(this.connection, inboxCursor);
+    void this.readAcks(this.connection, ackCursor);
+  }
+
+  private isCurrent(connection: number): boolean {
+    return !this.isStopped && this.isConnected && connection === this.connection;
+  }
+
+  private reader(): Redis {
+    const conn = this.opts.redis.duplicate();
+    conn.on('error', (err) => this.opts.logger.debug({ err }, 'simulator reader connection error'));
+    this.readers.push(conn);
+    return conn;
+  }
+
+  private closeReader(conn: Redis): void {
+    this.readers = this.readers.filter((c) => c !== conn);
+    conn.disconnect();
+  }
+
+  private async readInbox(connection: number, from: string): Promise<void> {
+    const conn = this.reader();
+    let cursor = from;
+    try {
+      while (this.isCurrent(connection)) {
+        try {
+          const batch = await this.network.readInbox(conn, this.opts.tenantId, cursor, READ_BLOCK_MS);
+          for (const { entryId, ...message } of batch) {
+            if (!this.isCurrent(connection)) return;
+            cursor = entryId;
+            this.emit('message', message);
+          }
+        } catch (err) {
+          if (!this.isCurrent(connection)) return;
+          this.opts.logger.warn({ err }, 'simulator: reading the inbox failed, retrying');
+          await this.sleep(READ_RETRY_MS);
+        }
+      }
+    } finally {
+      this.closeReader(conn);
+    }
+  }
+
+  /** Receipts are passed on when due, in order; the position is saved after each, so none is lost. */
+  private async readAcks(connection: number, from: string): Promise<void> {
+    const conn = this.reader();
+    let cursor = from;
+    try {
+      while (this.isCurrent(connection)) {
+        try {
+          const batch = await this.network.readAcks(conn, this.opts.tenantId, cursor, READ_BLOCK_MS);
+          for (const ack of batch) {
+            while (this.isCurrent(connection) && Date.now() < ack.dueAt) {
+              await this.sleep(ack.dueAt - Date.now());
+            }
+            if (!this.isCurrent(connection)) return;
+            this.emit('message_ack', ack.waMessageId, ack.status);
+            cursor = ack.entryId;
+            await this.network.saveAckPosition(this.opts.tenantId, cursor);
+          }
+        } catch (err) {
+          if (!this.isCurrent(connection)) return;
+          this.opts.logger.warn({ err }, 'simulator: reading receipts failed, retrying');
+          await this.sleep(READ_RETRY_MS);
+        }
+      }
+    } finally {
+      this.closeReader(conn);
+    }
+  }
+
+  /** A sleep that a drop or stop cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeSleepers = this.wakeSleepers.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.wakeSleepers.push(done);
+    });
+  }
+
+  private handleCommand(raw: string): void {
+    let cmd: SimulatorCommand;
+    try {
+      cmd = JSON.parse(raw) as SimulatorCommand;
+      if (!SIMULATOR_COMMANDS.includes(cmd.type)) throw new Error(`unknown type ${String(cmd.type)}`);
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'simulator command ignored: not a valid command');
+      return;
+    }
+    this.opts.logger.debug({ command: cmd.type }, 'simulator command');
+    switch (cmd.type) {
+      case 'link':
+        this.scheduleLink(0);
+        return;
+      case 'inbound':
+        // Customers write to the phone (SimulatorNetwork.deliverInbound), not to a running client.
+        this.opts.logger.warn(
+          'simulator command ignored: inbound messages go to the network, not the client',
+        );
+        return;
+      case 'disconnect':
+        if (this.dropConnection()) this.emit('disconnected', { reason: 'connection lost (simulated)' });
+        // The phone is still linked: come back like a real session does after a network blip.
+        if (this.opts.linkDelayMs >= 0) this.scheduleLink(this.opts.linkDelayMs);
+        return;
+      case 'logout':
+        void this.network.unlink(this.opts.tenantId).then(() => {
+          this.dropConnection();
+          this.emit('logged_out', { reason: 'unlinked from the phone (simulated)' });
+          // WhatsApp Web takes a moment to reload before it offers a new QR.
+          this.later(QR_AFTER_LOGOUT_MS, () => this.showQr());
+        });
+        return;
+      case 'auth_failure':
+        void this.network.unlink(this.opts.tenantId).then(() => {
+          this.dropConnection();
+          this.emit('auth_failed', { message: 'simulated: restoring the session failed' });
+        });
+        return;
+      case 'fail':
+        this.emit('fatal', new Error(cmd.message || 'simulated engine failure'));
+        return;
+      case 'hang':
+        this.hangForever();
+        return;
+      case 'fail_sends':
+        this.failingSends = {
+          count: Math.max(0, Math.floor(Number(cmd.count) || 0)),
+          message: cmd.message || 'simulated network error',
+        };
+        return;
+    }
+  }
+
+  /** Ends the current connection (its readers stop); true when there was one. */
+  private dropConnection(): boolean {
+    const wasConnected = this.isConnected;
+    this.isConnected = false;
+    this.connection += 1;
+    for (const wake of [...this.wakeSleepers]) wake();
+    return wasConnected;
+  }
+
+  /**
+   * A hung session as the heartbeat sees it: the event loop stops (no heartbeats, no signal handlers),
+   * without burning a CPU core. Only SIGKILL (PM2 after kill_timeout) ends the process.
+   */
+  private hangForever(): void {
+    this.opts.logger.warn('simulator: hanging on command (event loop blocked until killed)');
+    // Flush first: once the loop is blocked, buffered log lines could never be written.
+    this.opts.logger.flush(() => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    });
+  }
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,11 @@
+// The simulated WhatsApp network: what the phones of simulator tenants hold, in Redis, outside any
+// worker. The control plane, the quick start and tests write to it; the worker's simulator engine is
+// its client.
+export {
+  SimulatorNetwork,
+  simulatorNetworkKeys,
+  simulatedPhoneNumber,
+  type NetworkInbound,
+  type NetworkAck,
+  type NetworkSend,
+} from './network.ts';

@@ -1,0 +1,275 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { simulatorChannel, type SimulatorCommand } from '@wa-fleet/shared';
+
+/** The phone keeps this many messages (and pending acks); older ones are trimmed, as a phone would. */
+const STREAM_MAX_LEN = 100_000;
+
+/** Keys of one simulated number (one per simulator tenant). */
+export function simulatorNetworkKeys(prefix: string, tenantId: string) {
+  const base = `${prefix}:sim:${tenantId}`;
+  return {
+    /** Pub/sub: session commands for a running client (link, disconnect, logout, ...). */
+    commands: simulatorChannel(prefix, tenantId),
+    /** Stream: every message the phone received, in arrival order; the entry id is the arrival time. */
+    inbox: `${base}:inbox`,
+    /** Hash clientRef -> waMessageId: the network's memory of sends, so a repeated ref sends nothing. */
+    delivered: `${base}:delivered`,
+    /** List: one JSON `NetworkSend` per real send, in order (what recipients actually got). */
+    sent: `${base}:sent`,
+    /** Stream: delivery receipts for our sends, each due at a time (the recipient's phone pace). */
+    acks: `${base}:acks`,
+    /** Last ack entry the client has passed on, so acks are not lost or repeated across restarts. */
+    acksRead: `${base}:acks-read`,
+    /** Our linked number: its presence means "auth data valid", so a restart skips the QR. */
+    auth: `${base}:auth`,
+  };
+}
+
+/** A stable number per tenant, so restarts show the same linked phone. */
+export function simulatedPhoneNumber(tenantId: string): string {
+  const digits =
+    BigInt(`0x${createHash('sha256').update(tenantId).digest('hex').slice(0, 12)}`) % 10_000_000n;
+  return `1555${digits.toString().padStart(7, '0')}`;
+}
+
+export interface NetworkInbound {
+  /** Stream entry id (arrival order and time). */
+  entryId: string;
+  waMessageId: string;
+  from: string;
+  to: string;
+  body: string;
+  timestamp: Date;
+}
+
+export interface NetworkAck {
+  entryId: string;
+  waMessageId: string;
+  status: 'DELIVERED' | 'READ';
+  dueAt: number;
+}
+
+export interface NetworkSend {
+  clientRef: string;
+  waMessageId: string;
+  to: string;
+  at: number;
+}
+
+// One atomic step, so a crash can never record a send without remembering it (or the reverse): the
+// first send of a clientRef is accepted, logged and given its receipts; a repeat gets the first id back.
+const SEND_ONCE_LUA = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('RPUSH', KEYS[2], ARGV[3])
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'id', ARGV[2], 'status', 'DELIVERED', 'due', ARGV[4])
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'id', ARGV[2], 'status', 'READ', 'due', ARGV[5])
+  return ARGV[2]
+end
+return redis.call('HGET', KEYS[1], ARGV[1])`;
+
+type StreamEntries = [id: string, fields: string[]][];
+
+function fieldsOf(raw: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) out[raw[i]!] = raw[i + 1]!;
+  return out;
+}
+
+function entryTime(entryId: string): Date {
+  return new Date(Number(entryId.split('-')[0]));
+}
+
+/**
+ * Both sides of the simulated network. The network side (deliverInbound, command, sends) needs no
+ * running worker; the client side (read*, sendOnce, auth) is what the simulator engine calls.
+ * Blocking reads take a connection of their own (`conn`), as Redis blocks the whole connection.
+ */
+export class SimulatorNetwork {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  keys(tenantId: string) {
+    return simulatorNetworkKeys(this.prefix, tenantId);
+  }
+
+  /** A customer writes to the tenant's number: the phone stores it whether or not a worker runs. */
+  async deliverInbound(
+    tenantId: string,
+    msg: { from: string; text: string; id?: string | undefined },
+  ): Promise<{ waMessageId: string; entryId: string }> {
+    const from = msg.from.replace(/[^0-9]/g, '');
+    const waMessageId = msg.id ?? `false_${from}@c.us_${randomBytes(10).toString('hex').toUpperCase()}`;
+    const entryId = (await this.redis.xadd(
+      this.keys(tenantId).inbox,
+      'MAXLEN',
+      '~',
+      String(STREAM_MAX_LEN),
+      '*',
+      'id',
+      waMessageId,
+      'from',
+      from,
+      'body',
+      msg.text,
+    )) as string;
+    return { waMessageId, entryId };
+  }
+
+  /**
+   * `inbound` goes to the phone's store (delivered = 1: stored); every other command is for the
+   * running client (delivered = how many clients heard it, 0 when no worker runs).
+   */
+  async command(
+    tenantId: string,
+    cmd: SimulatorCommand,
+  ): Promise<{ delivered: number; waMessageId?: string }> {
+    if (cmd.type === 'inbound') {
+      if (!cmd.from) throw new Error('an inbound message needs a sender (from)');
+      const { waMessageId } = await this.deliverInbound(tenantId, {
+        from: cmd.from,
+        text: cmd.text ?? '',
+        id: cmd.id,
+      });
+      return { delivered: 1, waMessageId };
+    }
+    return { delivered: await this.redis.publish(this.keys(tenantId).commands, JSON.stringify(cmd)) };
+  }
+
+  /** Messages the phone received at or after `since` (oldest first, at most `limit`). */
+  async inboxSince(tenantId: string, since: Date, limit: number): Promise<NetworkInbound[]> {
+    const out: NetworkInbound[] = [];
+    let start = `${Math.max(0, since.getTime())}-0`;
+    const to = simulatedPhoneNumber(tenantId);
+    while (out.length < limit) {
+      const batch = (await this.redis.xrange(
+        this.keys(tenantId).inbox,
+        start,
+        '+',
+        'COUNT',
+        Math.min(1_000, limit - out.length),
+      )) as StreamEntries;
+      for (const [entryId, raw] of batch) out.push(toInbound(entryId, raw, to));
+      if (batch.length === 0) break;
+      start = `(${batch[batch.length - 1]![0]}`;
+    }
+    return out;
+  }
+
+  /** Id of the newest message on the phone ('0-0' when none): where a client starts listening. */
+  async lastInboxId(tenantId: string): Promise<string> {
+    const [last] = (await this.redis.xrevrange(
+      this.keys(tenantId).inbox,
+      '+',
+      '-',
+      'COUNT',
+      1,
+    )) as StreamEntries;
+    return last?.[0] ?? '0-0';
+  }
+
+  /** Waits up to `blockMs` for messages after `cursor` (on `conn`, which it blocks meanwhile). */
+  async readInbox(conn: Redis, tenantId: string, cursor: string, blockMs: number): Promise<NetworkInbound[]> {
+    const reply = await conn.xread(
+      'COUNT',
+      500,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      this.keys(tenantId).inbox,
+      cursor,
+    );
+    const to = simulatedPhoneNumber(tenantId);
+    return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) => toInbound(entryId, raw, to));
+  }
+
+  /** Receipts after the client's saved position (or after `cursor`), waiting up to `blockMs`. */
+  async readAcks(conn: Redis, tenantId: string, cursor: string, blockMs: number): Promise<NetworkAck[]> {
+    const reply = await conn.xread(
+      'COUNT',
+      500,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      this.keys(tenantId).acks,
+      cursor,
+    );
+    return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) => {
+      const f = fieldsOf(raw);
+      return {
+        entryId,
+        waMessageId: f.id ?? '',
+        status: f.status === 'READ' ? 'READ' : 'DELIVERED',
+        dueAt: Number(f.due ?? 0),
+      };
+    });
+  }
+
+  async ackPosition(tenantId: string): Promise<string> {
+    return (await this.redis.get(this.keys(tenantId).acksRead)) ?? '0-0';
+  }
+
+  async saveAckPosition(tenantId: string, entryId: string): Promise<void> {
+    await this.redis.set(this.keys(tenantId).acksRead, entryId);
+  }
+
+  /** Sends once per clientRef; the receipts come back `ackDelayMs` (delivered) and 2x (read) later. */
+  async sendOnce(
+    tenantId: string,
+    send: { clientRef: string; to: string; ackDelayMs: number },
+  ): Promise<{ waMessageId: string }> {
+    const keys = this.keys(tenantId);
+    const candidate = `true_${send.to}@c.us_${randomBytes(10).toString('hex').toUpperCase()}`;
+    const now = Date.now();
+    const entry: NetworkSend = { clientRef: send.clientRef, waMessageId: candidate, to: send.to, at: now };
+    const waMessageId = (await this.redis.eval(
+      SEND_ONCE_LUA,
+      3,
+      keys.delivered,
+      keys.sent,
+      keys.acks,
+      send.clientRef,
+      candidate,
+      JSON.stringify(entry),
+      String(now + send.ackDelayMs),
+      String(now + 2 * send.ackDelayMs),
+      String(STREAM_MAX_LEN),
+    )) as string;
+    return { waMessageId };
+  }
+
+  /** Everything the network really sent for a tenant, in order (tests count duplicates with it). */
+  async sends(tenantId: string): Promise<NetworkSend[]> {
+    const raw = await this.redis.lrange(this.keys(tenantId).sent, 0, -1);
+    return raw.map((line) => JSON.parse(line) as NetworkSend);
+  }
+
+  async linkedPhone(tenantId: string): Promise<string | null> {
+    return this.redis.get(this.keys(tenantId).auth);
+  }
+
+  async link(tenantId: string, phone: string): Promise<void> {
+    await this.redis.set(this.keys(tenantId).auth, phone);
+  }
+
+  async unlink(tenantId: string): Promise<void> {
+    await this.redis.del(this.keys(tenantId).auth);
+  }
+}
+
+function toInbound(entryId: string, raw: string[], to: string): NetworkInbound {
+  const f = fieldsOf(raw);
+  return {
+    entryId,
+    waMessageId: f.id ?? entryId,
+    from: f.from ?? '',
+    to,
+    body: f.body ?? '',
+    timestamp: entryTime(entryId),
+  };
+}
