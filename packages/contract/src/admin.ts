@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { LOG_LEVELS } from '@wa-fleet/shared';
+import { LOG_LEVELS, SIMULATOR_COMMANDS } from '@wa-fleet/shared';
 import {
   DateTime,
   EngineSchema,
@@ -64,15 +64,6 @@ const workerAction = (action: WorkerAction) => ({
   response: { 202: Type.Object({ status: WorkerStatusSchema }), ...errorResponses },
 });
 
-export const SIMULATOR_COMMANDS = [
-  'link',
-  'inbound',
-  'disconnect',
-  'logout',
-  'fail',
-  'hang',
-  'auth_failure',
-] as const;
 
 /** A line of a tenant's Pino log, as written (time, level, msg, and whatever else the worker logged). */
 export const LogLineSchema = Type.Record(Type.String(), Type.Unknown());
