@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
-import type { Pm2Client } from '../src/services/pm2-client.ts';
+import { workerAppName } from '@wa-fleet/shared';
+import type { Pm2Driver } from '../src/services/pm2-driver.ts';
 import { adminHeaders, createTenant, createTestStack, type TestStack } from './helpers.ts';
 import { isAlive, waitForStatus, workerEnv } from './worker-helpers.ts';
 
@@ -16,7 +17,7 @@ interface RunningPlane {
 }
 
 let stack: TestStack;
-let pm2: Pm2Client;
+let pm2: Pm2Driver;
 const planes: ChildProcess[] = [];
 
 /** Starts `src/server.ts` as its own process, as PM2 or an operator would, and waits for its ready line. */
@@ -62,7 +63,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 beforeAll(async () => {
   stack = await createTestStack();
-  pm2 = stack.pm2;
+  pm2 = stack.driver;
 });
 
 afterAll(async () => {
@@ -96,11 +97,11 @@ describe('control plane restarts', () => {
         : (await api(second, 'GET', '/admin/workers')).status === 200,
     );
     const { body } = await api(second, 'GET', '/admin/workers');
-    const items = body.items as { tenantSlug: string; status: string; pid: number; pm2Status: string }[];
+    const items = body.items as { tenantSlug: string; status: string; pid: number; processState: string }[];
     expect(items.find((w) => w.tenantSlug === 'survivor')).toMatchObject({
       status: 'RUNNING',
       pid,
-      pm2Status: 'online',
+      processState: 'running',
     });
     expect(await stack.db.auditLog.count({ where: { action: 'worker.process_missing' } })).toBe(0);
 
@@ -123,7 +124,7 @@ describe('control plane restarts', () => {
     // The process disappears behind the control plane's back without a word: frozen, so it cannot write
     // STOPPED on its way out, then removed from PM2 (SIGKILLed after kill_timeout).
     process.kill(pid!, 'SIGSTOP');
-    await pm2.deleteApp('wa-tenant-vanishes');
+    await pm2.delete(workerAppName('vanishes'));
     expect(isAlive(pid!)).toBe(false);
     const row = await waitForStatus(stack.db, tenant.id, 'ERROR', 10_000);
     expect(row.lastError).toBe('process missing');
@@ -135,7 +136,7 @@ describe('control plane restarts', () => {
     await stack.db.tenant.delete({ where: { id: orphan.id } });
     await waitFor(
       'orphan stopped',
-      async () => ((await pm2.find('wa-tenant-orphan')) === undefined ? true : undefined),
+      async () => ((await pm2.find(workerAppName('orphan'))) === undefined ? true : undefined),
       {
         timeoutMs: 15_000,
       },

@@ -3,19 +3,20 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { waitFor } from '@wa-fleet/devstack';
-import type { Pm2Client } from '../src/services/pm2-client.ts';
+import { workerAppName } from '@wa-fleet/shared';
+import type { Pm2Driver } from '../src/services/pm2-driver.ts';
 import { adminHeaders, buildTestApp, createTenant, createTestStack, type TestStack } from './helpers.ts';
 import { isAlive, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
 
 let stack: TestStack;
 let app: FastifyInstance;
-let pm2: Pm2Client;
+let pm2: Pm2Driver;
 let tenantId: string;
 
 beforeAll(async () => {
   stack = await createTestStack();
-  pm2 = stack.pm2;
-  app = await buildTestApp(stack, { pm2 }, workerEnv());
+  pm2 = stack.driver;
+  app = await buildTestApp(stack, { driver: pm2 }, workerEnv());
   tenantId = (await createTenant(stack.db, 'lifecycle')).id;
 });
 
@@ -37,8 +38,8 @@ async function act(action: 'start' | 'stop' | 'restart') {
 
 async function onlinePid(): Promise<number> {
   return waitFor('PM2 app online with a pid', async () => {
-    const proc = await pm2.find('wa-tenant-lifecycle');
-    return proc?.status === 'online' && proc.pid ? proc.pid : undefined;
+    const proc = await pm2.find(workerAppName('lifecycle'));
+    return proc?.state === 'running' && proc.pid ? proc.pid : undefined;
   });
 }
 
@@ -53,7 +54,7 @@ describe('worker lifecycle through PM2', () => {
     expect(row.pid).toBe(firstPid);
     expect(row.lastHeartbeatAt).not.toBeNull();
     // PM2's stdout file gets a millisecond timestamp on every line; the tenant log is JSON lines.
-    const outFile = path.join(stack.logDir, 'pm2', 'wa-tenant-lifecycle-out.log');
+    const outFile = path.join(stack.logDir, 'pm2', `${workerAppName('lifecycle')}-out.log`);
     const outLines = await waitFor('PM2 stdout lines', () => {
       const text = existsSync(outFile) ? readFileSync(outFile, 'utf8').trim() : '';
       return text ? text.split('\n') : undefined;
@@ -80,7 +81,10 @@ describe('worker lifecycle through PM2', () => {
     const row = await waitForStatus(stack.db, tenantId, 'STOPPED', 10_000);
     expect(row.pid).toBeNull();
     await waitFor('pid gone', () => !isAlive(firstPid));
-    await waitFor('app removed from PM2', async () => (await pm2.find('wa-tenant-lifecycle')) === undefined);
+    await waitFor(
+      'app removed from PM2',
+      async () => (await pm2.find(workerAppName('lifecycle'))) === undefined,
+    );
     await app.workers.settle();
     expect((await workerRow(stack.db, tenantId)).status).toBe('STOPPED');
   });

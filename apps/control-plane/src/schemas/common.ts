@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox';
-import { SLUG_PATTERN, UUID_PATTERN } from '@wa-fleet/shared';
+import { PROCESS_STATES, SLUG_PATTERN, UUID_PATTERN } from '@wa-fleet/shared';
 
 export const ErrorBody = Type.Object(
   {
@@ -45,6 +45,7 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const RoleSchema = Type.Enum(['SUPER_ADMIN', 'TENANT_ADMIN', 'OPERATOR', 'VIEWER']);
 export const TenantRoleSchema = Type.Enum(['TENANT_ADMIN', 'OPERATOR', 'VIEWER']);
 export const WorkerStatusSchema = Type.Enum(['STOPPED', 'STARTING', 'RUNNING', 'STOPPING', 'ERROR']);
+export const ProcessStateSchema = Type.Enum([...PROCESS_STATES]);
 export const SessionStateSchema = Type.Enum([
   'DISCONNECTED',
   'QR',

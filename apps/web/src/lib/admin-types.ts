@@ -6,7 +6,7 @@ export interface WorkerHealth {
   tenantName: string;
   status: string;
   pid: number | null;
-  pm2Status: string | null;
+  processState: string | null;
   memoryBytes: number | null;
   cpuPercent: number | null;
   uptimeMs: number | null;

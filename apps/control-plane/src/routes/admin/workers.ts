@@ -4,8 +4,14 @@ import { simulatorChannel, workerAppName, type SimulatorCommand } from '@wa-flee
 import { AppError } from '../../errors.ts';
 import { writeAudit } from '../../services/audit.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
-import type { Pm2Process } from '../../services/pm2-client.ts';
-import { errorResponses, Nullable, TenantParams, WorkerStatusSchema } from '../../schemas/common.ts';
+import type { WorkerProcessInfo } from '../../services/process-driver.ts';
+import {
+  errorResponses,
+  Nullable,
+  ProcessStateSchema,
+  TenantParams,
+  WorkerStatusSchema,
+} from '../../schemas/common.ts';
 import { databaseNow, toWorkerDto, WORKER_SELECT } from '../mappers.ts';
 
 const WorkerHealth = Type.Object({
@@ -14,7 +20,8 @@ const WorkerHealth = Type.Object({
   tenantName: Type.String(),
   status: WorkerStatusSchema,
   pid: Nullable(Type.Integer()),
-  pm2Status: Nullable(Type.String()),
+  /** What the process driver sees (null: no process known to it). */
+  processState: Nullable(ProcessStateSchema),
   memoryBytes: Nullable(Type.Number()),
   cpuPercent: Nullable(Type.Number()),
   uptimeMs: Nullable(Type.Number()),
@@ -49,7 +56,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['admin'],
-        summary: 'Health of every worker: database status joined with what PM2 sees',
+        summary: 'Health of every worker: database status joined with what the process driver sees',
         response: { 200: Type.Object({ items: Type.Array(WorkerHealth) }), ...errorResponses },
       },
     },
@@ -57,8 +64,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const [now, tenants, processes] = await Promise.all([
         databaseNow(app.db),
         app.db.tenant.findMany({ orderBy: { slug: 'asc' }, include: { worker: { select: WORKER_SELECT } } }),
-        app.pm2.list().catch((err: unknown): Pm2Process[] => {
-          request.log.warn({ err }, 'pm2 list failed');
+        app.driver.list().catch((err: unknown): WorkerProcessInfo[] => {
+          request.log.warn({ err }, 'process driver list failed');
           return [];
         }),
       ]);
@@ -73,7 +80,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             tenantName: t.name,
             status: worker.status,
             pid: proc?.pid ?? worker.pid,
-            pm2Status: proc?.status ?? null,
+            processState: proc?.state ?? null,
             memoryBytes: proc ? proc.memoryBytes : null,
             cpuPercent: proc ? proc.cpuPercent : null,
             uptimeMs: proc?.uptimeMs ?? null,
