@@ -31,4 +31,22 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    // The process-driver seam: only the PM2 driver loads PM2 (an import or a require of 'pm2').
+    files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs'],
+    ignores: ['apps/control-plane/src/services/pm2-driver.ts', '**/src/services/pm2-driver.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^pm2(/|$)', message: 'only services/pm2-driver.ts may load PM2' }] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.name='require'][arguments.0.value=/^pm2(\\/|$)/]",
+          message: 'only services/pm2-driver.ts may load PM2',
+        },
+      ],
+    },
+  },
 );

@@ -76,7 +76,7 @@ async function history(slug: string, limit = 100) {
     headers: adminHeaders,
   });
   expect(res.statusCode).toBe(200);
-  return (res.json() as { items: { at: string; from: string | null; to: string; reason: string | null }[] })
+  return res.json<{ items: { at: string; from: string | null; to: string; reason: string | null }[] }>()
     .items;
 }
 
