@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ProcessState } from '@wa-fleet/shared';
@@ -17,7 +17,7 @@ import type { ProcessDriver, WorkerProcessInfo, WorkerProcessSpec } from './proc
 //   minimal one (PM2_HOME, PATH, HOME), so the daemon, the parent of every worker, holds no secret either.
 
 const require = createRequire(import.meta.url);
-const PM2_BIN = path.join(path.dirname(require.resolve('pm2/package.json')), 'bin', 'pm2');
+const PM2_DAEMON = path.join(path.dirname(require.resolve('pm2/package.json')), 'lib', 'Daemon.js');
 const DAEMON_START_TIMEOUT_MS = 30_000;
 
 type Callback<T> = (err: Error | null, value: T) => void;
@@ -75,6 +75,25 @@ function toInfo(raw: RawProcess): WorkerProcessInfo {
   };
 }
 
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** True for PM2's "no such process" answers, which stop/delete/kill treat as already done. */
 function isUnknownProcess(err: unknown): boolean {
   const message = err instanceof Error ? err.message : String(err);
@@ -128,25 +147,42 @@ export class Pm2Driver implements ProcessDriver {
     return this.home;
   }
 
-  /** Starts the daemon (when none runs under this home) through PM2's CLI with the minimal env. */
-  private ensureDaemon(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [PM2_BIN, 'ping'], {
-        env: this.daemonEnv,
-        stdio: ['ignore', 'ignore', 'pipe'],
+  /**
+   * Starts the daemon when none runs under this home, the way PM2's own client does (lib/Client.js
+   * launchDaemon: `node lib/Daemon.js`, detached, answering on IPC once it listens) but with the minimal
+   * environment. When two control planes race, the loser's daemon exits and connect() finds the winner.
+   */
+  private async ensureDaemon(): Promise<void> {
+    if (isAlive(readPid(path.join(this.home, 'pm2.pid')))) return;
+    const logFd = openSync(path.join(this.home, 'pm2.log'), 'a');
+    try {
+      const child = spawn(process.execPath, [PM2_DAEMON], {
+        detached: true,
+        cwd: this.home,
+        env: { ...this.daemonEnv, SILENT: 'true' },
+        stdio: ['ignore', logFd, logFd, 'ipc'],
       });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString()).slice(-2000);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`PM2 daemon did not start under ${this.home}`)),
+          DAEMON_START_TIMEOUT_MS,
+        );
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        child.once('error', (err) => {
+          clearTimeout(timer);
+          reject(err);
+        });
+        child.once('message', done);
+        child.once('exit', done);
       });
-      const timer = setTimeout(() => child.kill('SIGKILL'), DAEMON_START_TIMEOUT_MS);
-      child.once('error', reject);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        if (code === 0) resolve();
-        else reject(new Error(`PM2 daemon did not start under ${this.home}: ${stderr.trim() || code}`));
-      });
-    });
+      if (child.connected) child.disconnect();
+      child.unref();
+    } finally {
+      closeSync(logFd);
+    }
   }
 
   /** Connects on first use (spawning the daemon under PM2_HOME if none runs), so idle apps cost nothing. */
