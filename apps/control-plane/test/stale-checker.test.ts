@@ -101,7 +101,7 @@ describe('stale-worker checker', () => {
     );
     await stack.db.$executeRaw`
       UPDATE worker_processes SET status = 'RUNNING', last_heartbeat_at = now() - interval '1 hour'
-      WHERE pm2_name IN ('wa-tenant-race-a', 'wa-tenant-race-b', 'wa-tenant-race-c')`;
+      WHERE tenant_id = ANY(${tenants.map((t) => t.id)}::uuid[])`;
     const log = await createServiceLogger({ service: 'test', stdout: false });
     const clients = [1, 2, 3, 4].map(() => createDbClient(stack.databaseUrl, { poolSize: 1 }));
     try {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
+import { workerAppName } from '@wa-fleet/shared';
 import {
   ADMIN_KEY,
   adminHeaders,
@@ -141,7 +142,7 @@ describe('worker environment', () => {
     await start('env-browser');
     const workerPid = await waitFor(
       'the wwebjs worker process',
-      async () => (await stack.driver.find('wa-tenant-env-browser'))?.pid ?? undefined,
+      async () => (await stack.driver.find(workerAppName('env-browser')))?.pid ?? undefined,
       { timeoutMs: 20_000 },
     );
     const browsers = await waitFor(

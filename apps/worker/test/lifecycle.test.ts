@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
+import { workerAppName } from '@wa-fleet/shared';
 import {
   createSuite,
   createTenant,
@@ -66,7 +67,7 @@ describe('worker lifecycle (simulator engine, real processes)', () => {
     expect(qr.qrUpdatedAt).toBeInstanceOf(Date);
     const row = await workerRow(suite, tenant.id);
     expect(row?.pid).toBe(worker.pid);
-    expect(row?.pm2Name).toBe(`wa-tenant-${tenant.slug}`);
+    expect(row?.pm2Name).toBe(workerAppName(tenant.slug));
 
     await sendCommand(suite, tenant.id, { type: 'link' });
     const connected = await waitForSessionState(suite, tenant.id, 'CONNECTED');

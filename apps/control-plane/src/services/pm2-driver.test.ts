@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROCESS_STATES } from '@wa-fleet/shared';
+import { PROCESS_STATES, workerAppName } from '@wa-fleet/shared';
 import { toPm2Options, toProcessState } from './pm2-driver.ts';
 import { restartDelayMs } from './worker-healer.ts';
 
@@ -20,7 +20,7 @@ describe('PM2 driver translation', () => {
 
   it("gives PM2 the spec's env and a filter that drops every inherited variable", () => {
     const options = toPm2Options({
-      name: 'wa-tenant-acme',
+      name: workerAppName('acme'),
       script: '/repo/apps/worker/src/main.ts',
       interpreterArgs: ['--import', 'tsx'],
       args: [],
