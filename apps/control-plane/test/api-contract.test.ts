@@ -53,6 +53,7 @@ describe('API contract', () => {
       'POST /admin/tenants/{tenant}/worker/start',
       'POST /admin/tenants/{tenant}/worker/stop',
       'POST /admin/tenants/{tenant}/worker/restart',
+      'GET /admin/tenants/{tenant}/worker/history',
       'GET /admin/workers',
       'GET /admin/tenants/{tenant}/logs',
       'GET /admin/tenants/{tenant}/logs/stream',
