@@ -27,6 +27,15 @@ const SECRETS = {
   DEMO_PASSWORD: `demo-${randomBytes(12).toString('hex')}`,
 };
 
+/** Worker settings of the allow-list (spool, database retry, log rotation): each must reach the worker. */
+const WORKER_SETTINGS = {
+  INBOUND_BUFFER_MAX: '777',
+  INBOUND_SPOOL_AFTER_MS: '1234',
+  DB_RETRY_MAX_MS: '4321',
+  LOG_MAX_SIZE_BYTES: '2097152',
+  LOG_MAX_FILES: '3',
+};
+
 let stack: TestStack;
 let plane: ChildProcess | undefined;
 let url: string;
@@ -79,7 +88,10 @@ function leakedSecrets(pid: number): string[] {
 
 beforeAll(async () => {
   stack = await createTestStack();
-  const env = { ...stack.env(workerEnv({ RECONCILE_INTERVAL_MS: '60000' })), ...SECRETS };
+  const env = {
+    ...stack.env(workerEnv({ RECONCILE_INTERVAL_MS: '60000', ...WORKER_SETTINGS })),
+    ...SECRETS,
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: appDir,
     env,
@@ -124,6 +136,7 @@ describe('worker environment', () => {
     const env = environ(pid!);
     expect(env.get('TENANT_ID')).toBe(tenant.id);
     expect(env.get('DATABASE_URL')).toBe(stack.databaseUrl);
+    for (const [name, value] of Object.entries(WORKER_SETTINGS)) expect(env.get(name), name).toBe(value);
     expect(leakedSecrets(pid!)).toEqual([]);
     // Nothing of the control plane's beyond the allow-list, by name either (PM2 adds only its own pm_*,
     // PM2_* and app-option keys, none of which carries a value of ours).
