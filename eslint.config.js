@@ -5,7 +5,7 @@ import { createImportBoundariesRule } from './tools/import-boundaries.js';
 
 // Who may import what (ARCHITECTURE.md, "Who may import what"). Globs are relative to the repository root.
 /** The process-driver module: the only code that may load PM2. */
-export const PROCESS_DRIVER_FILES = 'apps/control-plane/src/services/{pm2-client.ts,process-driver/**}';
+export const PROCESS_DRIVER_FILES = 'apps/control-plane/src/services/pm2-driver.ts';
 /** Each engine's own folder: the only code that may load whatsapp-web.js or puppeteer. */
 export const ENGINE_FILES = 'apps/worker/src/engine/*/**';
 

@@ -10,29 +10,29 @@ import rateLimit from './plugins/external/rate-limit.ts';
 import errorHandler from './plugins/app/error-handler.ts';
 import dbPlugin from './plugins/app/db.ts';
 import redisPlugin from './plugins/app/redis.ts';
-import pm2Plugin from './plugins/app/pm2.ts';
+import driverPlugin from './plugins/app/driver.ts';
 import authPlugin from './plugins/app/auth.ts';
 import metricsPlugin from './plugins/app/metrics.ts';
 import requestLogPlugin from './plugins/app/request-log.ts';
 import healthRoutes from './routes/health.ts';
 import adminRoutes from './routes/admin/index.ts';
 import portalRoutes from './routes/portal/index.ts';
-import type { Pm2Client } from './services/pm2-client.ts';
+import type { ProcessDriver } from './services/process-driver.ts';
 
 export interface AppDeps {
   /** The project logger (server.ts passes the control-plane.log one); silent when absent. */
   logger?: Logger;
   /** A Prisma client owned by the caller (not closed with the app). */
   db?: DbClient;
-  /** A PM2 client owned by the caller (not disconnected with the app). */
-  pm2?: Pm2Client;
+  /** A process driver owned by the caller (not disconnected with the app). Default: PM2. */
+  driver?: ProcessDriver;
   /** Stale checker + reconciler timers. Default true. */
   runBackgroundJobs?: boolean;
 }
 
 /**
  * Builds the control plane as a plugin tree: external plugins, then the app's decorators (config, db,
- * redis, pm2, auth, metrics), then routes. It never listens: server.ts owns the process, tests inject.
+ * redis, process driver, auth, metrics), then routes. It never listens: server.ts owns the process, tests inject.
  */
 export async function buildApp(config: ControlPlaneConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the instance keeps Fastify's default generics (plugins expect them).
@@ -63,7 +63,7 @@ export async function buildApp(config: ControlPlaneConfig, deps: AppDeps = {}): 
   );
   await app.register(dbPlugin, { db: deps.db });
   await app.register(redisPlugin);
-  await app.register(pm2Plugin, { pm2: deps.pm2, runBackgroundJobs: deps.runBackgroundJobs });
+  await app.register(driverPlugin, { driver: deps.driver, runBackgroundJobs: deps.runBackgroundJobs });
   await app.register(authPlugin);
   await app.register(metricsPlugin);
   await app.register(requestLogPlugin);

@@ -2,7 +2,7 @@ import type { ControlPlaneConfig } from '@wa-fleet/config';
 import type { DbClient } from '@wa-fleet/db';
 import type { Role } from '@wa-fleet/shared';
 import type { Redis } from 'ioredis';
-import type { Pm2Client } from './services/pm2-client.ts';
+import type { ProcessDriver } from './services/process-driver.ts';
 import type { WorkerLifecycle } from './services/worker-lifecycle.ts';
 import type { SendQueues } from './services/send-queues.ts';
 import type { Metrics } from './plugins/app/metrics.ts';
@@ -29,7 +29,7 @@ declare module 'fastify' {
     config: ControlPlaneConfig;
     db: DbClient;
     redis: Redis;
-    pm2: Pm2Client;
+    driver: ProcessDriver;
     workers: WorkerLifecycle;
     sendQueues: SendQueues;
     metrics: Metrics;

@@ -53,6 +53,7 @@ describe('API contract', () => {
       'POST /admin/tenants/{tenant}/worker/start',
       'POST /admin/tenants/{tenant}/worker/stop',
       'POST /admin/tenants/{tenant}/worker/restart',
+      'GET /admin/tenants/{tenant}/worker/history',
       'GET /admin/workers',
       'GET /admin/tenants/{tenant}/logs',
       'GET /admin/tenants/{tenant}/logs/stream',
@@ -137,10 +138,25 @@ describe('API contract', () => {
     ['/admin/tenants/contract/logs?since=yesterday', 'querystring/since'],
     ['/admin/audit?limit=-1', 'querystring/limit'],
     ['/admin/users/not-a-uuid', 'params/id'],
+    ['/admin/tenants/contract/worker/history?limit=0', 'querystring/limit'],
+    ['/admin/tenants/contract/worker/history?limit=501', 'querystring/limit'],
+    ['/admin/tenants/contract/worker/history?limit=abc', 'querystring/limit'],
+    ['/admin/tenants/contract/worker/history?since=today', 'querystring'],
+    ['/admin/tenants/Bad.Slug!/worker/history', 'params/tenant'],
   ])('refuses a malformed admin query %s with 400', async (url, field) => {
     const res = await app.inject({ method: 'GET', url, headers: adminHeaders });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toContain(field);
+  });
+
+  it('answers a well-formed worker history query (positive control of the 400s above)', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/admin/tenants/contract/worker/history?limit=500',
+      headers: adminHeaders,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(Array.isArray(res.json().items)).toBe(true);
   });
 
   it.each([

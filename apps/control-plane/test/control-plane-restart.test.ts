@@ -3,10 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
-import type { Pm2Client } from '../src/services/pm2-client.ts';
+import { workerAppName } from '@wa-fleet/shared';
+import type { Pm2Driver } from '../src/services/pm2-driver.ts';
 import { adminHeaders, createTenant, createTestStack, type TestStack } from './helpers.ts';
 import { isAlive, waitForStatus, workerEnv } from './worker-helpers.ts';
-import { workerAppName } from '@wa-fleet/shared';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -17,7 +17,7 @@ interface RunningPlane {
 }
 
 let stack: TestStack;
-let pm2: Pm2Client;
+let pm2: Pm2Driver;
 const planes: ChildProcess[] = [];
 
 /** Starts `src/server.ts` as its own process, as PM2 or an operator would, and waits for its ready line. */
@@ -63,7 +63,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 beforeAll(async () => {
   stack = await createTestStack();
-  pm2 = stack.pm2;
+  pm2 = stack.driver;
 });
 
 afterAll(async () => {
@@ -124,7 +124,7 @@ describe('control plane restarts', () => {
     // The process disappears behind the control plane's back without a word: frozen, so it cannot write
     // STOPPED on its way out, then removed from PM2 (SIGKILLed after kill_timeout).
     process.kill(pid!, 'SIGSTOP');
-    await pm2.deleteApp(workerAppName('vanishes'));
+    await pm2.delete(workerAppName('vanishes'));
     expect(isAlive(pid!)).toBe(false);
     const row = await waitForStatus(stack.db, tenant.id, 'ERROR', 10_000);
     expect(row.lastError).toBe('process missing');

@@ -6,12 +6,12 @@ import { loadControlPlaneConfig, type ControlPlaneConfig } from '@wa-fleet/confi
 import { createDbClient, type DbClient } from '@wa-fleet/db';
 import type { WaEngineName } from '@wa-fleet/shared';
 import { createMigratedTestDatabase } from '@wa-fleet/db/testing';
+import { workerAppName } from '@wa-fleet/shared';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../src/app.ts';
 import { hashPassword } from '../src/services/passwords.ts';
 import { createSession } from '../src/services/sessions.ts';
-import { Pm2Client } from '../src/services/pm2-client.ts';
-import { workerAppName } from '@wa-fleet/shared';
+import { Pm2Driver } from '../src/services/pm2-driver.ts';
 
 export const ADMIN_KEY = `admin-${randomBytes(24).toString('hex')}`;
 export const PORTAL_KEY = `portal-${randomBytes(24).toString('hex')}`;
@@ -31,8 +31,8 @@ export interface TestStack {
   logDir: string;
   pm2Home: string;
   db: DbClient;
-  /** PM2 client on this stack's temporary PM2_HOME; its daemon (if any was spawned) dies in cleanup(). */
-  pm2: Pm2Client;
+  /** PM2 driver on this stack's temporary PM2_HOME; its daemon (if any was spawned) dies in cleanup(). */
+  driver: Pm2Driver;
   config(overrides?: Record<string, string>): ControlPlaneConfig;
   env(overrides?: Record<string, string>): Record<string, string>;
   cleanup(): Promise<void>;
@@ -47,7 +47,10 @@ export async function createTestStack(): Promise<TestStack> {
   const redisPrefix = `t${randomUUID().slice(0, 8)}`;
   const redisUrl = requireEnv('TEST_REDIS_URL');
   const db = createDbClient(database.url, { poolSize: 4, applicationName: 'control-plane-test' });
-  const pm2 = new Pm2Client(pm2Home);
+  const driver = new Pm2Driver({
+    home: pm2Home,
+    daemonEnv: { PATH: process.env.PATH, HOME: process.env.HOME ?? tmpDir },
+  });
   const env = (overrides: Record<string, string> = {}): Record<string, string> => ({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
@@ -72,11 +75,11 @@ export async function createTestStack(): Promise<TestStack> {
     logDir,
     pm2Home,
     db,
-    pm2,
+    driver,
     env,
     config: (overrides) => loadControlPlaneConfig(env(overrides)),
     async cleanup() {
-      await pm2.killDaemon();
+      await driver.killDaemon();
       await db.$disconnect();
       await database.drop();
       rmSync(tmpDir, { recursive: true, force: true });
@@ -91,7 +94,7 @@ export async function buildTestApp(
 ): Promise<FastifyInstance> {
   const app = await buildApp(stack.config(overrides), {
     db: stack.db,
-    pm2: stack.pm2,
+    driver: stack.driver,
     runBackgroundJobs: false,
     ...deps,
   });

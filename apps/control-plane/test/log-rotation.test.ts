@@ -15,14 +15,14 @@ let logFile: string;
 
 beforeAll(async () => {
   stack = await createTestStack();
-  app = await buildTestApp(stack, { pm2: stack.pm2 }, workerEnv());
+  app = await buildTestApp(stack, { driver: stack.driver }, workerEnv());
   tenantId = (await createTenant(stack.db, 'logrot')).id;
   logFile = path.join(stack.logDir, 'logrot.log');
 });
 
 afterAll(async () => {
   await app?.close();
-  await stack?.pm2.killDaemon();
+  await stack?.driver.killDaemon();
   await stack?.cleanup();
 });
 

@@ -53,7 +53,7 @@ beforeAll(async () => {
   logFile = path.join(stack.logDir, 'control-plane.log');
   app = await buildApp(stack.config({ LOG_LEVEL: 'debug' }), {
     db: stack.db,
-    pm2: stack.pm2,
+    driver: stack.driver,
     logger,
     runBackgroundJobs: false,
   });

@@ -3,11 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { createDbClient } from '@wa-fleet/db';
 import { waitFor } from '@wa-fleet/devstack';
 import { createServiceLogger } from '@wa-fleet/logger';
-import type { Pm2Client } from '../src/services/pm2-client.ts';
+import type { Pm2Driver } from '../src/services/pm2-driver.ts';
 import { checkStaleWorkers } from '../src/services/stale-worker-checker.ts';
 import { adminHeaders, buildTestApp, createTenant, createTestStack, type TestStack } from './helpers.ts';
 import { isAlive, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
-import { workerAppName } from '@wa-fleet/shared';
 
 const STALE_AFTER_MS = 1_500;
 const STALE_CHECK_INTERVAL_MS = 500;
@@ -15,7 +14,7 @@ const STALE_CHECK_INTERVAL_MS = 500;
 let stack: TestStack;
 let planeA: FastifyInstance;
 let planeB: FastifyInstance;
-let pm2: Pm2Client;
+let pm2: Pm2Driver;
 let stoppedPid: number | undefined;
 
 function staleCheckPasses(plane: FastifyInstance): number {
@@ -26,15 +25,17 @@ function staleCheckPasses(plane: FastifyInstance): number {
 
 beforeAll(async () => {
   stack = await createTestStack();
-  pm2 = stack.pm2;
+  pm2 = stack.driver;
   const env = workerEnv({
     STALE_AFTER_MS: String(STALE_AFTER_MS),
     STALE_CHECK_INTERVAL_MS: String(STALE_CHECK_INTERVAL_MS),
     RECONCILE_INTERVAL_MS: '60000',
+    // Detection alone here (a hung worker stays ERROR until SIGCONT); self-healing has its own suite.
+    WORKER_AUTO_RESTART_MAX_PER_HOUR: '0',
   });
   // Two control planes on one database, both running the checker.
-  planeA = await buildTestApp(stack, { pm2, runBackgroundJobs: true }, env);
-  planeB = await buildTestApp(stack, { pm2, db: undefined, runBackgroundJobs: true }, env);
+  planeA = await buildTestApp(stack, { driver: pm2, runBackgroundJobs: true }, env);
+  planeB = await buildTestApp(stack, { driver: pm2, db: undefined, runBackgroundJobs: true }, env);
 });
 
 afterAll(async () => {
@@ -100,7 +101,7 @@ describe('stale-worker checker', () => {
     );
     await stack.db.$executeRaw`
       UPDATE worker_processes SET status = 'RUNNING', last_heartbeat_at = now() - interval '1 hour'
-      WHERE pm2_name IN (${workerAppName('race-a')}, ${workerAppName('race-b')}, ${workerAppName('race-c')})`;
+      WHERE tenant_id = ANY(${tenants.map((t) => t.id)}::uuid[])`;
     const log = await createServiceLogger({ service: 'test', stdout: false });
     const clients = [1, 2, 3, 4].map(() => createDbClient(stack.databaseUrl, { poolSize: 1 }));
     try {

@@ -3,20 +3,20 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { waitFor } from '@wa-fleet/devstack';
-import type { Pm2Client } from '../src/services/pm2-client.ts';
+import { workerAppName } from '@wa-fleet/shared';
+import type { Pm2Driver } from '../src/services/pm2-driver.ts';
 import { adminHeaders, buildTestApp, createTenant, createTestStack, type TestStack } from './helpers.ts';
 import { isAlive, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
-import { workerAppName } from '@wa-fleet/shared';
 
 let stack: TestStack;
 let app: FastifyInstance;
-let pm2: Pm2Client;
+let pm2: Pm2Driver;
 let tenantId: string;
 
 beforeAll(async () => {
   stack = await createTestStack();
-  pm2 = stack.pm2;
-  app = await buildTestApp(stack, { pm2 }, workerEnv());
+  pm2 = stack.driver;
+  app = await buildTestApp(stack, { driver: pm2 }, workerEnv());
   tenantId = (await createTenant(stack.db, 'lifecycle')).id;
 });
 
@@ -39,7 +39,7 @@ async function act(action: 'start' | 'stop' | 'restart') {
 async function onlinePid(): Promise<number> {
   return waitFor('PM2 app online with a pid', async () => {
     const proc = await pm2.find(workerAppName('lifecycle'));
-    return proc?.status === 'online' && proc.pid ? proc.pid : undefined;
+    return proc?.state === 'running' && proc.pid ? proc.pid : undefined;
   });
 }
 

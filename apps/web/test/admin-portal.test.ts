@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
-import { formatLogTime } from '../src/lib/format.ts';
+import { formatDateTime, formatLogTime } from '../src/lib/format.ts';
 import { checkKeyboardStart, findAccessibilityProblems } from './support/accessibility.ts';
 import { launchBrowser, newContext, saveScreenshot, signIn } from './support/browser.ts';
 import { TEST_PASSWORD } from './support/keys.ts';
@@ -93,6 +93,48 @@ describe('admin portal (real control plane, PM2, simulator worker, Chromium)', (
     expect(audit).toContain('user:admin@wa-fleet.local');
     expect(audit).toMatch(/worker\.stop/);
     await saveScreenshot(admin, 'admin-audit.png');
+  });
+
+  it('the worker timeline shows every status change with time, zone, from -> to and reason', async () => {
+    await waitForRunningPid();
+    const recorded = await stack.db.workerStatusChange.findMany({
+      where: { tenantId: demoTenantId },
+      orderBy: [{ changedAt: 'desc' }, { id: 'desc' }],
+      take: 50,
+    });
+    // The stop and start of the test before this one, at least, are in the history.
+    expect(recorded.map((r) => r.toStatus)).toEqual(
+      expect.arrayContaining(['STOPPING', 'STOPPED', 'STARTING']),
+    );
+    await admin.goto(`${stack.portalUrl}/admin/tenants/${DEMO.tenant}`);
+    const entries = admin.getByTestId('timeline-entry');
+    await waitFor('timeline entries', async () => (await entries.count()) >= recorded.length, {
+      timeoutMs: 15_000,
+    });
+    const texts = await entries.allTextContents();
+    const zone = /UTC[+-]\d{2}:\d{2}/;
+    recorded.forEach((change, i) => {
+      const text = texts[i] ?? '';
+      expect(text).toContain(formatDateTime(change.changedAt.toISOString()));
+      expect(text).toMatch(zone);
+      expect(text).toContain(`${change.fromStatus} → ${change.toStatus}`);
+      if (change.reason) expect(text).toContain(change.reason);
+    });
+    expect(texts[0]).toMatch(/RUNNING.*since \d+/);
+    expect(texts.some((t) => t.includes('stop requested'))).toBe(true);
+    // A new change appears at the top without reloading the page.
+    const before = await entries.count();
+    expect((await stack.admin('POST', `/admin/tenants/${DEMO.tenant}/worker/stop`)).status).toBe(202);
+    await waitFor(
+      'the stop on the timeline',
+      async () => (await entries.first().textContent())?.includes('STOPPED'),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(await entries.count()).toBeGreaterThan(before);
+    await saveScreenshot(admin, 'admin-worker-timeline.png');
+    expect((await stack.admin('POST', `/admin/tenants/${DEMO.tenant}/worker/start`)).status).toBe(202);
   });
 
   it('the live log tail shows new lines, each with its own time, while the worker runs; level filter and pause work', async () => {

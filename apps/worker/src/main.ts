@@ -1,4 +1,4 @@
-// The tenant worker process (one per tenant, run by PM2 as wa-tenant-<slug>). This file owns the process:
+// The tenant worker process (one per tenant, run by the control plane's process driver, PM2 today). This file owns the process:
 // config, connections, signals, readiness, exit codes. The work itself is TenantWorker.
 import { Redis } from 'ioredis';
 import { ConfigError, loadWorkerConfig, redactConfig, type WorkerConfig } from '@wa-fleet/config';
@@ -143,8 +143,8 @@ async function main(): Promise<void> {
 
   try {
     await worker.start({
-      // PM2 starts workers with wait_ready: this tells it (and the control plane) we are up.
-      onReady: () => process.send?.('ready'),
+      // No readiness signal to the process driver: the control plane learns we are up from the first
+      // heartbeat in PostgreSQL, whatever runs this process.
       onFatal: (err) => void crash(err, 'engine'),
     });
   } catch (err) {

@@ -26,7 +26,7 @@ export interface TenantWorkerDeps {
 }
 
 export interface StartHooks {
-  /** Called once the first heartbeat is written: the moment to tell PM2 we are up. */
+  /** Called once the first heartbeat (the control plane's readiness signal) is written. */
   onReady?: () => void;
   /** The engine (or the heartbeat) cannot continue: the caller records ERROR and exits. */
   onFatal: (err: Error) => void;

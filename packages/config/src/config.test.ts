@@ -176,3 +176,51 @@ describe("the quick start's settings file and pnpm fleet", () => {
     expect(loadMigrateCliConfig({ MIGRATIONS_DIR: '/m' }).MIGRATIONS_DIR).toBe('/m');
   });
 });
+
+describe('what the control plane hands to workers', () => {
+  const env = {
+    ...base,
+    ADMIN_API_KEY: KEY,
+    PORTAL_INTERNAL_KEY: KEY,
+    SESSION_SECRET: 's'.repeat(40),
+    DEMO_PASSWORD: 'demo-password',
+    SIM_LINK_DELAY_MS: '100',
+    SEND_RATE_PER_MIN: '30',
+    WWEBJS_HEADLESS: 'false',
+    CHROMIUM_PATH: '/opt/chromium',
+    PATH: '/usr/bin',
+    INBOUND_BUFFER_MAX: '50',
+    DB_RETRY_BASE_MS: '100',
+    LOG_MAX_FILES: '2',
+    // Prefixes the worker uses, names it does not: never passed.
+    SEND_WEBHOOK_SECRET: 'hook-secret',
+    SIM_TOKEN: 'sim-token',
+  };
+
+  it("passes only the worker's own tuning names and the OS basics", () => {
+    const passed = loadControlPlaneConfig(env).WORKER_PASSTHROUGH_ENV;
+    expect(passed).toEqual({
+      SIM_LINK_DELAY_MS: '100',
+      SEND_RATE_PER_MIN: '30',
+      WWEBJS_HEADLESS: 'false',
+      CHROMIUM_PATH: '/opt/chromium',
+      PATH: '/usr/bin',
+      INBOUND_BUFFER_MAX: '50',
+      DB_RETRY_BASE_MS: '100',
+      LOG_MAX_FILES: '2',
+    });
+  });
+
+  it('self-healing settings: defaults, and 0 turns automatic restarts off', () => {
+    const defaults = loadControlPlaneConfig(env);
+    expect(defaults.WORKER_AUTO_RESTART_BACKOFF_MS).toBe(30_000);
+    expect(defaults.WORKER_AUTO_RESTART_MAX_PER_HOUR).toBe(5);
+    expect(
+      loadControlPlaneConfig({ ...env, WORKER_AUTO_RESTART_MAX_PER_HOUR: '0' })
+        .WORKER_AUTO_RESTART_MAX_PER_HOUR,
+    ).toBe(0);
+    expect(() => loadControlPlaneConfig({ ...env, WORKER_AUTO_RESTART_MAX_PER_HOUR: '-1' })).toThrow(
+      /WORKER_AUTO_RESTART_MAX_PER_HOUR/,
+    );
+  });
+});

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { commonSchema, dataDir, poolSize, repoRoot } from './common.ts';
 import { quickStartEnvPath, readQuickStartEnv, resolveDataDir } from './quick-start.ts';
 import { ConfigError, parseEnv, port, positiveInt, secretKey } from './parse.ts';
+import { workerSchema } from './worker.ts';
 
 export const controlPlaneSchema = z.object({
   ...commonSchema,
@@ -40,7 +41,7 @@ export const controlPlaneSchema = z.object({
   /** Message log rows older than this many days are deleted (hourly statistics are kept); 0 keeps all. */
   MESSAGE_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
   RETENTION_INTERVAL_MS: positiveInt(3_600_000),
-  /** PM2 waits this long for a starting worker's process.send('ready') before counting the start failed. */
+  /** A started worker must write its first heartbeat within this long, or the start counts as failed. */
   WORKER_LISTEN_TIMEOUT_MS: positiveInt(30_000),
   /** Followed log streams (SSE) one caller (user, or the admin key) may hold open at once. */
   LOG_STREAM_MAX_PER_CALLER: positiveInt(3),
@@ -50,17 +51,33 @@ export const controlPlaneSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The workers' LocalAuth data (WWEBJS_SESSION_DIR of the workers): a deleted tenant's folder goes too. */
   WWEBJS_SESSION_DIR: z.string().default(path.join(dataDir, 'sessions')),
+  /**
+   * Self-healing: a worker marked ERROR for a stale heartbeat is killed and started again, at once the
+   * first time in an hour, then after this delay doubled per restart already done in the last hour.
+   */
+  WORKER_AUTO_RESTART_BACKOFF_MS: positiveInt(30_000),
+  /** At most this many automatic restarts per worker in any hour; then it stays ERROR. 0 turns them off. */
+  WORKER_AUTO_RESTART_MAX_PER_HOUR: z.coerce.number().int().min(0).default(5),
 });
 
 /**
  * Worker tuning the control plane hands through to every worker it starts (simulator pace, send limits,
  * Chromium), so the quick start and tests can tune workers without the control plane knowing each knob.
+ * An allow-list of names the worker's own schema declares (plus the few the OS and Chromium need): a
+ * variable the worker does not read, secret or not, never reaches a worker's environment.
  */
-const WORKER_PASSTHROUGH =
-  /^(SIM_|SEND_|WWEBJS_|INBOUND_|DB_RETRY_|CHROMIUM_PATH$|LOG_MAX_SIZE_BYTES$|LOG_MAX_FILES$|PATH$|HOME$|TZ$|LANG$)/;
+const WORKER_TUNING =
+  /^(SIM_|SEND_|WWEBJS_|INBOUND_|DB_RETRY_|CHROMIUM_PATH$|LOG_MAX_SIZE_BYTES$|LOG_MAX_FILES$)/;
+const WORKER_PASSTHROUGH_KEYS: readonly string[] = [
+  ...Object.keys(workerSchema.shape).filter((key) => WORKER_TUNING.test(key)),
+  'PATH',
+  'HOME',
+  'TZ',
+  'LANG',
+];
 
 export type ControlPlaneConfig = z.infer<typeof controlPlaneSchema> & {
-  /** SIM_*, SEND_*, WWEBJS_*, INBOUND_*, DB_RETRY_*, CHROMIUM_PATH, LOG_MAX_* (and PATH, HOME, TZ, LANG) from the control plane's environment. */
+  /** The worker's SIM_*, SEND_*, WWEBJS_*, INBOUND_*, DB_RETRY_*, CHROMIUM_PATH and LOG_MAX_* (and PATH, HOME, TZ, LANG) from the control plane's environment. */
   WORKER_PASSTHROUGH_ENV: Record<string, string>;
 };
 
@@ -74,8 +91,9 @@ export function loadControlPlaneConfig(
     ]);
   }
   const passthrough: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (WORKER_PASSTHROUGH.test(key) && value !== undefined && value !== '') passthrough[key] = value;
+  for (const key of WORKER_PASSTHROUGH_KEYS) {
+    const value = env[key];
+    if (value !== undefined && value !== '') passthrough[key] = value;
   }
   return { ...config, WORKER_PASSTHROUGH_ENV: passthrough };
 }

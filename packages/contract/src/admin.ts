@@ -54,6 +54,17 @@ export const WorkerHealth = Type.Object({
   lastError: Nullable(Type.String()),
 });
 
+/** One change of a worker's status, as the database trigger recorded it. */
+export const WorkerStatusChange = Type.Object({
+  at: DateTime,
+  /** null for the first status a worker row got. */
+  from: Nullable(WorkerStatusSchema),
+  to: WorkerStatusSchema,
+  reason: Nullable(Type.String()),
+  /** Who wrote it: the PostgreSQL application name of the worker or control plane connection. */
+  actor: Nullable(Type.String()),
+});
+
 export const WORKER_ACTIONS = ['start', 'stop', 'restart'] as const;
 export type WorkerAction = (typeof WORKER_ACTIONS)[number];
 
@@ -147,6 +158,18 @@ export const adminRoutes = {
   'POST /admin/tenants/:tenant/worker/start': workerAction('start'),
   'POST /admin/tenants/:tenant/worker/stop': workerAction('stop'),
   'POST /admin/tenants/:tenant/worker/restart': workerAction('restart'),
+  'GET /admin/tenants/:tenant/worker/history': {
+    tags,
+    summary: "A worker's status changes (time, from, to, reason), newest first; the last 30 days",
+    params: TenantParams,
+    querystring: Type.Object(
+      {
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'default 100' })),
+      },
+      { additionalProperties: false },
+    ),
+    response: { 200: Items(WorkerStatusChange), ...errorResponses },
+  },
   'GET /admin/workers': {
     tags,
     summary: 'Health of every worker: database status joined with what the process driver sees',

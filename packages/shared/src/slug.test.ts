@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isValidSlug, maskPhone, maskUrl, workerAppName } from './index.ts';
+import {
+  isValidSlug,
+  maskPhone,
+  maskUrl,
+  slugOfWorkerAppName,
+  WORKER_APP_PREFIX,
+  workerAppName,
+} from './index.ts';
 
 describe('tenant slugs', () => {
   it.each(['acme', 'demo', 'a1b', 'shop-42', 'x'.repeat(40)])('accepts %j', (slug) => {
@@ -35,4 +42,18 @@ describe('masking', () => {
   it('hides URL passwords', () => {
     expect(maskUrl('postgresql://u:secret@h:5432/db')).not.toContain('secret');
   });
+});
+
+describe('worker process names', () => {
+  it('are the prefix plus the slug, and give the slug back', () => {
+    expect(workerAppName('shop-42')).toBe(`${WORKER_APP_PREFIX}shop-42`);
+    expect(slugOfWorkerAppName(workerAppName('shop-42'))).toBe('shop-42');
+  });
+
+  it.each(['pm2-logrotate', `${WORKER_APP_PREFIX}`, `${WORKER_APP_PREFIX}Bad.Slug`, 'shop-42'])(
+    '%j is not a tenant worker',
+    (name) => {
+      expect(slugOfWorkerAppName(name)).toBeUndefined();
+    },
+  );
 });

@@ -1,5 +1,5 @@
 /**
- * Tenant slugs name log files (logs/<slug>.log) and PM2 apps (wa-tenant-<slug>), so this pattern is a
+ * Tenant slugs name log files (logs/<slug>.log) and worker processes (WORKER_APP_PREFIX + slug), so this pattern is a
  * security boundary: lowercase ASCII letters, digits and inner hyphens, 3-40 characters. Nothing that
  * matches it can contain "/", "." or a look-alike character, so no path built from it leaves logs/.
  */
@@ -27,11 +27,18 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_PATTERN.test(value);
 }
 
-/** What every tenant worker's process name starts with (the reconciler lists processes by it). */
+/** What every tenant worker's process name starts with; the reconciler leaves processes without it alone. */
 export const WORKER_APP_PREFIX = 'wa-tenant-';
 
-/** Process (PM2 app) name of a tenant's worker. */
+/** Process name of a tenant's worker (in the process driver and `worker_processes.pm2_name`). */
 export function workerAppName(slug: string): string {
   assertValidSlug(slug);
   return `${WORKER_APP_PREFIX}${slug}`;
+}
+
+/** The slug in a worker process name, or undefined for a process that is not a tenant worker. */
+export function slugOfWorkerAppName(name: string): string | undefined {
+  if (!name.startsWith(WORKER_APP_PREFIX)) return undefined;
+  const slug = name.slice(WORKER_APP_PREFIX.length);
+  return isValidSlug(slug) ? slug : undefined;
 }

@@ -3,7 +3,6 @@ import {
   WA_ENGINES,
   type SessionState,
   type WorkerStatus,
-  type ProcessState,
   type SetupRequestStatus,
   type TenantStatus,
   type WaEngineName,
@@ -109,29 +108,6 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
   if (!time || !id || !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   const createdAt = new Date(time);
   return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id };
-}
-
-/**
- * PM2's word for a process, in the API's neutral words. The only place PM2's vocabulary is read:
- * it goes away when the process driver reports neutral states itself.
- */
-export function processStateOfPm2(status: string | undefined): ProcessState | null {
-  switch (status) {
-    case 'launching':
-      return 'starting';
-    case 'online':
-      return 'running';
-    case 'stopping':
-      return 'stopping';
-    case 'stopped':
-    case 'one-launch-status':
-      return 'stopped';
-    case 'errored':
-    case 'waiting restart':
-      return 'crashed';
-    default:
-      return null;
-  }
 }
 
 export const SETUP_REQUEST_INCLUDE = {

@@ -2,9 +2,8 @@ import type { ControlPlaneConfig } from '@wa-fleet/config';
 import type { DbClient } from '@wa-fleet/db';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { writeAudit } from './audit.ts';
-import type { Pm2Client } from './pm2-client.ts';
-
-import { WORKER_APP_PREFIX as APP_PREFIX } from '@wa-fleet/shared';
+import { slugOfWorkerAppName, workerAppName } from '@wa-fleet/shared';
+import type { ProcessDriver } from './process-driver.ts';
 
 export interface ReconcileResult {
   missing: string[];
@@ -14,27 +13,27 @@ export interface ReconcileResult {
 }
 
 /**
- * Brings the database and PM2 to agree. PM2 is the truth about processes, the database about intent:
+ * Brings the database and the process driver to agree. The driver is the truth about processes, the database about intent:
  * - RUNNING in the database, no live process: ERROR "process missing" (tenant ERROR too);
  * - STOPPING with no process left (a control plane died mid-stop): STOPPED;
- * - STARTING for longer than PM2's listen timeout with no process: ERROR "start failed";
- * - a PM2 app whose tenant no longer exists: deleted;
+ * - STARTING for longer than the listen timeout with no process: ERROR "start failed";
+ * - a worker process whose tenant no longer exists: deleted;
  * - tenant ERROR while its worker is RUNNING again (recovered): ACTIVE.
  * Every change is a conditional UPDATE, so a worker's own concurrent write is never overwritten.
  */
 export async function reconcileWorkers(deps: {
   db: DbClient;
-  pm2: Pm2Client;
+  driver: ProcessDriver;
   config: ControlPlaneConfig;
   log: Logger;
 }): Promise<ReconcileResult> {
-  const { db, pm2, config, log } = deps;
+  const { db, driver, config, log } = deps;
   const result: ReconcileResult = { missing: [], orphansStopped: [], stopped: [], startFailed: [] };
-  // A worker started after this instant may be RUNNING before PM2's list shows it: leave it alone.
+  // A worker started after this instant may be RUNNING before the driver's list shows it: leave it alone.
   const [{ now: listedAt }] = await db.$queryRaw<[{ now: Date }]>`SELECT now() AS now`;
-  const apps = (await pm2.list()).filter((p) => p.name.startsWith(APP_PREFIX));
-  const liveNames = apps.filter((p) => p.status === 'online' || p.status === 'launching').map((p) => p.name);
-  const presentNames = apps.filter((p) => p.status !== 'stopped').map((p) => p.name);
+  const apps = (await driver.list()).filter((p) => slugOfWorkerAppName(p.name) !== undefined);
+  const liveNames = apps.filter((p) => p.state === 'running' || p.state === 'starting').map((p) => p.name);
+  const presentNames = apps.filter((p) => p.state !== 'stopped').map((p) => p.name);
 
   const missing = await db.$queryRaw<{ tenant_id: string; slug: string }[]>`
     WITH gone AS (
@@ -75,11 +74,11 @@ export async function reconcileWorkers(deps: {
   result.startFailed = failed.map((r) => r.pm2_name);
 
   const known = new Set(
-    (await db.tenant.findMany({ select: { slug: true } })).map((t) => `${APP_PREFIX}${t.slug}`),
+    (await db.tenant.findMany({ select: { slug: true } })).map((t) => workerAppName(t.slug)),
   );
   for (const app of apps) {
     if (known.has(app.name)) continue;
-    await pm2.deleteApp(app.name);
+    await driver.delete(app.name);
     result.orphansStopped.push(app.name);
     log.warn({ app: app.name }, 'worker of a deleted tenant stopped');
     await writeAudit(db, {

@@ -1,24 +1,22 @@
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ControlPlaneConfig } from '@wa-fleet/config';
 import type { DbClient } from '@wa-fleet/db';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { findRepoRoot, workerAppName, type WorkerStatus } from '@wa-fleet/shared';
+import { workerAppName, type WorkerStatus } from '@wa-fleet/shared';
 import { AppError } from '../errors.ts';
 import { writeAudit } from './audit.ts';
-import type { Pm2Client } from './pm2-client.ts';
+import type { ProcessDriver } from './process-driver.ts';
 import { assertTenantEnabled, type TenantRef } from './tenant-resolver.ts';
+import { buildWorkerSpec } from './worker-spec.ts';
 
 // Lifecycle actions answer 202 at once and finish in the background, because a start waits for the
-// worker's first heartbeat (wait_ready) and a stop for its graceful shutdown. Every status change is a
-// conditional UPDATE, so two control planes (or a worker writing its own status) never overwrite a
-// newer state with an older one. Actions on one tenant run one after another inside this process.
+// worker's first heartbeat and a stop for its graceful shutdown. Every status change is a conditional
+// UPDATE, so two control planes (or a worker writing its own status) never overwrite a newer state with
+// an older one. Actions on one tenant run one after another inside this process.
+//
+// Readiness is the worker's first heartbeat in PostgreSQL (RUNNING, heartbeat newer than the launch),
+// polled here, not a driver's signal: any process driver starts workers the same way.
 
-const require = createRequire(import.meta.url);
-/** tsx's ESM loader by absolute URL, so workers start the same whatever PM2's or our cwd is. */
-const TSX_LOADER_URL = pathToFileURL(require.resolve('tsx')).href;
+const READY_POLL_MS = 200;
 
 export type LifecycleAction = 'start' | 'stop' | 'restart';
 
@@ -27,7 +25,7 @@ export class WorkerLifecycle {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
-    private readonly deps: { config: ControlPlaneConfig; db: DbClient; pm2: Pm2Client; log: Logger },
+    private readonly deps: { config: ControlPlaneConfig; db: DbClient; driver: ProcessDriver; log: Logger },
   ) {}
 
   /** Accepts the action, writes the first transition and the audit entry; the rest runs in background. */
@@ -56,7 +54,7 @@ export class WorkerLifecycle {
 
   /** Stops a tenant's process before its rows go away (tenant deletion). Waits for the process to exit. */
   async removeProcess(tenant: TenantRef): Promise<void> {
-    await this.runExclusive(tenant.id, () => this.deps.pm2.deleteApp(workerAppName(tenant.slug)));
+    await this.runExclusive(tenant.id, () => this.deps.driver.delete(workerAppName(tenant.slug)));
   }
 
   /** Waits for every background action (tests, shutdown). */
@@ -129,64 +127,79 @@ export class WorkerLifecycle {
     return row?.status ?? 'STOPPED';
   }
 
+  /**
+   * Self-healing: kills the hung process of a worker the caller already moved ERROR -> STARTING (one
+   * conditional UPDATE, so only one control plane does it), then starts a new one.
+   */
+  recover(tenant: TenantRef): void {
+    this.enqueue(tenant, async () => {
+      await this.deps.driver.kill(workerAppName(tenant.slug));
+      await this.launch(tenant);
+    });
+  }
+
   private async launch(tenant: TenantRef): Promise<void> {
-    const { config, pm2, db, log } = this.deps;
-    const name = workerAppName(tenant.slug);
-    // A leftover app (crashed, or from before a control plane restart) would make PM2 refuse the start.
-    await pm2.deleteApp(name);
-    const pm2LogDir = path.join(config.LOG_DIR, 'pm2');
-    mkdirSync(pm2LogDir, { recursive: true });
+    const { config, driver, db, log } = this.deps;
+    const spec = buildWorkerSpec(config, tenant);
+    // A leftover process (crashed, or from before a control plane restart) would make the start fail.
+    await driver.delete(spec.name);
+    const [{ now: launchedAt }] = await db.$queryRaw<[{ now: Date }]>`SELECT now() AS now`;
+    let failure: string | undefined;
     try {
-      await pm2.startWorker({
-        name,
-        script: config.WORKER_SCRIPT,
-        cwd: findRepoRoot(),
-        nodeArgs: ['--import', TSX_LOADER_URL],
-        env: this.workerEnv(tenant),
-        outFile: path.join(pm2LogDir, `${name}-out.log`),
-        errorFile: path.join(pm2LogDir, `${name}-error.log`),
-        listenTimeoutMs: config.WORKER_LISTEN_TIMEOUT_MS,
-        killTimeoutMs: config.WORKER_KILL_TIMEOUT_MS,
-        maxMemoryMb: config.WORKER_MAX_MEMORY_MB,
-        restartBackoffMs: config.WORKER_RESTART_BACKOFF_MS,
-      });
-      log.info({ tenant: tenant.slug }, 'worker started');
+      await driver.start(spec);
+      failure = await this.waitForFirstHeartbeat(tenant, spec.name, launchedAt);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      log.error({ err, tenant: tenant.slug }, 'worker start failed');
-      await db.$executeRaw`
-        UPDATE worker_processes SET status = 'ERROR', last_error = ${`start failed: ${message}`.slice(0, 500)},
-          updated_at = now()
-        WHERE tenant_id = ${tenant.id}::uuid AND status = 'STARTING'`;
+      failure = err instanceof Error ? err.message : String(err);
+    }
+    if (failure === undefined) {
+      log.info({ tenant: tenant.slug }, 'worker started');
+      return;
+    }
+    log.error({ tenant: tenant.slug, reason: failure }, 'worker start failed');
+    const marked = await db.$executeRaw`
+      UPDATE worker_processes SET status = 'ERROR', last_error = ${`start failed: ${failure}`.slice(0, 500)},
+        pid = NULL, updated_at = now()
+      WHERE tenant_id = ${tenant.id}::uuid AND status = 'STARTING'`;
+    // A process that never reported in is not left to crash-loop or to come up unwatched.
+    if (marked > 0) await driver.delete(spec.name);
+  }
+
+  /** undefined once RUNNING with a fresh heartbeat (or someone else decided); else why not, readably. */
+  private async waitForFirstHeartbeat(
+    tenant: TenantRef,
+    name: string,
+    launchedAt: Date,
+  ): Promise<string | undefined> {
+    const { config, db, driver } = this.deps;
+    const deadline = Date.now() + config.WORKER_LISTEN_TIMEOUT_MS;
+    for (;;) {
+      const row = await db.workerProcess.findUnique({
+        where: { tenantId: tenant.id },
+        select: { status: true, lastHeartbeatAt: true },
+      });
+      if (!row) return undefined;
+      if (row.status === 'RUNNING' && row.lastHeartbeatAt && row.lastHeartbeatAt > launchedAt)
+        return undefined;
+      // STOPPING (a stop came in), STOPPED, or ERROR written by the worker itself: not ours to judge.
+      if (row.status !== 'STARTING' && row.status !== 'RUNNING') return undefined;
+      if (Date.now() >= deadline) {
+        const proc = await driver.find(name).catch(() => undefined);
+        const seen = proc
+          ? `process ${proc.state}${proc.restarts > 0 ? ` after ${proc.restarts} restarts` : ''}`
+          : 'no process';
+        return `no heartbeat within ${config.WORKER_LISTEN_TIMEOUT_MS} ms (${seen}; see the worker's stderr log)`;
+      }
+      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }
   }
 
   private async terminate(tenant: TenantRef): Promise<void> {
-    const { pm2, db, log } = this.deps;
-    // PM2 sends SIGINT, waits kill_timeout, then SIGKILLs; delete resolves once the process is gone.
-    await pm2.deleteApp(workerAppName(tenant.slug));
+    const { driver, db, log } = this.deps;
+    // The driver interrupts, waits the kill timeout, then kills; delete resolves once the process is gone.
+    await driver.delete(workerAppName(tenant.slug));
     await db.$executeRaw`
       UPDATE worker_processes SET status = 'STOPPED', pid = NULL, updated_at = now()
       WHERE tenant_id = ${tenant.id}::uuid AND status IN ('STOPPING', 'RUNNING', 'ERROR')`;
     log.info({ tenant: tenant.slug }, 'worker stopped');
-  }
-
-  private workerEnv(tenant: TenantRef): Record<string, string> {
-    const { config } = this.deps;
-    const env: Record<string, string> = {
-      // filter_env drops everything else, so PATH and HOME come through here too.
-      ...config.WORKER_PASSTHROUGH_ENV,
-      NODE_ENV: config.NODE_ENV,
-      TENANT_ID: tenant.id,
-      DATABASE_URL: config.DATABASE_URL,
-      REDIS_URL: config.REDIS_URL,
-      REDIS_PREFIX: config.REDIS_PREFIX,
-      LOG_DIR: config.LOG_DIR,
-      LOG_LEVEL: config.LOG_LEVEL,
-      WA_ENGINE: tenant.engine ?? config.WA_ENGINE,
-      HEARTBEAT_INTERVAL_MS: String(config.HEARTBEAT_INTERVAL_MS),
-      SHUTDOWN_GRACE_MS: String(config.WORKER_SHUTDOWN_GRACE_MS),
-    };
-    return env;
   }
 }

@@ -26,6 +26,7 @@ export const PORTAL_API = {
   'POST /admin/tenants/:tenant/worker/start': '/api/admin/tenants/:tenant/worker/start',
   'POST /admin/tenants/:tenant/worker/stop': '/api/admin/tenants/:tenant/worker/stop',
   'POST /admin/tenants/:tenant/worker/restart': '/api/admin/tenants/:tenant/worker/restart',
+  'GET /admin/tenants/:tenant/worker/history': '/api/admin/tenants/:tenant/worker/history',
   'GET /admin/workers': '/api/admin/workers',
   'GET /admin/tenants/:tenant/diagnostics': '/api/admin/tenants/:tenant/diagnostics',
   'GET /admin/tenants/:tenant/logs': '/api/admin/tenants/:tenant/logs',

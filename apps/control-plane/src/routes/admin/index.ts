@@ -5,6 +5,7 @@ import logRoutes from './logs.ts';
 import tenantRoutes from './tenants.ts';
 import userRoutes from './users.ts';
 import workerRoutes from './workers.ts';
+import workerHistoryRoutes from './worker-history.ts';
 
 /** /admin/*: every route behind the admin check (Bearer key, or a SUPER_ADMIN through the portal). */
 const adminRoutes: FastifyPluginAsync = async (app) => {
@@ -14,6 +15,7 @@ const adminRoutes: FastifyPluginAsync = async (app) => {
   });
   await app.register(tenantRoutes);
   await app.register(workerRoutes);
+  await app.register(workerHistoryRoutes);
   await app.register(logRoutes);
   await app.register(userRoutes);
   await app.register(auditRoutes);

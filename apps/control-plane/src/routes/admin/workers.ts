@@ -5,8 +5,8 @@ import { SimulatorNetwork } from '@wa-fleet/simulator';
 import { AppError } from '../../errors.ts';
 import { writeAudit } from '../../services/audit.ts';
 import { resolveTenant } from '../../services/tenant-resolver.ts';
-import type { Pm2Process } from '../../services/pm2-client.ts';
-import { databaseNow, processStateOfPm2, toWorkerDto, WORKER_SELECT } from '../mappers.ts';
+import type { WorkerProcessInfo } from '../../services/process-driver.ts';
+import { databaseNow, toWorkerDto, WORKER_SELECT } from '../mappers.ts';
 import { serve } from '../serve.ts';
 
 const routes: FastifyPluginAsync = async (app) => {
@@ -22,8 +22,8 @@ const routes: FastifyPluginAsync = async (app) => {
     const [now, tenants, processes] = await Promise.all([
       databaseNow(app.db),
       app.db.tenant.findMany({ orderBy: { slug: 'asc' }, include: { worker: { select: WORKER_SELECT } } }),
-      app.pm2.list().catch((err: unknown): Pm2Process[] => {
-        request.log.warn({ err }, 'process list failed');
+      app.driver.list().catch((err: unknown): WorkerProcessInfo[] => {
+        request.log.warn({ err }, 'process driver list failed');
         return [];
       }),
     ]);
@@ -38,7 +38,7 @@ const routes: FastifyPluginAsync = async (app) => {
           tenantName: t.name,
           status: worker.status,
           pid: proc?.pid ?? worker.pid,
-          processState: processStateOfPm2(proc?.status),
+          processState: proc?.state ?? null,
           memoryBytes: proc ? proc.memoryBytes : null,
           cpuPercent: proc ? proc.cpuPercent : null,
           uptimeMs: proc?.uptimeMs ?? null,

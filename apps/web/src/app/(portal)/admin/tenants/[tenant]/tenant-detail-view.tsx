@@ -9,6 +9,7 @@ import { StatusBadge } from '@/components/status-badge.tsx';
 import { DiagnosticsPanel } from './diagnostics-panel.tsx';
 import { LogTail } from './log-tail.tsx';
 import { WorkerControls } from './worker-controls.tsx';
+import { WorkerTimeline } from './worker-timeline.tsx';
 
 const REFRESH_MS = 2_000;
 
@@ -91,6 +92,7 @@ export function TenantDetailView({ slug }: { slug: string }) {
           </section>
         </div>
       )}
+      <WorkerTimeline slug={slug} />
       <LogTail slug={slug} />
       <DiagnosticsPanel slug={slug} />
     </>

@@ -1,26 +1,32 @@
 import fp from 'fastify-plugin';
-import { Pm2Client } from '../../services/pm2-client.ts';
+import { Pm2Driver } from '../../services/pm2-driver.ts';
+import type { ProcessDriver } from '../../services/process-driver.ts';
 import { WorkerLifecycle } from '../../services/worker-lifecycle.ts';
 import { startRepeatingTask, type RepeatingTask } from '../../services/repeating-task.ts';
 import { checkStaleWorkers } from '../../services/stale-worker-checker.ts';
+import { healStaleWorkers } from '../../services/worker-healer.ts';
 import { reconcileWorkers } from '../../services/reconciler.ts';
 import { runRetention } from '../../services/message-retention.ts';
 
-export interface Pm2PluginOptions {
-  pm2?: Pm2Client;
+export interface DriverPluginOptions {
+  /** A process driver owned by the caller (not disconnected with the app). Default: PM2 under PM2_HOME. */
+  driver?: ProcessDriver;
   /** Stale checker, reconciler and message retention; off in tests that only exercise routes. */
   runBackgroundJobs?: boolean;
 }
 
 /**
- * `app.pm2` and `app.workers`. Closing the app disconnects from the PM2 daemon but never kills it:
- * workers must outlive a control plane restart (the next one reconciles with them).
+ * `app.driver` (the process driver: PM2 unless the caller brings one) and `app.workers`. Closing the app
+ * disconnects from the driver but never stops workers: they must outlive a control plane restart (the
+ * next one reconciles with them).
  */
-export default fp<Pm2PluginOptions>(
+export default fp<DriverPluginOptions>(
   async (app, opts) => {
-    const pm2 = opts.pm2 ?? new Pm2Client(app.config.PM2_HOME);
-    const workers = new WorkerLifecycle({ config: app.config, db: app.db, pm2, log: app.log });
-    app.decorate('pm2', pm2);
+    const driver =
+      opts.driver ??
+      new Pm2Driver({ home: app.config.PM2_HOME, daemonEnv: app.config.WORKER_PASSTHROUGH_ENV });
+    const workers = new WorkerLifecycle({ config: app.config, db: app.db, driver, log: app.log });
+    app.decorate('driver', driver);
     app.decorate('workers', workers);
 
     // Filled once the app is ready; exposed so tests and diagnostics can see that passes keep happening.
@@ -30,9 +36,9 @@ export default fp<Pm2PluginOptions>(
       app.addHook('onReady', async () => {
         const log = app.log.child({ component: 'background' });
         const reconcile = async () => {
-          const result = await reconcileWorkers({ db: app.db, pm2, config: app.config, log });
+          const result = await reconcileWorkers({ db: app.db, driver, config: app.config, log });
           const changed = Object.values(result).some((list: string[]) => list.length > 0);
-          if (changed) log.info({ result }, 'reconciled workers with PM2');
+          if (changed) log.info({ result }, 'reconciled workers with the process driver');
         };
         tasks.set(
           'stale-checker',
@@ -41,6 +47,8 @@ export default fp<Pm2PluginOptions>(
             app.config.STALE_CHECK_INTERVAL_MS,
             async () => {
               await checkStaleWorkers(app.db, app.config.STALE_AFTER_MS, log);
+              // Same pass: a worker marked ERROR just now is restarted without waiting another interval.
+              await healStaleWorkers({ db: app.db, workers, config: app.config, log });
             },
             log,
           ),
@@ -74,8 +82,8 @@ export default fp<Pm2PluginOptions>(
     app.addHook('onClose', async () => {
       await Promise.all([...tasks.values()].map((t) => t.stop()));
       await workers.settle();
-      if (!opts.pm2) await pm2.disconnect();
+      if (!opts.driver) await driver.disconnect();
     });
   },
-  { name: 'pm2', dependencies: ['config', 'db'] },
+  { name: 'driver', dependencies: ['config', 'db'] },
 );
