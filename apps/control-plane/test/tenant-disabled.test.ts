@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { waitFor } from '@wa-fleet/devstack';
+import { workerAppName } from '@wa-fleet/shared';
 import {
   adminHeaders,
   buildTestApp,
@@ -22,7 +23,7 @@ const OWNER = 'owner@closing.test';
 
 beforeAll(async () => {
   stack = await createTestStack();
-  app = await buildTestApp(stack, { pm2: stack.pm2 }, workerEnv());
+  app = await buildTestApp(stack, { driver: stack.driver }, workerEnv());
   tenantId = (await createTenant(stack.db, 'closing')).id;
   await createUser(stack.db, OWNER, [{ tenantId, role: 'TENANT_ADMIN' }]);
   ruleId = (
@@ -34,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  await stack?.pm2.killDaemon();
+  await stack?.driver.killDaemon();
   await stack?.cleanup();
 });
 
@@ -64,8 +65,8 @@ const PORTAL_CALLS: [string, 'GET' | 'POST' | 'PATCH' | 'DELETE', string, object
 
 async function pidOf(): Promise<number> {
   return waitFor('worker pid', async () => {
-    const proc = await stack.pm2.find('wa-tenant-closing');
-    return proc?.status === 'online' && proc.pid ? proc.pid : undefined;
+    const proc = await stack.driver.find(workerAppName('closing'));
+    return proc?.state === 'running' && proc.pid ? proc.pid : undefined;
   });
 }
 
@@ -93,7 +94,7 @@ describe('DISABLED tenant', () => {
     expect(res.json().status).toBe('DISABLED');
     await waitForStatus(stack.db, tenantId, 'STOPPED', 15_000);
     await waitFor('worker process gone', () => !isAlive(pid), { timeoutMs: 15_000 });
-    await waitFor('PM2 app deleted', async () => !(await stack.pm2.find('wa-tenant-closing')), {
+    await waitFor('PM2 app deleted', async () => !(await stack.driver.find(workerAppName('closing'))), {
       timeoutMs: 15_000,
     });
     await app.workers.settle();
@@ -134,7 +135,7 @@ describe('DISABLED tenant', () => {
       );
     }
     expect((await stack.db.workerProcess.findUniqueOrThrow({ where: { tenantId } })).status).toBe('STOPPED');
-    expect(await stack.pm2.find('wa-tenant-closing')).toBeFalsy();
+    expect(await stack.driver.find(workerAppName('closing'))).toBeFalsy();
   });
 
   it('enabling again restores reads, writes and starts', async () => {

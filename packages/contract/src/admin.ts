@@ -75,7 +75,6 @@ const workerAction = (action: WorkerAction) => ({
   response: { 202: Type.Object({ status: WorkerStatusSchema }), ...errorResponses },
 });
 
-
 /** A line of a tenant's Pino log, as written (time, level, msg, and whatever else the worker logged). */
 export const LogLineSchema = Type.Record(Type.String(), Type.Unknown());
 
