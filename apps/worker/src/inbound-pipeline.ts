@@ -1,5 +1,5 @@
 import type { Logger } from '@wa-fleet/logger';
-import { maskPhone } from '@wa-fleet/shared';
+import { maskPhone, TimeoutError, withTimeout } from '@wa-fleet/shared';
 import type { AutoReplyRuleCache } from './auto-reply-rules.ts';
 import { RetryAbortedError, retryUntilDone, type RetryPolicy } from './db-retry.ts';
 import type { AckStatus, InboundMessage } from './engine/index.ts';
@@ -103,13 +103,14 @@ export class InboundPipeline {
   async stop(drainMs = STOP_DRAIN_MS): Promise<void> {
     if (this.isStopping) return;
     this.isStopping = true;
-    if (!this.isFailing && drainMs > 0) await Promise.race([this.drain(), delay(drainMs)]);
+    if (!this.isFailing && drainMs > 0)
+      await waitAtMost(this.drain(), drainMs, 'draining the inbound buffer');
     this.isStopped = true;
     clearInterval(this.spillTimer);
     this.spill(true);
     this.abort.abort();
     // A write stuck in a hanging database must not eat the shutdown grace; its event is on disk.
-    await Promise.race([this.running, delay(Math.max(drainMs, 500))]);
+    if (this.running) await waitAtMost(this.running, Math.max(drainMs, 500), 'the write in progress');
   }
 
   private push(record: SpoolRecord): void {
@@ -278,6 +279,9 @@ export class InboundPipeline {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Waits for `work` for at most `ms`; past that the caller goes on (the work is left to finish or not). */
+async function waitAtMost(work: Promise<unknown>, ms: number, what: string): Promise<void> {
+  await withTimeout(work, ms, what).catch((err: unknown) => {
+    if (!(err instanceof TimeoutError)) throw err;
+  });
 }
