@@ -21,11 +21,11 @@ export const drill: Drill = {
   async run(stack, report, opts) {
     const downMs = opts.isFast ? 5_000 : 30_000;
     report.note('control plane down for at least', `${downMs / 1000} s`);
-    const tenants = [await stack.createRunningTenant(), await stack.createRunningTenant()];
+    const tenant = await stack.createRunningTenant();
+    const tenants = [tenant, await stack.createRunningTenant()];
     report.step(
       `tenants ${tenants.map((t) => t.slug).join(', ')} created; workers RUNNING, sessions CONNECTED`,
     );
-    const [tenant] = tenants;
 
     const sendIds: string[] = [];
     for (let i = 0; i < SENDS; i++) {
