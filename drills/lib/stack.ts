@@ -31,6 +31,12 @@ export interface Stack {
   spoolDir: string;
   stopPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
+  /** redis-server killed with SIGKILL (nothing saved) and, after `downMs`, a new empty one on the same port. */
+  killAndRestartRedis(downMs: number): Promise<void>;
+  /** The control plane process killed with SIGKILL (its PM2 daemon and workers left alone); its pid. */
+  killControlPlane(): Promise<number>;
+  /** The control plane started again with the same environment, and ready. */
+  startControlPlane(): Promise<void>;
   /** Admin API call (Bearer key). */
   admin(method: string, route: string, body?: unknown): Promise<Response>;
   /** Portal API call as `email` (what the portal's server side sends). */
@@ -39,6 +45,8 @@ export interface Stack {
   createRunningTenant(): Promise<{ id: string; slug: string; operator: string }>;
   close(): Promise<void>;
 }
+
+const DRILL_PASSWORD = 'drill-password';
 
 /** Quick fleet timings for drills: heartbeats every second, stale after 5 s. */
 const BASE_ENV: Record<string, string> = {
@@ -73,7 +81,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     await ensureDatabase(pg.adminUrl, 'wa');
     const databaseUrl = pg.urlFor('wa');
     await deployMigrations(databaseUrl);
-    const redisServer: RunningRedis = await startRedis({ dir: path.join(tmp, 'redis') });
+    const redisDir = path.join(tmp, 'redis');
+    let redisServer: RunningRedis = await startRedis({ dir: redisDir });
     cleanups.push(() => redisServer.stop());
 
     const db = createDbClient(databaseUrl, { poolSize: 2, applicationName: 'wa-drill' });
@@ -102,21 +111,23 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       ...BASE_ENV,
       ...extraEnv,
     };
-    const controlPlane = startControlPlane(env);
+    let controlPlane = startControlPlane(env);
     cleanups.push(async () => {
       // Workers first (PM2's daemon lives in our temp dir), then the control plane.
       await run('pnpm', ['--filter', '@wa-fleet/control-plane', 'exec', 'pm2', 'kill'], env);
       await controlPlane.stop();
     });
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(
-      'the control plane to be ready',
-      async () => (await fetch(`${base}/ready`).catch(() => undefined))?.ok,
-      {
-        timeoutMs: 90_000,
-        intervalMs: 250,
-      },
-    );
+    const controlPlaneReady = () =>
+      waitFor(
+        'the control plane to be ready',
+        async () => (await fetch(`${base}/ready`).catch(() => undefined))?.ok,
+        {
+          timeoutMs: 90_000,
+          intervalMs: 250,
+        },
+      );
+    await controlPlaneReady();
 
     const request = (method: string, route: string, headers: Record<string, string>, body?: unknown) =>
       fetch(`${base}${route}`, {
@@ -125,6 +136,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
         body: body === undefined ? undefined : JSON.stringify(body),
       });
 
+    const sessions = new Map<string, string>();
     const stack: Stack = {
       tmp,
       db,
@@ -139,14 +151,52 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       async startPostgres() {
         if (!pg) pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
       },
+      async killAndRestartRedis(downMs) {
+        // The server's own pid, as any Redis client can read it.
+        const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+        if (!pid) throw new Error('redis-server did not report its pid');
+        // The drill's own client reconnects by itself; its connection errors meanwhile are expected.
+        redis.on('error', () => {});
+        process.kill(pid, 'SIGKILL');
+        await redisServer.stop(); // returns once the killed process has exited
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        redisServer = await startRedis({ dir: redisDir, port: redisServer.port });
+      },
+      async killControlPlane() {
+        const pid = controlPlane.child.pid;
+        if (!pid) throw new Error('the control plane has no pid');
+        const exited = new Promise((resolve) => controlPlane.child.once('exit', resolve));
+        controlPlane.child.kill('SIGKILL');
+        await exited;
+        return pid;
+      },
+      async startControlPlane() {
+        controlPlane = startControlPlane(env);
+        await controlPlaneReady();
+      },
       admin: (method, route, body) => request(method, route, { authorization: `Bearer ${adminKey}` }, body),
-      portal: (method, route, email, tenant, body) =>
-        request(
+      async portal(method, route, email, tenant, body) {
+        // Portal routes take a session token: sign in once per user, as the portal's server side does.
+        let token = sessions.get(email);
+        if (!token) {
+          const res = await request(
+            'POST',
+            '/portal/auth/login',
+            { 'x-portal-key': portalKey },
+            { email, password: DRILL_PASSWORD },
+          );
+          if (res.status !== 200)
+            throw new Error(`sign-in as ${email}: HTTP ${res.status} ${await res.text()}`);
+          token = ((await res.json()) as { session: { token: string } }).session.token;
+          sessions.set(email, token);
+        }
+        return request(
           method,
           route,
-          { 'x-portal-key': portalKey, 'x-user-email': email, 'x-tenant': tenant },
+          { 'x-portal-key': portalKey, 'x-session-token': token, 'x-tenant': tenant },
           body,
-        ),
+        );
+      },
       async createRunningTenant() {
         const slug = `drill-${randomUUID().slice(0, 6)}`;
         await expectStatus(
@@ -158,7 +208,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
           stack.admin('POST', '/admin/users', {
             email: operator,
             name: 'Drill operator',
-            password: 'drill-password',
+            password: DRILL_PASSWORD,
             memberships: [{ tenant: slug, role: 'OPERATOR' }],
           }),
           201,
@@ -203,7 +253,7 @@ function startControlPlane(env: NodeJS.ProcessEnv): { child: ChildProcess; stop(
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGINT')
+    if (code !== 0 && signal !== 'SIGINT' && signal !== 'SIGKILL')
       console.error(`control plane exited (${signal ?? code}): ${stderr}`);
   });
   return {
