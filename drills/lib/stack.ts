@@ -20,6 +20,7 @@ import {
 } from '@wa-fleet/devstack';
 
 const root = path.resolve(import.meta.dirname, '../..');
+const DRILL_PASSWORD = 'drill-password';
 
 export interface Stack {
   tmp: string;
@@ -125,6 +126,32 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
         body: body === undefined ? undefined : JSON.stringify(body),
       });
 
+    // The portal acts for a signed-in user: one sign-in per drill user (the password createRunningTenant
+    // gives it), its session token reused for every later call.
+    const sessions = new Map<string, Promise<string>>();
+    const portalSession = (email: string): Promise<string> => {
+      let token = sessions.get(email);
+      if (!token) {
+        token = signIn(email);
+        sessions.set(email, token);
+        token.catch(() => sessions.delete(email));
+      }
+      return token;
+    };
+    const signIn = async (email: string): Promise<string> => {
+      const res = await request(
+        'POST',
+        '/portal/auth/login',
+        { 'x-portal-key': portalKey },
+        {
+          email,
+          password: DRILL_PASSWORD,
+        },
+      );
+      if (res.status !== 200) throw new Error(`sign-in of ${email}: HTTP ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { session: { token: string } }).session.token;
+    };
+
     const stack: Stack = {
       tmp,
       db,
@@ -140,11 +167,11 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
         if (!pg) pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
       },
       admin: (method, route, body) => request(method, route, { authorization: `Bearer ${adminKey}` }, body),
-      portal: (method, route, email, tenant, body) =>
+      portal: async (method, route, email, tenant, body) =>
         request(
           method,
           route,
-          { 'x-portal-key': portalKey, 'x-user-email': email, 'x-tenant': tenant },
+          { 'x-portal-key': portalKey, 'x-session-token': await portalSession(email), 'x-tenant': tenant },
           body,
         ),
       async createRunningTenant() {
@@ -158,7 +185,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
           stack.admin('POST', '/admin/users', {
             email: operator,
             name: 'Drill operator',
-            password: 'drill-password',
+            password: DRILL_PASSWORD,
             memberships: [{ tenant: slug, role: 'OPERATOR' }],
           }),
           201,
