@@ -20,6 +20,7 @@ import {
 } from '@wa-fleet/devstack';
 
 const root = path.resolve(import.meta.dirname, '../..');
+const DRILL_PASSWORD = 'drill-password';
 
 export interface Stack {
   tmp: string;
@@ -45,8 +46,6 @@ export interface Stack {
   createRunningTenant(): Promise<{ id: string; slug: string; operator: string }>;
   close(): Promise<void>;
 }
-
-const DRILL_PASSWORD = 'drill-password';
 
 /** Quick fleet timings for drills: heartbeats every second, stale after 5 s. */
 const BASE_ENV: Record<string, string> = {

@@ -10,6 +10,9 @@ export interface DbClientOptions {
 
 export type DbClient = PrismaClient;
 
+/** How long a query or a transaction waits for a pool connection before failing. */
+export const CONNECTION_TIMEOUT_MS = 5_000;
+
 /**
  * Creates a Prisma client over node-postgres. There is deliberately no global instance: each process
  * chooses its pool size and tests point their own client at their own database.
@@ -20,9 +23,12 @@ export function createDbClient(databaseUrl: string, opts: DbClientOptions = {}):
     max: opts.poolSize ?? 5,
     application_name: opts.applicationName ?? 'wa-fleet',
     // Fail fast rather than hang when the database is unreachable.
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
   });
-  return new PrismaClient({ adapter });
+  // Prisma gives up starting a transaction after 2 s by default, while a plain query waits up to the
+  // pool's connection timeout for a free connection: under a burst of requests a send was refused (500)
+  // where a read went through. Transactions now wait as long as any query does.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: CONNECTION_TIMEOUT_MS } });
 }
 
 /** True for a unique-constraint violation (P2002). */
