@@ -31,9 +31,16 @@ export interface Stack {
   spoolDir: string;
   stopPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
+  /** The control plane's address (http://127.0.0.1:port), its pid and the keys it was started with. */
+  baseUrl: string;
+  controlPlanePid: number;
+  adminKey: string;
+  portalKey: string;
+  /** Signs `email` in through the portal API (password `drill-password`); returns the session token. */
+  signIn(email: string): Promise<string>;
   /** Admin API call (Bearer key). */
   admin(method: string, route: string, body?: unknown): Promise<Response>;
-  /** Portal API call as `email` (what the portal's server side sends). */
+  /** Portal API call as `email` on a real session (what the portal's server side sends). */
   portal(method: string, route: string, email: string, tenant: string, body?: unknown): Promise<Response>;
   /** A tenant on the simulator with an OPERATOR user, its worker started and its session CONNECTED. */
   createRunningTenant(): Promise<{ id: string; slug: string; operator: string }>;
@@ -125,6 +132,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
         body: body === undefined ? undefined : JSON.stringify(body),
       });
 
+    const sessions = new Map<string, string>();
     const stack: Stack = {
       tmp,
       db,
@@ -139,14 +147,31 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       async startPostgres() {
         if (!pg) pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
       },
+      baseUrl: base,
+      controlPlanePid: controlPlane.child.pid ?? 0,
+      adminKey,
+      portalKey,
+      async signIn(email) {
+        const res = await request(
+          'POST',
+          '/portal/auth/login',
+          { 'x-portal-key': portalKey },
+          { email, password: 'drill-password' },
+        );
+        if (res.status !== 200) throw new Error(`sign-in of ${email}: HTTP ${res.status} ${await res.text()}`);
+        return ((await res.json()) as { session: { token: string } }).session.token;
+      },
       admin: (method, route, body) => request(method, route, { authorization: `Bearer ${adminKey}` }, body),
-      portal: (method, route, email, tenant, body) =>
-        request(
+      async portal(method, route, email, tenant, body) {
+        let token = sessions.get(email);
+        if (!token) sessions.set(email, (token = await stack.signIn(email)));
+        return request(
           method,
           route,
-          { 'x-portal-key': portalKey, 'x-user-email': email, 'x-tenant': tenant },
+          { 'x-portal-key': portalKey, 'x-session-token': token, 'x-tenant': tenant },
           body,
-        ),
+        );
+      },
       async createRunningTenant() {
         const slug = `drill-${randomUUID().slice(0, 6)}`;
         await expectStatus(
