@@ -42,6 +42,10 @@ export interface Stack {
   admin(method: string, route: string, body?: unknown): Promise<Response>;
   /** Portal API call as `email` on a real session (what the portal's server side sends). */
   portal(method: string, route: string, email: string, tenant: string, body?: unknown): Promise<Response>;
+  /** Whether the control plane process the stack started (controlPlanePid) is still running. */
+  isControlPlaneAlive(): boolean;
+  /** A tenant on the simulator with an OPERATOR user (password `drill-password`); no worker started. */
+  createTenant(): Promise<{ slug: string; operator: string }>;
   /** A tenant on the simulator with an OPERATOR user, its worker started and its session CONNECTED. */
   createRunningTenant(): Promise<{ id: string; slug: string; operator: string }>;
   close(): Promise<void>;
@@ -158,7 +162,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
           { 'x-portal-key': portalKey },
           { email, password: 'drill-password' },
         );
-        if (res.status !== 200) throw new Error(`sign-in of ${email}: HTTP ${res.status} ${await res.text()}`);
+        if (res.status !== 200)
+          throw new Error(`sign-in of ${email}: HTTP ${res.status} ${await res.text()}`);
         return ((await res.json()) as { session: { token: string } }).session.token;
       },
       admin: (method, route, body) => request(method, route, { authorization: `Bearer ${adminKey}` }, body),
@@ -172,7 +177,9 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
           body,
         );
       },
-      async createRunningTenant() {
+      isControlPlaneAlive: () =>
+        controlPlane.child.exitCode === null && controlPlane.child.signalCode === null,
+      async createTenant() {
         const slug = `drill-${randomUUID().slice(0, 6)}`;
         await expectStatus(
           stack.admin('POST', '/admin/tenants', { slug, name: slug, engine: 'simulator' }),
@@ -188,6 +195,10 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
           }),
           201,
         );
+        return { slug, operator };
+      },
+      async createRunningTenant() {
+        const { slug, operator } = await stack.createTenant();
         await expectStatus(stack.admin('POST', `/admin/tenants/${slug}/worker/start`), 202);
         const tenant = await db.tenant.findUniqueOrThrow({ where: { slug } });
         await waitFor(
