@@ -68,8 +68,22 @@ export const controlPlaneSchema = z.object({
  */
 const WORKER_TUNING =
   /^(SIM_|SEND_|WWEBJS_|INBOUND_|DB_RETRY_|CHROMIUM_PATH$|LOG_MAX_SIZE_BYTES$|LOG_MAX_FILES$)/;
+/**
+ * The engines' own settings. Each engine declares its schema in its folder (apps/worker/src/engine/<name>/
+ * config.ts), which this package cannot import; the worker's registry test fails when an engine declares
+ * a setting missing here, so a new one cannot silently stop reaching the workers.
+ */
+export const ENGINE_SETTING_NAMES = [
+  'SIM_LINK_DELAY_MS',
+  'SIM_ACK_DELAY_MS',
+  'WWEBJS_SESSION_DIR',
+  'WWEBJS_INIT_TIMEOUT_MS',
+  'WWEBJS_HEADLESS',
+  'CHROMIUM_PATH',
+] as const;
 const WORKER_PASSTHROUGH_KEYS: readonly string[] = [
   ...Object.keys(workerSchema.shape).filter((key) => WORKER_TUNING.test(key)),
+  ...ENGINE_SETTING_NAMES,
   'PATH',
   'HOME',
   'TZ',

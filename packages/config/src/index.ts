@@ -2,6 +2,7 @@ export { ConfigError, parseEnv, redactConfig, intMs, positiveInt, bool } from '.
 export { loadWorkerConfig, loadEngineConfig, workerSchema, type WorkerConfig } from './worker.ts';
 export {
   loadControlPlaneConfig,
+  ENGINE_SETTING_NAMES,
   controlPlaneSchema,
   type ControlPlaneConfig,
   loadFleetCliConfig,
