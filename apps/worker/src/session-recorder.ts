@@ -32,12 +32,22 @@ export class SessionRecorder {
           updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`,
       );
     });
+    engine.on('pairing_code', ({ code, expiresAt }) => {
+      // The code links the number while valid, like the QR: it goes to the row, never to the log.
+      this.log.info({ expiresAt: expiresAt.toISOString() }, 'pairing code issued');
+      this.enqueue(
+        () => this.db.$executeRaw`
+        UPDATE whatsapp_sessions SET pairing_code = ${code}, pairing_expires_at = ${expiresAt},
+          pairing_error = NULL, updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`,
+      );
+    });
     engine.on('connected', ({ phone }) => {
       this.log.info({ sessionState: 'CONNECTED', phone: maskPhone(phone) }, 'session connected');
       this.enqueue(
         () => this.db.$executeRaw`
         UPDATE whatsapp_sessions SET state = 'CONNECTED', phone_number = ${phone.slice(0, 32) || null},
-          last_qr = NULL, last_seen_at = now(), updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`,
+          last_qr = NULL, pairing_phone = NULL, pairing_code = NULL, pairing_expires_at = NULL,
+          pairing_error = NULL, last_seen_at = now(), updated_at = now() WHERE tenant_id = ${this.tenantId}::uuid`,
       );
     });
     engine.on('disconnected', ({ reason }) => {

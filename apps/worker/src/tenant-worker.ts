@@ -2,13 +2,20 @@ import type { Redis } from 'ioredis';
 import type { WorkerConfig } from '@wa-fleet/config';
 import type { DbClient } from '@wa-fleet/db';
 import type { Logger } from '@wa-fleet/logger';
-import { rulesChangedChannel, startLoop, withTimeout, type Loop } from '@wa-fleet/shared';
+import {
+  rulesChangedChannel,
+  startLoop,
+  withTimeout,
+  workerControlChannel,
+  type Loop,
+} from '@wa-fleet/shared';
 import { AutoReplyRuleCache } from './auto-reply-rules.ts';
 import { Backfill } from './backfill.ts';
 import type { AckStatus, WaEngine } from './engine/index.ts';
 import { InboundPipeline } from './inbound-pipeline.ts';
 import { InboundSpool } from './inbound-spool.ts';
 import { MessageRepository } from './message-repository.ts';
+import { PairingRequests } from './pairing.ts';
 import { SendQueue } from './send-queue.ts';
 import { SessionRecorder } from './session-recorder.ts';
 import { WorkerStatusRepository } from './worker-status-repository.ts';
@@ -37,8 +44,8 @@ const BACKFILL_STOP_MS = 1_000;
 
 /**
  * One tenant's worker. start() brings it up in this order: status rows -> first heartbeat (RUNNING)
- * -> readiness -> send queue (paused until the session connects) and sweep -> rule-change subscription
- * -> engine. Every `connected` (the first and each reconnect) starts a backfill. stop() undoes it in
+ * -> readiness -> send queue (paused until the session connects) and sweep -> subscriptions (rule
+ * changes, control requests) -> engine. Every `connected` (the first and each reconnect) starts a backfill. stop() undoes it in
  * reverse (see there).
  */
 export class TenantWorker {
@@ -52,8 +59,10 @@ export class TenantWorker {
   private readonly sendQueue: SendQueue;
   private readonly pipeline: InboundPipeline;
   private readonly backfill: Backfill;
+  private readonly pairing: PairingRequests;
   private heartbeat: Loop | undefined;
-  private rulesSubscriber: Redis | undefined;
+  /** One connection for both channels: rule changes (all tenants) and this worker's control requests. */
+  private subscriber: Redis | undefined;
   /** Acks that arrived before their row was marked SENT (the engine can be faster than our write). */
   private readonly pendingAcks = new Map<string, { status: AckStatus; at: number }>();
   private isStopping = false;
@@ -101,6 +110,7 @@ export class TenantWorker {
       },
       log,
     });
+    this.pairing = new PairingRequests(db, tenant.id, this.engine, log);
   }
 
   async start(hooks: StartHooks): Promise<void> {
@@ -118,7 +128,7 @@ export class TenantWorker {
 
     this.pipeline.start();
     this.sendQueue.startSweeping();
-    await this.subscribeToRuleChanges();
+    await this.subscribe();
     this.attachEngine(hooks.onFatal);
     log.info(
       { engine: this.engine.name, capabilities: this.engine.capabilities },
@@ -151,7 +161,7 @@ export class TenantWorker {
     await this.status.markStopped();
     log.info({ status: 'STOPPED' }, 'worker status changed');
     await this.engine.stop();
-    await this.closeRulesSubscriber();
+    await this.closeSubscriber();
   }
 
   /**
@@ -169,7 +179,7 @@ export class TenantWorker {
       .catch((e: unknown) => this.deps.log.error({ err: e }, 'could not record ERROR'));
     await this.engine.stop().catch(() => undefined);
     await this.sendQueue.close().catch(() => undefined);
-    await this.closeRulesSubscriber();
+    await this.closeSubscriber();
   }
 
   private async beat(): Promise<void> {
@@ -221,20 +231,38 @@ export class TenantWorker {
     this.pipeline.pushAck(waMessageId, pending.status);
   }
 
-  private async subscribeToRuleChanges(): Promise<void> {
-    const { config, tenant } = this.deps;
+  private async subscribe(): Promise<void> {
+    const { config, tenant, log } = this.deps;
+    const rulesChannel = rulesChangedChannel(config.REDIS_PREFIX);
+    const controlChannel = workerControlChannel(config.REDIS_PREFIX, tenant.id);
     const subscriber = this.deps.redis.duplicate();
-    this.rulesSubscriber = subscriber;
-    subscriber.on('error', (err) => this.deps.log.error({ err }, 'rules subscriber error'));
-    subscriber.on('message', (_channel: string, payload: string) => {
-      if (payload.trim() === tenant.id) this.rules.invalidate();
+    this.subscriber = subscriber;
+    subscriber.on('error', (err) => log.error({ err }, 'subscriber error'));
+    subscriber.on('message', (channel: string, payload: string) => {
+      if (channel === rulesChannel) {
+        if (payload.trim() === tenant.id) this.rules.invalidate();
+        return;
+      }
+      if (channel !== controlChannel || this.isStopping) return;
+      const type = parseControlType(payload);
+      if (type === 'pairing_code') void this.pairing.request();
+      else log.warn('control request ignored: unknown type');
     });
-    await subscriber.subscribe(rulesChangedChannel(config.REDIS_PREFIX));
+    await subscriber.subscribe(rulesChannel, controlChannel);
   }
 
-  private async closeRulesSubscriber(): Promise<void> {
-    const subscriber = this.rulesSubscriber;
-    this.rulesSubscriber = undefined;
+  private async closeSubscriber(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
     if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
+  }
+}
+
+function parseControlType(payload: string): string | undefined {
+  try {
+    const parsed = JSON.parse(payload) as { type?: unknown };
+    return typeof parsed.type === 'string' ? parsed.type : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEngineConfig, loadWorkerConfig } from '@wa-fleet/config';
 import { waitFor } from '@wa-fleet/devstack';
 import { createTenantLogger, flushLogger } from '@wa-fleet/logger';
+import { workerControlChannel } from '@wa-fleet/shared';
 import {
   WwebjsEngine,
   findProcessesMentioning,
@@ -63,6 +64,16 @@ class FakeWwebjsClient extends EventEmitter implements WwebjsClientLike {
 
   async getChats(): Promise<WwebjsChatLike[]> {
     return this.chats;
+  }
+
+  /** What the library was asked for; like it, the code also arrives as the `code` event. */
+  readonly pairingRequests: { phoneNumber: string; showNotification?: boolean; intervalMs?: number }[] = [];
+  async requestPairingCode(phoneNumber: string, showNotification?: boolean, intervalMs?: number) {
+    this.pairingRequests.push({ phoneNumber, showNotification, intervalMs });
+    if (this.info) throw new Error('already paired');
+    const code = 'WXYZ2345';
+    this.emit('code', code);
+    return code;
   }
 
   async sendMessage(chatId: string, content: string) {
@@ -233,6 +244,71 @@ describe('wwebjs engine', () => {
     expect(client.isDestroyed).toBe(true);
     expect((await workerRow(suite, tenant.id))?.status).toBe('STOPPED');
     expect(fatal).toEqual([]);
+  });
+
+  it('links by pairing code: the code and its refreshes reach the session row, never the log (fake client)', async () => {
+    const tenant = await createTenant(suite);
+    const { clients, close } = await startFakeWorker(tenant);
+    const client = clients[0]!;
+    await waitFor('client initialized', () => client.isInitialized);
+    await waitForWorkerStatus(suite, tenant.id, 'RUNNING');
+    client.emit('qr', '2@fakeRef,fakeNoiseKey,fakeIdentityKey,fakeAdvSecret');
+    await waitForSessionState(suite, tenant.id, 'QR');
+
+    await suite.db.whatsAppSession.update({
+      where: { tenantId: tenant.id },
+      data: { pairingPhone: '15550001111', pairingRequestedAt: new Date() },
+    });
+    await suite.redis.publish(
+      workerControlChannel(suite.prefix, tenant.id),
+      JSON.stringify({ type: 'pairing_code' }),
+    );
+    const first = await waitFor('pairing code stored', async () => {
+      const row = await suite.db.whatsAppSession.findUnique({ where: { tenantId: tenant.id } });
+      return row?.pairingCode ? row : undefined;
+    });
+    expect(client.pairingRequests).toEqual([
+      { phoneNumber: '15550001111', showNotification: true, intervalMs: 180_000 },
+    ]);
+    expect(first.pairingCode).toBe('WXYZ2345');
+    const validMs = first.pairingExpiresAt!.getTime() - Date.now();
+    expect(validMs).toBeGreaterThan(170_000);
+    expect(validMs).toBeLessThanOrEqual(180_000);
+
+    // The library's refresh (every intervalMs while unpaired) replaces the code on the row.
+    client.emit('code', 'QRST6789');
+    await waitFor('refreshed code stored', async () => {
+      const row = await suite.db.whatsAppSession.findUnique({ where: { tenantId: tenant.id } });
+      return row?.pairingCode === 'QRST6789';
+    });
+
+    client.info = {
+      wid: { user: '15550001111', server: 'c.us', _serialized: '15550001111@c.us' },
+      pushname: 'A',
+    };
+    client.emit('ready');
+    const linked = await waitForSessionState(suite, tenant.id, 'CONNECTED');
+    expect(linked).toMatchObject({ phoneNumber: '15550001111', pairingCode: null, pairingPhone: null });
+
+    // Asked again once linked: refused by the adapter before the library, with the reason on the row.
+    await suite.db.whatsAppSession.update({
+      where: { tenantId: tenant.id },
+      data: { pairingPhone: '15550001111', pairingRequestedAt: new Date() },
+    });
+    await suite.redis.publish(
+      workerControlChannel(suite.prefix, tenant.id),
+      JSON.stringify({ type: 'pairing_code' }),
+    );
+    await waitFor('refusal recorded', async () => {
+      const row = await suite.db.whatsAppSession.findUnique({ where: { tenantId: tenant.id } });
+      return row?.pairingError === 'the number is already linked';
+    });
+    expect(client.pairingRequests).toHaveLength(1);
+    await close();
+    const log = JSON.stringify(readLog(suite.logDir, tenant.slug));
+    expect(log).toContain('pairing code issued');
+    expect(log).not.toContain('WXYZ2345');
+    expect(log).not.toContain('QRST6789');
   });
 
   it('backfills on ready and after a reconnect: what WhatsApp Web holds since the gap, once, without its own or older messages', async () => {

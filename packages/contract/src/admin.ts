@@ -190,6 +190,8 @@ export const adminRoutes = {
         message: Type.Optional(Type.String({ maxLength: 500 })),
         /** `fail_sends`: how many of the next sends fail with a retryable error. */
         count: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+        /** `enter_pairing_code`: the code typed on the simulated phone. */
+        code: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
       },
       { additionalProperties: false },
     ),

@@ -157,7 +157,42 @@ export const portalRoutes = {
         state: SessionStateSchema,
         qr: Nullable(Type.String()),
         updatedAt: NullableDateTime,
+        /**
+         * Linking by pairing code, once asked for (null otherwise): the number, the code while it is
+         * valid and the session waits, when it expires, and why the last request failed.
+         */
+        pairing: Nullable(
+          Type.Object({
+            phoneNumber: Type.String(),
+            requestedAt: Type.String({ format: 'date-time' }),
+            code: Nullable(Type.String()),
+            expiresAt: NullableDateTime,
+            error: Nullable(Type.String()),
+          }),
+        ),
       }),
+      ...errorResponses,
+    },
+  },
+  'POST /portal/tenant/current/pairing-code': {
+    tags,
+    summary:
+      'Link the WhatsApp number by a pairing code instead of the QR (TENANT_ADMIN and up): the worker asks ' +
+      'WhatsApp for an 8-character code to type on the phone with this number (Linked devices > Link ' +
+      'with phone number); the code then appears in GET /portal/tenant/current/qr and refreshes until ' +
+      'typed. 409 when the number is already linked or the worker is not running',
+    body: Type.Object(
+      {
+        phoneNumber: Type.String({
+          pattern: '^\\+?[0-9]{8,15}$',
+          description: 'the number to link, international format, digits only (a leading + is allowed)',
+          examples: ['+15551234567'],
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    response: {
+      202: Type.Object({ phoneNumber: Type.String(), requestedAt: Type.String({ format: 'date-time' }) }),
       ...errorResponses,
     },
   },

@@ -16,6 +16,18 @@ export function rulesChangedChannel(prefix: string): string {
   return `${prefix}:rules-changed`;
 }
 
+/**
+ * Pub/sub channel on which a tenant's running worker takes requests from the control plane (today:
+ * `{"type":"pairing_code"}`, read the pending pairing request from the database and ask the engine
+ * for a code). The message carries no secret and no data: the database row is the request.
+ */
+export function workerControlChannel(prefix: string, tenantId: string): string {
+  return `${prefix}:worker-control:${tenantId}`;
+}
+
+export const WORKER_CONTROL_TYPES = ['pairing_code'] as const;
+export type WorkerControlType = (typeof WORKER_CONTROL_TYPES)[number];
+
 export const SIMULATOR_COMMANDS = [
   'link',
   'inbound',
@@ -25,6 +37,7 @@ export const SIMULATOR_COMMANDS = [
   'hang',
   'auth_failure',
   'fail_sends',
+  'enter_pairing_code',
 ] as const;
 export type SimulatorCommandType = (typeof SIMULATOR_COMMANDS)[number];
 
@@ -38,4 +51,6 @@ export interface SimulatorCommand {
   message?: string;
   /** For `fail_sends`: how many of the next sends fail with a retryable error. */
   count?: number;
+  /** For `enter_pairing_code`: the code the phone's owner types (what the engine showed, or not). */
+  code?: string;
 }

@@ -8,6 +8,7 @@ import type { RouteBody, RouteKey, RouteParams, RouteQuery, RouteResponse } from
 export const PORTAL_API = {
   'GET /portal/tenant/current': '/api/tenant/current',
   'GET /portal/tenant/current/qr': '/api/tenant/qr',
+  'POST /portal/tenant/current/pairing-code': '/api/tenant/pairing-code',
   'GET /portal/tenant/current/stats': '/api/tenant/stats',
   'POST /portal/tenant/current/worker/restart': '/api/tenant/worker/restart',
   'GET /portal/tenant/current/setup-requests': '/api/tenant/setup-requests',

@@ -10,6 +10,12 @@ export type {
   AckStatus,
   SendOptions,
 } from './types.ts';
-export { EngineError, EngineNotReadyError, PermanentSendError, isRetryableEngineError } from './errors.ts';
+export {
+  EngineError,
+  EngineNotReadyError,
+  PermanentSendError,
+  describeError,
+  isRetryableEngineError,
+} from './errors.ts';
 export { ENGINES, UnknownEngineError, engineDefinition, isEngineName } from './registry.ts';
 export { createEngine, type CreateEngineOptions } from './create-engine.ts';

@@ -27,6 +27,11 @@ export type AckStatus = 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
 export interface EngineEvents {
   /** A QR payload to show the user (a secret while valid: never log it). */
   qr: [payload: string];
+  /**
+   * A pairing code to show the user (after `requestPairingCode`; a new one replaces it before it
+   * expires while nobody typed it). A secret while valid: never log it.
+   */
+  pairing_code: [info: { code: string; expiresAt: Date }];
   /** Linked and usable; `phone` is our own number (digits). */
   connected: [info: { phone: string }];
   /** The connection dropped; the session is still linked and the engine comes back by itself. */
@@ -69,6 +74,12 @@ export interface WaEngine extends EventEmitter<EngineEvents> {
   /** Releases everything the engine holds (browser, timers, connections). Safe to call twice. */
   stop(): Promise<void>;
   sendText(to: string, text: string, opts: SendOptions): Promise<{ waMessageId: string }>;
+  /**
+   * Only with `capabilities.pairingCode`: link the number `phone` (digits, international) by a code
+   * typed on that phone instead of a QR scan. Resolves once the first code was emitted as
+   * `pairing_code`; rejects (EngineError) when the engine cannot ask for one now (already linked).
+   */
+  requestPairingCode?(phone: string): Promise<void>;
   /**
    * Inbound messages WhatsApp holds that arrived at or after `since`, oldest first, at most `limit`.
    * Only with `capabilities.backfill`; the pipeline's unique key makes overlap harmless.

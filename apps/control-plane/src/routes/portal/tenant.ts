@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import QRCode from 'qrcode';
+import { maskPhone, workerControlChannel } from '@wa-fleet/shared';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../errors.ts';
+import { AppError, conflict } from '../../errors.ts';
 import {
   databaseNow,
   SESSION_SELECT,
@@ -44,18 +45,96 @@ const routes: FastifyPluginAsync = async (app) => {
   // Scanning it links a phone to the tenant's number: as much power as the number itself.
   serve(app, 'GET /portal/tenant/current/qr', { config: { minRole: 'TENANT_ADMIN' } }, async (request) => {
     const { id } = currentTenant(request);
-    const session = await app.db.whatsAppSession.findUnique({
-      where: { tenantId: id },
-      select: { state: true, lastQr: true, qrUpdatedAt: true },
-    });
+    const [now, session] = await Promise.all([
+      databaseNow(app.db),
+      app.db.whatsAppSession.findUnique({
+        where: { tenantId: id },
+        select: {
+          state: true,
+          lastQr: true,
+          qrUpdatedAt: true,
+          pairingPhone: true,
+          pairingRequestedAt: true,
+          pairingCode: true,
+          pairingExpiresAt: true,
+          pairingError: true,
+        },
+      }),
+    ]);
     const state = session?.state ?? 'DISCONNECTED';
+    const isWaiting = state !== 'CONNECTED';
     // The payload links the number: it leaves only as an image, only while a scan is awaited.
     const qr =
       state === 'QR' && session?.lastQr
         ? await QRCode.toDataURL(session.lastQr, { margin: 1, width: 320 })
         : null;
-    return { state, qr, updatedAt: session?.qrUpdatedAt?.toISOString() ?? null };
+    // A pairing code is as strong as the QR: shown only while valid and while the number is not linked.
+    const codeIsValid =
+      isWaiting && !!session?.pairingCode && !!session.pairingExpiresAt && session.pairingExpiresAt > now;
+    const pairing =
+      isWaiting && session?.pairingPhone && session.pairingRequestedAt
+        ? {
+            phoneNumber: `+${session.pairingPhone}`,
+            requestedAt: session.pairingRequestedAt.toISOString(),
+            code: codeIsValid ? session.pairingCode : null,
+            expiresAt: codeIsValid ? (session.pairingExpiresAt?.toISOString() ?? null) : null,
+            error: session.pairingError,
+          }
+        : null;
+    return { state, qr, updatedAt: session?.qrUpdatedAt?.toISOString() ?? null, pairing };
   });
+
+  serve(
+    app,
+    'POST /portal/tenant/current/pairing-code',
+    { config: { minRole: 'TENANT_ADMIN' } },
+    async (request, reply) => {
+      const { id, slug } = currentTenant(request);
+      const phone = request.body.phoneNumber.replace(/^\+/, '');
+      const session = await app.db.whatsAppSession.findUnique({
+        where: { tenantId: id },
+        select: { state: true },
+      });
+      if (session?.state === 'CONNECTED') {
+        throw conflict('the number is already linked: unlink it on the phone before linking again');
+      }
+      // The row is the request (the worker reads it); the ping only wakes the worker up.
+      const requestedAt = await app.db.$transaction(async (tx) => {
+        const row = await tx.whatsAppSession.upsert({
+          where: { tenantId: id },
+          create: { tenantId: id, pairingPhone: phone, pairingRequestedAt: new Date() },
+          update: {
+            pairingPhone: phone,
+            pairingRequestedAt: new Date(),
+            pairingCode: null,
+            pairingExpiresAt: null,
+            pairingError: null,
+          },
+          select: { pairingRequestedAt: true },
+        });
+        await writeAudit(tx, {
+          actor: request.actor,
+          action: 'session.pairing-code',
+          tenantId: id,
+          tenantSlug: slug,
+          details: { ...portalAuditUser(request), phoneNumber: maskPhone(phone) },
+        });
+        return row.pairingRequestedAt ?? new Date();
+      });
+      const listeners = await app.redis.publish(
+        workerControlChannel(app.config.REDIS_PREFIX, id),
+        JSON.stringify({ type: 'pairing_code' }),
+      );
+      if (listeners === 0) {
+        await app.db.whatsAppSession.update({
+          where: { tenantId: id },
+          data: { pairingError: 'the worker is not running' },
+        });
+        throw conflict('the worker is not running: start it, then ask for a pairing code again');
+      }
+      return reply.status(202).send({ phoneNumber: `+${phone}`, requestedAt: requestedAt.toISOString() });
+    },
+  );
 
   serve(app, 'GET /portal/tenant/current/stats', async (request) => {
     const { id } = currentTenant(request);

@@ -7,6 +7,8 @@ export const simulatorConfigSchema = z.object({
   SIM_LINK_DELAY_MS: z.coerce.number().int().default(5_000),
   /** Delay before a sent message is acknowledged delivered, then read (the recipient's pace). */
   SIM_ACK_DELAY_MS: intMs(200),
+  /** How long a pairing code is valid before a new one replaces it (WhatsApp: about 3 minutes). */
+  SIM_PAIRING_CODE_TTL_MS: intMs(180_000),
 });
 
 export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;

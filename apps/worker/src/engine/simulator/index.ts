@@ -5,13 +5,14 @@ import { SimulatorEngine } from './simulator-engine.ts';
 export const simulatorEngine = {
   name: 'simulator',
   description: 'a simulated WhatsApp network in Redis (development, tests, demos)',
-  capabilities: { idempotentClientRef: true, backfill: true, pairingCode: false, media: false },
+  capabilities: { idempotentClientRef: true, backfill: true, pairingCode: true, media: false },
   configSchema: simulatorConfigSchema,
   create: (ctx, config) =>
     new SimulatorEngine({
       ...ctx,
       linkDelayMs: config.SIM_LINK_DELAY_MS,
       ackDelayMs: config.SIM_ACK_DELAY_MS,
+      pairingCodeTtlMs: config.SIM_PAIRING_CODE_TTL_MS,
     }),
 } satisfies EngineDefinition<typeof simulatorConfigSchema>;
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { SimulatorNetwork, simulatedPhoneNumber } from '@wa-fleet/simulator';
 import { SIMULATOR_COMMANDS, type SimulatorCommand } from '@wa-fleet/shared';
@@ -10,6 +10,8 @@ export interface SimulatorOptions extends EngineContext {
   /** Negative: link only on the `link` command. */
   linkDelayMs: number;
   ackDelayMs: number;
+  /** How long a pairing code stays valid before the next one replaces it. */
+  pairingCodeTtlMs: number;
 }
 
 /** WhatsApp rotates an unscanned QR about every 20 s; the simulator does too, so portals must follow. */
@@ -18,20 +20,25 @@ const QR_AFTER_LOGOUT_MS = 1_000;
 /** How long one blocking read waits; bounds how late a stop or a disconnect is noticed by a reader. */
 const READ_BLOCK_MS = 1_000;
 const READ_RETRY_MS = 500;
+/** WhatsApp's pairing codes: 8 characters, letters and digits without look-alikes (no 0/O, 1/I). */
+const PAIRING_ALPHABET = 'ABCDEFGHJKLMNPQRSTVWXYZ23456789';
+const PAIRING_CODE_LENGTH = 8;
 
 /**
  * The client side of the simulated network (@wa-fleet/simulator): like WhatsApp Web, it only sees
  * traffic while linked and connected. Inbound messages and receipts are Redis streams that keep
  * filling while this process is stopped; what it missed comes back through fetchMessagesSince.
- * Session commands (link, disconnect, logout, fail, hang, auth_failure, fail_sends) arrive on the
- * tenant's channel.
+ * Session commands (link, disconnect, logout, fail, hang, auth_failure, fail_sends,
+ * enter_pairing_code) arrive on the tenant's channel. The simulated phone has one number
+ * (simulatedPhoneNumber): a pairing code links only when it was asked for that number and is typed
+ * while valid, as on a real phone.
  */
 export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEngine {
   readonly name = 'simulator';
-  readonly capabilities = { idempotentClientRef: true, backfill: true, pairingCode: false, media: false };
+  readonly capabilities = { idempotentClientRef: true, backfill: true, pairingCode: true, media: false };
   private readonly opts: SimulatorOptions;
   private readonly network: SimulatorNetwork;
-  private readonly phone: string;
+  private phone: string;
   private subscriber: Redis | undefined;
   private readers: Redis[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -43,6 +50,9 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
   /** Bumped on every connect and drop, so readers of an earlier connection stop. */
   private connection = 0;
   private wakeSleepers: (() => void)[] = [];
+  /** The pairing code on show (one at a time) and the number it was asked for. */
+  private pairing: { phone: string; code: string; expiresAt: number } | undefined;
+  private pairingTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: SimulatorOptions) {
     super();
@@ -57,6 +67,7 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
     await this.subscriber.subscribe(this.network.keys(this.opts.tenantId).commands);
     // Like a saved session: valid auth data restores the link without a new QR.
     const linked = await this.network.linkedPhone(this.opts.tenantId);
+    if (linked) this.phone = linked;
     if (linked) this.later(0, () => this.link());
     else this.later(0, () => this.showQr());
   }
@@ -87,6 +98,58 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
       to,
       ackDelayMs: this.opts.ackDelayMs,
     });
+  }
+
+  async requestPairingCode(phone: string): Promise<void> {
+    if (this.isStopped) throw new EngineNotReadyError();
+    if (this.isConnected) throw new EngineError('the number is already linked', false);
+    this.issuePairingCode(phone.replace(/[^0-9]/g, ''));
+  }
+
+  /** Shows a new code for `phone` now and again each time the last one expires, until linked. */
+  private issuePairingCode(phone: string): void {
+    this.clearPairing();
+    if (this.isConnected || this.isStopped) return;
+    let code = '';
+    for (let i = 0; i < PAIRING_CODE_LENGTH; i++)
+      code += PAIRING_ALPHABET[randomInt(PAIRING_ALPHABET.length)];
+    const expiresAt = Date.now() + this.opts.pairingCodeTtlMs;
+    this.pairing = { phone, code, expiresAt };
+    this.emit('pairing_code', { code, expiresAt: new Date(expiresAt) });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.pairingTimer = undefined;
+      this.issuePairingCode(phone);
+    }, this.opts.pairingCodeTtlMs);
+    this.pairingTimer = timer;
+    this.timers.add(timer);
+  }
+
+  private clearPairing(): void {
+    if (this.pairingTimer) {
+      clearTimeout(this.pairingTimer);
+      this.timers.delete(this.pairingTimer);
+      this.pairingTimer = undefined;
+    }
+    this.pairing = undefined;
+  }
+
+  /** The phone's owner typed `typed` on the simulated phone (its number is simulatedPhoneNumber). */
+  private enterPairingCode(typed: string): void {
+    const pairing = this.pairing;
+    const code = typed.replace(/[^0-9a-z]/gi, '').toUpperCase();
+    const phone = simulatedPhoneNumber(this.opts.tenantId);
+    if (!pairing || pairing.code !== code || Date.now() >= pairing.expiresAt) {
+      this.opts.logger.warn('simulator: the code typed on the phone is not a valid pairing code');
+      return;
+    }
+    if (pairing.phone !== phone) {
+      this.opts.logger.warn('simulator: the pairing code was asked for another number than this phone');
+      return;
+    }
+    this.clearPairing();
+    this.phone = phone;
+    this.scheduleLink(0);
   }
 
   async fetchMessagesSince(since: Date, limit: number): Promise<InboundMessage[]> {
@@ -131,6 +194,7 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
     const inboxCursor = await this.network.lastInboxId(tenantId);
     const ackCursor = await this.network.ackPosition(tenantId);
     if (this.isConnected || this.isStopped) return;
+    this.clearPairing();
     this.isConnected = true;
     this.connection += 1;
     this.emit('connected', { phone: this.phone });
@@ -268,6 +332,9 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
           count: Math.max(0, Math.floor(Number(cmd.count) || 0)),
           message: cmd.message || 'simulated network error',
         };
+        return;
+      case 'enter_pairing_code':
+        this.enterPairingCode(String(cmd.code ?? ''));
         return;
     }
   }

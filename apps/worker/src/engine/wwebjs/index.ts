@@ -18,7 +18,7 @@ export const wwebjsEngine = {
   name: 'wwebjs',
   description: 'real WhatsApp through whatsapp-web.js and Chromium',
   // whatsapp-web.js keeps no memory of our references: a retry after a crash can send twice.
-  capabilities: { idempotentClientRef: false, backfill: true, pairingCode: false, media: false },
+  capabilities: { idempotentClientRef: false, backfill: true, pairingCode: true, media: false },
   configSchema: wwebjsConfigSchema,
   create: (ctx, config) => new WwebjsEngine(wwebjsOptions(ctx, config)),
 } satisfies EngineDefinition<typeof wwebjsConfigSchema>;

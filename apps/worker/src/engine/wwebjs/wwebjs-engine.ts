@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from '@wa-fleet/logger';
 import { TimeoutError, withTimeout } from '@wa-fleet/shared';
-import { EngineNotReadyError, PermanentSendError, describeError } from '../errors.ts';
+import { EngineError, EngineNotReadyError, PermanentSendError, describeError } from '../errors.ts';
 import {
   type AckStatus,
   type EngineEvents,
@@ -21,6 +21,8 @@ export interface WwebjsClientLike {
   sendMessage(chatId: string, content: string): Promise<{ id: { _serialized: string } }>;
   /** For backfill: the chats, newest activity first as the library returns them. */
   getChats?(): Promise<WwebjsChatLike[]>;
+  /** Asks for a pairing code; the code (and each refresh) also arrives as the `code` event. */
+  requestPairingCode?(phoneNumber: string, showNotification?: boolean, intervalMs?: number): Promise<string>;
   info?: { wid?: { user?: string } } | undefined;
 }
 
@@ -99,10 +101,13 @@ const ACK_STATUS: Record<number, AckStatus | undefined> = {
   4: 'READ',
 };
 
+/** WhatsApp's pace: a new pairing code every 3 minutes while none was typed (the library's default). */
+export const PAIRING_CODE_INTERVAL_MS = 180_000;
+
 /** whatsapp-web.js (Chromium running WhatsApp Web) behind the engine interface. */
 export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine {
   readonly name = 'wwebjs';
-  readonly capabilities = { idempotentClientRef: false, backfill: true, pairingCode: false, media: false };
+  readonly capabilities = { idempotentClientRef: false, backfill: true, pairingCode: true, media: false };
   private readonly opts: WwebjsOptions;
   private client: WwebjsClientLike | undefined;
   private isReady = false;
@@ -156,6 +161,13 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
 
     // whatsapp-web.js's words end here: below this, only the normalized events of EngineEvents.
     on('qr', (qr: unknown) => this.emit('qr', textOf(qr, '')));
+    // Each code the library receives (the first and every refresh) is valid until the next one.
+    on('code', (code: unknown) =>
+      this.emit('pairing_code', {
+        code: textOf(code, ''),
+        expiresAt: new Date(Date.now() + PAIRING_CODE_INTERVAL_MS),
+      }),
+    );
     on('authenticated', () => this.opts.logger.info('whatsapp-web.js: authenticated'));
     on('auth_failure', (message: unknown) =>
       this.emit('auth_failed', { message: textOf(message, 'authentication failed') }),
@@ -187,6 +199,14 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
       const status = ACK_STATUS[ack];
       if (status && msg.fromMe !== false) this.emit('message_ack', msg.id._serialized, status);
     });
+  }
+
+  /** The code itself arrives as the `code` event (attach), so it is emitted once however it came. */
+  async requestPairingCode(phone: string): Promise<void> {
+    const client = this.client;
+    if (this.isStopped || !client?.requestPairingCode) throw new EngineNotReadyError();
+    if (this.isReady) throw new EngineError('the number is already linked', false);
+    await client.requestPairingCode(phone, true, PAIRING_CODE_INTERVAL_MS);
   }
 
   /**

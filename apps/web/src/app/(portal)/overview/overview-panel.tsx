@@ -8,6 +8,7 @@ import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { ConfirmPanel } from '@/components/confirm.tsx';
 import { Loading, OutcomeBanner } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
+import { PairingPanel } from './pairing-panel.tsx';
 
 const REFRESH_MS = 2_000;
 
@@ -74,6 +75,7 @@ export function OverviewPanel({ canRestart, canLink }: { canRestart: boolean; ca
               phoneNumber={data.session.phoneNumber}
               qr={qr.data}
               canLink={canLink}
+              onPairingRequested={() => void qr.refresh()}
             />
           </section>
         </div>
@@ -87,11 +89,13 @@ function SessionBody({
   phoneNumber,
   qr,
   canLink,
+  onPairingRequested,
 }: {
   state: SessionState | undefined;
   phoneNumber: string | null;
   qr: QrDto | undefined;
   canLink: boolean;
+  onPairingRequested: () => void;
 }) {
   if (state === 'CONNECTED') {
     return (
@@ -110,6 +114,15 @@ function SessionBody({
       </p>
     );
   }
+  return (
+    <>
+      <QrBody state={state} qr={qr} />
+      <PairingPanel pairing={qr?.pairing ?? null} onRequested={onPairingRequested} />
+    </>
+  );
+}
+
+function QrBody({ state, qr }: { state: SessionState | undefined; qr: QrDto | undefined }) {
   if (qr?.qr) {
     return (
       <div className="qr-box" data-testid="qr">
