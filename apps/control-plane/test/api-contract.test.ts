@@ -73,6 +73,7 @@ describe('API contract', () => {
       'GET /portal/auth/session',
       'GET /portal/tenant/current',
       'GET /portal/tenant/current/qr',
+      'POST /portal/tenant/current/pairing-code',
       'GET /portal/tenant/current/logs',
       'POST /portal/tenant/current/messages',
       'GET /portal/tenant/current/auto-replies',

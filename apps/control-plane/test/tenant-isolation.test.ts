@@ -56,6 +56,12 @@ const WRITES = [
     role: 'TENANT_ADMIN',
   },
   { method: 'POST', url: '/portal/tenant/current/worker/restart', payload: undefined, role: 'TENANT_ADMIN' },
+  {
+    method: 'POST',
+    url: '/portal/tenant/current/pairing-code',
+    payload: { phoneNumber: '+15551234567' },
+    role: 'TENANT_ADMIN',
+  },
 ] as const;
 const ALL = [...READS.map((url) => ({ method: 'GET', url, payload: undefined })), ...WRITES];
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
+import { simulatedPhoneNumber } from '@wa-fleet/simulator';
 import { fitsWidth, launchBrowser, newContext, saveScreenshot, signIn } from './support/browser.ts';
 import { TEST_PASSWORD } from './support/keys.ts';
 import { DEMO, createSecondTenant, seedDemo, simulate, startWorker } from './support/seed.ts';
@@ -314,6 +315,43 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((url) => url.pathname === '/login');
     expect((await page.request.get(`${stack.portalUrl}/api/tenant/current`)).status()).toBe(401);
+    await context.close();
+  });
+
+  it('a tenant admin links the number with a pairing code instead of the QR, and the page follows', async () => {
+    const other = await stack.db.tenant.findUniqueOrThrow({ where: { slug: OTHER.tenant } });
+    await startWorker(stack, OTHER.tenant);
+    await waitFor(
+      'beta worker waiting to be linked',
+      async () =>
+        (await stack.db.whatsAppSession.findUnique({ where: { tenantId: other.id } }))?.state === 'QR',
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, stack.portalUrl, OTHER.owner, TEST_PASSWORD);
+    await page.goto(`${stack.portalUrl}/overview`);
+    await page.getByRole('img', { name: /QR code/ }).waitFor();
+
+    const phone = simulatedPhoneNumber(other.id);
+    await page.getByLabel('Phone number of the WhatsApp account').fill(`+${phone}`);
+    await page.getByRole('button', { name: 'Get a pairing code' }).click();
+    const shown = page.getByTestId('pairing-code');
+    await shown.waitFor({ timeout: 20_000 });
+    const code = (await shown.textContent())?.trim() ?? '';
+    expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    // The page says until when it is valid, counting down.
+    await expect(page.getByTestId('pairing-expiry').textContent()).resolves.toMatch(
+      /Expires in [0-9]+:[0-5][0-9]/,
+    );
+    await expect(page.getByTestId('pairing').textContent()).resolves.toContain(`+${phone}`);
+    await saveScreenshot(page, 'overview-pairing-code.png');
+
+    // The phone's owner types the code (the simulated phone); the page shows the link, no reload.
+    await simulate(stack, OTHER.tenant, { type: 'enter_pairing_code', code });
+    await page.getByTestId('linked-number').waitFor({ timeout: 20_000 });
+    await expect(page.getByTestId('linked-number').textContent()).resolves.toBe(`+${phone}`);
+    expect(await page.getByTestId('pairing-code').count()).toBe(0);
     await context.close();
   });
 });

@@ -17,6 +17,8 @@ export const REDACT_PATHS = [
   '*.qr',
   'lastQr',
   '*.lastQr',
+  'pairingCode',
+  '*.pairingCode',
   'session',
   '*.session',
   'authorization',
