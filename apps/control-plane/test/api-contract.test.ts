@@ -204,6 +204,35 @@ describe('API contract', () => {
     expect(res.json().error.message).toContain(field);
   });
 
+  it.each([
+    ['a lone surrogate', 'order a\udfffb', 'body/notes: not valid text'],
+    ['a NUL character', 'nul\u0000byte', 'body/notes: not valid text'],
+    ['a lone surrogate in a key', { ok: 1, ['x\ud800']: 2 }, 'body/extra/x\ufffd: not valid text'],
+  ])('refuses a body string with %s (400 naming it, nothing written)', async (_what, notes, field) => {
+    const before = await stack.db.setupRequest.count();
+    const payload = typeof notes === 'string' ? { notes } : { notes: 'fine', extra: notes };
+    const res = await app.inject({
+      method: 'POST',
+      url: '/portal/tenant/current/setup-requests',
+      headers: { ...portalHeaders('owner@contract.test'), 'content-type': 'application/json' },
+      payload: JSON.stringify(payload),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain(field);
+    expect(await stack.db.setupRequest.count()).toBe(before);
+  });
+
+  it('takes text with emoji and other non-ASCII characters (positive control of the refusals above)', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/portal/tenant/current/setup-requests',
+      headers: portalHeaders('owner@contract.test'),
+      payload: { notes: 'Grüße 😀 — 你好' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().notes).toBe('Grüße 😀 — 你好');
+  });
+
   it('answers unknown routes with the error shape', async () => {
     const res = await app.inject({ method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);

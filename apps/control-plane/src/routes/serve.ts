@@ -12,6 +12,7 @@ import type {
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { routes, type RouteKey, type RouteSchemas } from '@wa-fleet/contract';
+import { refuseIllFormedText } from './text-check.ts';
 
 /** A handler typed by the contract's schema of route K: request parts and replies are checked by tsc. */
 export type ContractHandler<K extends RouteKey> = RouteHandlerMethod<
@@ -34,7 +35,8 @@ export interface RouteOptions {
 /**
  * Registers the handler of one contract route. Method, URL and schema come from the contract's route
  * table, never from here, so the OpenAPI document, the validation and the callers' types are one thing.
- * The URL in the table is absolute; the plugin's prefix (/admin, /portal) must be its start.
+ * The URL in the table is absolute; the plugin's prefix (/admin, /portal) must be its start. Every
+ * route refuses strings that are not valid text (text-check.ts) before its schema is checked.
  */
 export function serve<K extends RouteKey>(app: FastifyInstance, key: K, handler: ContractHandler<K>): void;
 export function serve<K extends RouteKey>(
@@ -59,6 +61,7 @@ export function serve<K extends RouteKey>(
     schema,
     ...(options.config ? { config: options.config } : {}),
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    preValidation: refuseIllFormedText,
     handler,
   });
 }
