@@ -48,6 +48,11 @@ async function runOne(name: string, drill: Drill, opts: DrillOptions): Promise<b
         `  ${isOk ? 'ok  ' : 'FAIL'} ${label}: ${String(actual)}${isOk ? '' : ` (must be ${String(expected)})`}`,
       );
     },
+    atMost: (label, actual, max) => {
+      const isOk = actual <= max;
+      if (!isOk) failures.push(`${label}: ${actual} (must be at most ${max})`);
+      print(`  ${isOk ? 'ok  ' : 'FAIL'} ${label}: ${actual} (at most ${max})`);
+    },
   };
   console.log(`\n=== drill ${name}${opts.isFast ? ' (fast)' : ''}: ${drill.description}`);
   report.step('starting a throwaway stack (embedded PostgreSQL, Redis, control plane, PM2)');
