@@ -1,0 +1,105 @@
+// The control plane process stopped with SIGINT: it must close and exit 0 on its own (close-with-grace
+// exits 1 once its 10 s grace is over), also after a log stream was followed and aborted, and also when
+// the PM2 daemon died under it. src/server.ts runs as its own process, as in production.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@wa-fleet/devstack';
+import { adminHeaders, createTenant, createTestStack, type TestStack } from './helpers.ts';
+import { isAlive, workerEnv } from './worker-helpers.ts';
+
+const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+let stack: TestStack;
+const planes: ChildProcess[] = [];
+
+async function startControlPlane(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const env = stack.env(workerEnv({ RECONCILE_INTERVAL_MS: '500', STALE_CHECK_INTERVAL_MS: '500' }));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: appDir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  planes.push(child);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await waitFor(
+    'control plane ready line',
+    () => {
+      if (child.exitCode !== null) throw new Error(`control plane exited: ${out}`);
+      const line = out.split('\n').find((l) => l.includes('control plane ready'));
+      return line ? (JSON.parse(line) as { url: string }).url : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+  return { child, url, output: () => out };
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** Follows the tenant's log over SSE until the first bytes arrive, then aborts (a closed browser tab). */
+async function followAndAbort(url: string, tenant: string): Promise<void> {
+  const controller = new AbortController();
+  const res = await fetch(`${url}/admin/tenants/${tenant}/logs/stream`, {
+    headers: adminHeaders,
+    signal: controller.signal,
+  });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  expect(new TextDecoder().decode(first.value)).toContain(': following');
+  controller.abort();
+  await reader.read().catch(() => undefined);
+}
+
+function daemonPid(): number {
+  return Number(readFileSync(path.join(stack.pm2Home, 'pm2.pid'), 'utf8').trim());
+}
+
+beforeAll(async () => {
+  stack = await createTestStack();
+  await createTenant(stack.db, 'follows');
+});
+
+afterAll(async () => {
+  for (const child of planes) if (child.exitCode === null) child.kill('SIGKILL');
+  await stack?.cleanup();
+});
+
+describe('control plane shutdown (SIGINT)', () => {
+  it('exits 0 after an aborted log stream, with the PM2 daemon alive', async () => {
+    const plane = await startControlPlane();
+    // The reconciler's first pass connects to PM2 (spawning the daemon).
+    await waitFor('the PM2 daemon', () => (isAlive(daemonPid()) ? true : undefined), { timeoutMs: 20_000 });
+    await followAndAbort(plane.url, 'follows');
+    plane.child.kill('SIGINT');
+    const { code } = await exited(plane.child);
+    expect(code, plane.output()).toBe(0);
+    expect(plane.output()).not.toContain('shutdown');
+  });
+
+  it('exits 0 after an aborted log stream and the PM2 daemon killed under it', async () => {
+    const plane = await startControlPlane();
+    const daemon = await waitFor('the PM2 daemon', () => (isAlive(daemonPid()) ? daemonPid() : undefined), {
+      timeoutMs: 20_000,
+    });
+    await followAndAbort(plane.url, 'follows');
+    process.kill(daemon, 'SIGKILL');
+    await waitFor('the daemon gone', () => (isAlive(daemon) ? undefined : true), { timeoutMs: 10_000 });
+    // A reconciler pass (every 500 ms) meets the dead daemon: it used to wait for PM2's answer forever,
+    // and the shutdown with it. Now the call fails and the pass is logged as failed.
+    await waitFor('a reconciler pass failing on the dead daemon', () =>
+      plane.output().includes('is gone') ? true : undefined,
+    );
+    plane.child.kill('SIGINT');
+    const { code } = await exited(plane.child);
+    expect(code, plane.output()).toBe(0);
+  });
+});
