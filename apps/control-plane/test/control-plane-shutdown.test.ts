@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
 import { adminHeaders, createTenant, createTestStack, type TestStack } from './helpers.ts';
-import { isAlive, workerEnv } from './worker-helpers.ts';
+import { isAlive, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -71,6 +71,36 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of planes) if (child.exitCode === null) child.kill('SIGKILL');
   await stack?.cleanup();
+});
+
+describe('the PM2 daemon killed under a running worker', () => {
+  it('the worker ends as ERROR naming its lost supervisor (not a bare "process missing"); a new start works', async () => {
+    const tenant = await createTenant(stack.db, 'orphaned');
+    const plane = await startControlPlane();
+    const res = await fetch(`${plane.url}/admin/tenants/orphaned/worker/start`, {
+      method: 'POST',
+      headers: adminHeaders,
+    });
+    expect(res.status).toBe(202);
+    const { pid } = await waitForStatus(stack.db, tenant.id, 'RUNNING', 30_000);
+    // Positive control: supervised, the worker keeps running.
+    expect(isAlive(pid!)).toBe(true);
+
+    process.kill(daemonPid(), 'SIGKILL');
+    await waitFor('the worker process gone', () => (isAlive(pid!) ? undefined : true), { timeoutMs: 20_000 });
+    const row = await workerRow(stack.db, tenant.id);
+    expect(row.lastError).toBe('the process supervisor (PM2 daemon) that ran this worker is gone');
+    // The control plane goes on: it starts a new daemon and can start the worker again.
+    const again = await fetch(`${plane.url}/admin/tenants/orphaned/worker/start`, {
+      method: 'POST',
+      headers: adminHeaders,
+    });
+    expect(again.status).toBe(202);
+    const restarted = await waitForStatus(stack.db, tenant.id, 'RUNNING', 30_000);
+    expect(restarted.pid).not.toBe(pid);
+    plane.child.kill('SIGINT');
+    expect((await exited(plane.child)).code, plane.output()).toBe(0);
+  });
 });
 
 describe('control plane shutdown (SIGINT)', () => {
