@@ -247,7 +247,11 @@ export class Pm2Driver implements ProcessDriver {
     const pm2 = await this.connect();
     const pid = this.daemonPid;
     return new Promise<T>((resolve, reject) => {
-      let watch: NodeJS.Timeout | undefined;
+      const watch = setInterval(() => {
+        if (isAlive(pid)) return;
+        end(new Pm2DaemonGoneError(pid, what));
+        this.dropConnection(pm2);
+      }, DAEMON_WATCH_MS);
       const end = (err: Error | null, value?: T) => {
         if (!this.inFlight.delete(end)) return;
         clearInterval(watch);
@@ -255,11 +259,6 @@ export class Pm2Driver implements ProcessDriver {
         else resolve(value as T);
       };
       this.inFlight.add(end);
-      watch = setInterval(() => {
-        if (isAlive(pid)) return;
-        end(new Pm2DaemonGoneError(pid, what));
-        this.dropConnection(pm2);
-      }, DAEMON_WATCH_MS);
       fn(pm2, (err, value) => end(err ? (err instanceof Error ? err : new Error(String(err))) : null, value));
     });
   }
