@@ -4,7 +4,12 @@
 // control plane must find the same workers (RUNNING, same pids) rather than start new ones.
 import { waitFor } from '@wa-fleet/devstack';
 import type { Drill } from './lib/drill.ts';
-import { customerWrites, networkSendCounts } from './lib/network.ts';
+import {
+  customerWrites,
+  networkSendAttempts,
+  networkSendCounts,
+  reportRepeatAttempts,
+} from './lib/network.ts';
 
 const SENDS = 30;
 const INBOUND = 20;
@@ -152,6 +157,8 @@ export const drill: Drill = {
       sendIds.filter((id) => (network.get(id) ?? 0) > 1).length,
       0,
     );
+    const attempts = await networkSendAttempts(stack.redis, stack.redisPrefix, tenant.id);
+    reportRepeatAttempts(report, sendIds, (id) => attempts.get(id) ?? 0);
     report.expect(
       'send rows still QUEUED',
       await stack.db.messageLog.count({ where: { id: { in: sendIds }, status: 'QUEUED' } }),

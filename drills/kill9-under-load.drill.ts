@@ -109,6 +109,6 @@ export const drill: Drill = {
       true,
     );
     await expectInboundStoredOnce(stack, report, tenant.id, inboundIds, opts.isFast ? 60_000 : 120_000);
-    await expectSentOnce(stack, report, tenant.id, sendIds, opts.isFast ? 60_000 : 120_000);
+    await expectSentOnce(stack, report, tenant.id, sendIds, opts.isFast ? 60_000 : 120_000, 1);
   },
 };

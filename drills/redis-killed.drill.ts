@@ -9,7 +9,12 @@
 // the record read, then the server killed, so nothing is sent between the read and the kill.
 import { waitFor } from '@wa-fleet/devstack';
 import type { Drill } from './lib/drill.ts';
-import { customerWrites, networkSendCounts } from './lib/network.ts';
+import {
+  customerWrites,
+  networkSendAttempts,
+  networkSendCounts,
+  reportRepeatAttempts,
+} from './lib/network.ts';
 
 const SENDS_BEFORE = 30;
 
@@ -69,6 +74,7 @@ export const drill: Drill = {
     const pid = (await stack.db.workerProcess.findUniqueOrThrow({ where: { tenantId: tenant.id } })).pid;
     await stack.redis.call('CLIENT', 'PAUSE', '5000', 'WRITE');
     const sentBeforeKill = await networkSendCounts(stack.redis, stack.redisPrefix, tenant.id);
+    const attemptsBeforeKill = await networkSendAttempts(stack.redis, stack.redisPrefix, tenant.id);
     const waiting = sendIds.length - sendIds.filter((id) => sentBeforeKill.has(id)).length;
     await stack.killAndRestartRedis(downMs);
     const upAt = Date.now();
@@ -118,6 +124,13 @@ export const drill: Drill = {
       'sends the network sent more than once',
       sendIds.filter((id) => timesSent(id) > 1).length,
       0,
+    );
+    // The empty Redis forgot both the sends and the attempts: count each side of the kill.
+    const attemptsAfter = await networkSendAttempts(stack.redis, stack.redisPrefix, tenant.id);
+    reportRepeatAttempts(
+      report,
+      sendIds,
+      (id) => (attemptsBeforeKill.get(id) ?? 0) + (attemptsAfter.get(id) ?? 0),
     );
     report.expect('send rows SENT or beyond', rows.filter((r) => done(r.status)).length, sendIds.length);
     report.expect('send rows still QUEUED', byStatus.get('QUEUED') ?? 0, 0);

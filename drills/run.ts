@@ -34,19 +34,34 @@ function elapsed(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1)} s`;
 }
 
-async function runOne(name: string, drill: Drill, opts: DrillOptions): Promise<boolean> {
+interface RunResult {
+  isPassed: boolean;
+  seconds: number;
+  /** Every count the drill checked, with what it was (in the order checked). */
+  counts: [label: string, actual: string][];
+}
+
+async function runOne(name: string, drill: Drill, opts: DrillOptions): Promise<RunResult> {
   const started = Date.now();
   const failures: string[] = [];
+  const counts: [string, string][] = [];
   const print = (line: string) => console.log(`[${name} +${elapsed(started)}] ${line}`);
   const report: Reporter = {
     step: (message) => print(message),
     note: (label, value) => print(`  ${label}: ${value}`),
     expect: (label, actual, expected) => {
+      counts.push([label, String(actual)]);
       const isOk = actual === expected;
       if (!isOk) failures.push(`${label}: ${String(actual)} (must be ${String(expected)})`);
       print(
         `  ${isOk ? 'ok  ' : 'FAIL'} ${label}: ${String(actual)}${isOk ? '' : ` (must be ${String(expected)})`}`,
       );
+    },
+    atMost: (label, actual, max) => {
+      counts.push([label, String(actual)]);
+      const isOk = actual <= max;
+      if (!isOk) failures.push(`${label}: ${actual} (must be at most ${max})`);
+      print(`  ${isOk ? 'ok  ' : 'FAIL'} ${label}: ${actual} (at most ${max})`);
     },
   };
   console.log(`\n=== drill ${name}${opts.isFast ? ' (fast)' : ''}: ${drill.description}`);
@@ -67,7 +82,31 @@ async function runOne(name: string, drill: Drill, opts: DrillOptions): Promise<b
       ? `=== drill ${name}: PASSED in ${elapsed(started)}`
       : `=== drill ${name}: FAILED in ${elapsed(started)}\n${failures.map((f) => `    - ${f}`).join('\n')}`,
   );
-  return failures.length === 0;
+  return { isPassed: failures.length === 0, seconds: (Date.now() - started) / 1000, counts };
+}
+
+/**
+ * One Markdown row per drill: runs, passes, each run's time, and each count the drill checked, with
+ * its value in every run ("50" when all runs agree, "494 / 500 / 500" when not).
+ */
+function resultsTable(results: { name: string; run: RunResult }[]): string {
+  const byDrill = new Map<string, RunResult[]>();
+  for (const { name, run } of results) byDrill.set(name, [...(byDrill.get(name) ?? []), run]);
+  const rows = [...byDrill].map(([name, runs]) => {
+    const labels = [...new Set(runs.flatMap((r) => r.counts.map(([label]) => label)))];
+    const counts = labels.map((label) => {
+      const values = runs.map((r) => r.counts.find(([l]) => l === label)?.[1] ?? '-');
+      return `${label}: ${new Set(values).size === 1 ? values[0] : values.join(' / ')}`;
+    });
+    const passed = runs.filter((r) => r.isPassed).length;
+    const times = runs.map((r) => r.seconds.toFixed(1)).join(', ');
+    return `| ${name} | ${runs.length} | ${passed} | ${times} | ${counts.join('; ').replaceAll('|', '\\|')} |`;
+  });
+  return [
+    '| drill | runs | passed | time per run (s) | counts checked (value in every run) |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 async function main(): Promise<number> {
@@ -82,17 +121,18 @@ async function main(): Promise<number> {
     return 2;
   }
   const chosen = names.length > 0 ? names : available;
-  const results: { name: string; isPassed: boolean }[] = [];
+  const results: { name: string; label: string; run: RunResult }[] = [];
   for (let round = 1; round <= repeat; round++) {
     for (const name of chosen) {
       const mod = (await import(pathToFileURL(path.join(here, `${name}.drill.ts`)).href)) as { drill: Drill };
       const label = repeat > 1 ? `${name}#${round}` : name;
-      results.push({ name: label, isPassed: await runOne(label, mod.drill, { isFast }) });
+      results.push({ name, label, run: await runOne(label, mod.drill, { isFast }) });
     }
   }
-  const failed = results.filter((r) => !r.isPassed);
+  console.log(`\n${resultsTable(results)}`);
+  const failed = results.filter((r) => !r.run.isPassed);
   console.log(
-    `\n${results.length - failed.length} drill(s) passed, ${failed.length} failed${failed.length ? `: ${failed.map((f) => f.name).join(', ')}` : ''}`,
+    `\n${results.length - failed.length} drill(s) passed, ${failed.length} failed${failed.length ? `: ${failed.map((f) => f.label).join(', ')}` : ''}`,
   );
   return failed.length === 0 ? 0 : 1;
 }

@@ -13,6 +13,8 @@ export interface Reporter {
   step(message: string): void;
   /** A count and what it must be; a mismatch fails the drill (the drill goes on, to count the rest). */
   expect(label: string, actual: number | string | boolean, expected: number | string | boolean): void;
+  /** A count and the most it may be; over it fails the drill. */
+  atMost(label: string, actual: number, max: number): void;
   /** A figure worth printing that has no single right value (durations, restarts). */
   note(label: string, value: number | string): void;
 }

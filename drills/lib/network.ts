@@ -9,6 +9,7 @@
 // or not a worker runs; the worker takes it live, or by backfill when it connects again.
 import type { Redis } from 'ioredis';
 import { SimulatorNetwork } from '@wa-fleet/simulator';
+import type { Reporter } from './drill.ts';
 import type { Stack } from './stack.ts';
 
 export interface CustomerMessage {
@@ -39,6 +40,40 @@ export async function customerWrites(
     msg,
   );
   if (waMessageId !== msg.id) throw new Error(`the network stored ${waMessageId}, not ${msg.id}`);
+}
+
+/**
+ * How often clients asked the network to send each client reference, refused repeats included. The
+ * simulated network sends a repeated reference only once, so `networkSendCounts` alone cannot show a
+ * client that sent twice; these counts can (real WhatsApp would have delivered every attempt).
+ */
+export async function networkSendAttempts(
+  redis: Redis,
+  prefix: string,
+  tenantId: string,
+): Promise<Map<string, number>> {
+  return new SimulatorNetwork(redis, prefix).sendAttempts(tenantId);
+}
+
+/**
+ * Reports how many of `ids` the network was asked to send more than once: 0 when nothing was killed,
+ * at most one per SIGKILL of the worker (`kills`: the send in flight at the kill). A double send by the
+ * code (a sweep re-sending a SENT row, two workers on one queue) is over the bound and fails the drill.
+ */
+export function reportRepeatAttempts(
+  report: Reporter,
+  ids: string[],
+  attempts: (id: string) => number,
+  kills = 0,
+): void {
+  const repeated = ids.filter((id) => attempts(id) > 1);
+  const label = 'accepted sends asked of the network more than once (repeats it refused)';
+  if (kills === 0) report.expect(label, repeated.length, 0);
+  else report.atMost(`${label}, one per kill -9`, repeated.length, kills);
+  report.note(
+    'send attempts the network counted',
+    `${ids.reduce((n, id) => n + attempts(id), 0)} for ${ids.length} accepted sends`,
+  );
 }
 
 /** How often the network sent each client reference (the message row id): 1 each, or a duplicate. */

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '@wa-fleet/devstack';
 import type { DrillOptions, Reporter } from './drill.ts';
-import { customerWrites, networkSendCounts } from './network.ts';
+import { customerWrites, networkSendAttempts, networkSendCounts, reportRepeatAttempts } from './network.ts';
 import type { Stack } from './stack.ts';
 
 export const INBOUND = 50;
@@ -144,6 +144,8 @@ export async function postgresOutage(
     sendIds.filter((id) => (network.get(id) ?? 0) > 1).length,
     0,
   );
+  const attempts = await networkSendAttempts(stack.redis, stack.redisPrefix, tenant.id);
+  reportRepeatAttempts(report, sendIds, (id) => attempts.get(id) ?? 0, opts.killWorkerMidway ? 1 : 0);
   report.expect('sends with every ack applied (READ)', byStatus.get('READ') ?? 0, SENDS);
 
   const worker = await waitFor(

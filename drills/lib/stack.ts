@@ -146,7 +146,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
         body: body === undefined ? undefined : JSON.stringify(body),
       });
 
-    const sessions = new Map<string, string>();
+    // One sign-in per user, shared by concurrent first calls (a burst must not trip the sign-in limiter).
+    const sessions = new Map<string, Promise<string>>();
     const stack: Stack = {
       tmp,
       db,
@@ -203,8 +204,13 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       },
       admin: (method, route, body) => request(method, route, { authorization: `Bearer ${adminKey}` }, body),
       async portal(method, route, email, tenant, body) {
-        let token = sessions.get(email);
-        if (!token) sessions.set(email, (token = await stack.signIn(email)));
+        let signingIn = sessions.get(email);
+        if (!signingIn) {
+          signingIn = stack.signIn(email);
+          sessions.set(email, signingIn);
+          signingIn.catch(() => sessions.delete(email));
+        }
+        const token = await signingIn;
         return request(
           method,
           route,

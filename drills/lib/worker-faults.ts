@@ -3,7 +3,7 @@
 // and each accepted send survived.
 import { waitFor } from '@wa-fleet/devstack';
 import type { Reporter } from './drill.ts';
-import { customerWrites, networkSendCounts } from './network.ts';
+import { customerWrites, networkSendAttempts, networkSendCounts, reportRepeatAttempts } from './network.ts';
 import type { Stack } from './stack.ts';
 
 export interface DrillTenant {
@@ -123,13 +123,19 @@ export async function acceptSend(stack: Stack, tenant: DrillTenant, tag: string,
   return ((await res.json()) as { id: string }).id;
 }
 
-/** Waits until the network sent every accepted send, then reports sent and sent twice. */
+/**
+ * Waits until the network sent every accepted send, then reports sent, sent twice, and asked for twice
+ * (a repeat the simulated network refused, which real WhatsApp would have delivered). `kills` is how
+ * many times the worker was killed with SIGKILL: each kill may leave one send (concurrency 1) out on the
+ * network but not yet marked SENT, which the next process asks for again; nothing else may repeat.
+ */
 export async function expectSentOnce(
   stack: Stack,
   report: Reporter,
   tenantId: string,
   sendIds: string[],
   timeoutMs: number,
+  kills = 0,
 ): Promise<void> {
   const sentCount = async () => {
     const network = await networkSendCounts(stack.redis, stack.redisPrefix, tenantId);
@@ -151,6 +157,8 @@ export async function expectSentOnce(
     sendIds.filter((id) => (network.get(id) ?? 0) > 1).length,
     0,
   );
+  const attempts = await networkSendAttempts(stack.redis, stack.redisPrefix, tenantId);
+  reportRepeatAttempts(report, sendIds, (id) => attempts.get(id) ?? 0, kills);
 }
 
 export function seconds(ms: number): string {

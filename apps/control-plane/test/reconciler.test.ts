@@ -10,7 +10,7 @@ import { workerAppName } from '@wa-fleet/shared';
 import { reconcileWorkers } from '../src/services/reconciler.ts';
 import type { ProcessDriver } from '../src/services/process-driver.ts';
 import { adminHeaders, buildTestApp, createTenant, createTestStack, type TestStack } from './helpers.ts';
-import { FIXTURE_WORKER, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
+import { FIXTURE_WORKER, isAlive, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
 
 const CRASHING_WORKER = path.join(path.dirname(FIXTURE_WORKER), 'crash-at-start.ts');
 const LISTEN_TIMEOUT_MS = 12_000;
@@ -97,6 +97,54 @@ describe('reconciler', () => {
       release();
       await app.close();
     }
+  });
+});
+
+describe('a DISABLED tenant whose worker still runs', () => {
+  let app: FastifyInstance;
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("is stopped by the reconciler (row STOPPED, audited); an ACTIVE tenant's worker keeps running", async () => {
+    app = await buildTestApp(stack, { driver: stack.driver }, workerEnv());
+    const [off, on] = await Promise.all(['goes-off', 'stays-on'].map((slug) => createTenant(stack.db, slug)));
+    for (const slug of ['goes-off', 'stays-on']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/admin/tenants/${slug}/worker/start`,
+        headers: adminHeaders,
+      });
+      expect(res.statusCode).toBe(202);
+    }
+    const offPid = (await waitForStatus(stack.db, off!.id, 'RUNNING', 30_000)).pid!;
+    const onPid = (await waitForStatus(stack.db, on!.id, 'RUNNING', 30_000)).pid!;
+    // Disabled behind the control plane's back (a disable whose stop never ran): the process lives on.
+    await stack.db.tenant.update({ where: { id: off!.id }, data: { status: 'DISABLED' } });
+    expect(isAlive(offPid)).toBe(true);
+
+    const log = await createServiceLogger({ service: 'test', stdout: false });
+    const config = stack.config(workerEnv());
+    const result = await reconcileWorkers({ db: stack.db, driver: stack.driver, config, log });
+
+    expect(result.disabledStopped).toEqual(['goes-off']);
+    expect(isAlive(offPid)).toBe(false);
+    expect(await stack.driver.find(workerAppName('goes-off'))).toBeUndefined();
+    expect(await workerRow(stack.db, off!.id)).toMatchObject({ status: 'STOPPED', pid: null });
+    expect((await stack.db.tenant.findUniqueOrThrow({ where: { id: off!.id } })).status).toBe('DISABLED');
+    expect(
+      await stack.db.auditLog.count({ where: { tenantId: off!.id, action: 'worker.disabled_stopped' } }),
+    ).toBe(1);
+    // Positive control: the ACTIVE tenant's worker is untouched.
+    expect(isAlive(onPid)).toBe(true);
+    expect((await stack.driver.find(workerAppName('stays-on')))?.state).toBe('running');
+    expect(await workerRow(stack.db, on!.id)).toMatchObject({ status: 'RUNNING', pid: onPid });
+
+    // A second pass has nothing left to do.
+    const again = await reconcileWorkers({ db: stack.db, driver: stack.driver, config, log });
+    expect(again.disabledStopped).toEqual([]);
+    expect(isAlive(onPid)).toBe(true);
   });
 });
 

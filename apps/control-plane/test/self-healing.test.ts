@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { waitFor } from '@wa-fleet/devstack';
 import { adminHeaders, buildTestApp, createTenant, createTestStack, type TestStack } from './helpers.ts';
+import { reconcileWorkers } from '../src/services/reconciler.ts';
 import { isAlive, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
 
 const STALE_AFTER_MS = 1_500;
@@ -167,6 +168,43 @@ describe('self-healing of hung workers', () => {
     expect(reasons.filter((r) => r.startsWith('automatic restart'))).toHaveLength(2);
     for (let i = 1; i < items.length; i++) expect(items[i - 1]!.at >= items[i]!.at).toBe(true);
     expect(await history('heals', 3)).toHaveLength(3);
+  });
+
+  it("never restarts a DISABLED tenant's hung worker (an ACTIVE one hung beside it is restarted); the reconciler stops it", async () => {
+    const [off, on] = await Promise.all(['hung-off', 'hung-on'].map((slug) => createTenant(stack.db, slug)));
+    for (const slug of ['hung-off', 'hung-on']) {
+      const res = await plane.inject({
+        method: 'POST',
+        url: `/admin/tenants/${slug}/worker/start`,
+        headers: adminHeaders,
+      });
+      expect(res.statusCode).toBe(202);
+    }
+    await waitForStatus(stack.db, off!.id, 'RUNNING', 20_000);
+    // Disabled behind the control plane's back, so its worker is still running when it hangs.
+    await stack.db.tenant.update({ where: { id: off!.id }, data: { status: 'DISABLED' } });
+    const [offHang, onHang] = [await hang(off!.id), await hang(on!.id)];
+
+    // Positive control: the ACTIVE tenant's hung worker is restarted ...
+    await expectHealed(on!.id, onHang);
+    // ... while the DISABLED one, marked ERROR by the same checker, stays down and hung.
+    const offRow = await waitForStatus(stack.db, off!.id, 'ERROR', 10_000);
+    expect(offRow.lastError).toMatch(/^heartbeat stale/);
+    expect(offRow.pid).toBe(offHang.pid);
+    expect(
+      await stack.db.auditLog.count({ where: { tenantId: off!.id, action: 'worker.auto_restart' } }),
+    ).toBe(0);
+    expect(
+      await stack.db.auditLog.count({ where: { tenantId: on!.id, action: 'worker.auto_restart' } }),
+    ).toBe(1);
+
+    // The reconciler takes the DISABLED tenant's process down.
+    const log = plane.log;
+    const result = await reconcileWorkers({ db: stack.db, driver: stack.driver, config: plane.config, log });
+    expect(result.disabledStopped).toEqual(['hung-off']);
+    expect(isAlive(offHang.pid)).toBe(false);
+    stopped.delete(offHang.pid);
+    expect((await workerRow(stack.db, off!.id)).status).toBe('STOPPED');
   });
 
   it('the history route validates its input', async () => {

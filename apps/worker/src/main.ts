@@ -136,6 +136,14 @@ async function main(): Promise<void> {
 
   process.on('SIGINT', (signal) => void shutdown(signal));
   process.on('SIGTERM', (signal) => void shutdown(signal));
+  // Started with an IPC channel (PM2 does that), the channel closes when the supervisor dies (the PM2
+  // daemon killed). Nothing can stop or restart this process any more and its output pipes are gone:
+  // end at once as ERROR with that reason (what is held is spooled), rather than as whatever breaks first.
+  if (process.connected) {
+    process.once('disconnect', () => {
+      void crash(new Error('the process supervisor (PM2 daemon) that ran this worker is gone'), 'supervisor');
+    });
+  }
   process.on('uncaughtException', (err) => void crash(err, 'uncaughtException'));
   process.on('unhandledRejection', (reason) => {
     void crash(reason instanceof Error ? reason : new Error(String(reason)), 'unhandledRejection');

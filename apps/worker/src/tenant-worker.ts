@@ -9,6 +9,7 @@ import {
   workerControlChannel,
   type Loop,
 } from '@wa-fleet/shared';
+import { classifyError } from '@wa-fleet/shared/health';
 import { AutoReplyRuleCache } from './auto-reply-rules.ts';
 import { Backfill } from './backfill.ts';
 import type { AckStatus, WaEngine } from './engine/index.ts';
@@ -41,6 +42,13 @@ export interface StartHooks {
 
 const PENDING_ACK_TTL_MS = 60_000;
 const BACKFILL_STOP_MS = 1_000;
+/**
+ * Bounds on the database steps of a stop, so a database that is down or hanging cannot turn a stop
+ * into a grace timeout: the events held are spooled by then, and only bookkeeping is left.
+ */
+const SESSION_DRAIN_MS = 1_000;
+const HEARTBEAT_STOP_MS = 1_000;
+const STATUS_WRITE_MS = 2_000;
 
 /**
  * One tenant's worker. start() brings it up in this order: status rows -> first heartbeat (RUNNING)
@@ -156,10 +164,25 @@ export class TenantWorker {
     // Bounded: a backfill stuck on a hanging database must not eat the shutdown grace.
     await withTimeout(this.backfill.stop(), BACKFILL_STOP_MS, 'backfill stop').catch(() => undefined);
     await this.pipeline.stop();
-    await this.session.drain();
-    await this.heartbeat?.stop();
-    await this.status.markStopped();
-    log.info({ status: 'STOPPED' }, 'worker status changed');
+    // From here on only bookkeeping is left (the inbound events are stored or spooled): a database that
+    // is down costs a log line, not the stop.
+    await withTimeout(this.session.drain(), SESSION_DRAIN_MS, 'session state writes').catch(() => undefined);
+    await withTimeout(this.heartbeat?.stop() ?? Promise.resolve(), HEARTBEAT_STOP_MS, 'heartbeat stop').catch(
+      () => undefined,
+    );
+    try {
+      await withTimeout(this.status.markStopped(), STATUS_WRITE_MS, 'recording STOPPED');
+      log.info({ status: 'STOPPED' }, 'worker status changed');
+    } catch (err) {
+      const isUnreachable = classifyError(err) === 'unreachable';
+      log.warn(
+        {
+          err,
+          hint: 'the row stays as it was until the control plane finds the process gone; spooled events are stored at the next start',
+        },
+        isUnreachable ? 'could not record STOPPED: the database is unreachable' : 'could not record STOPPED',
+      );
+    }
     await this.engine.stop();
     await this.closeSubscriber();
   }

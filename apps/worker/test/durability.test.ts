@@ -207,7 +207,7 @@ describe('PostgreSQL stopped under a running worker', () => {
 });
 
 describe('the inbound spool', () => {
-  for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
     it(`a worker that gets ${signal} while the database is down loses nothing: the spool is stored at the next start`, async () => {
       const tenant = await createTenant(suite);
       const env = tenantEnv(tenant.id, FAST);
@@ -231,7 +231,18 @@ describe('the inbound spool', () => {
         );
       }
       first.kill(signal);
-      await first.exited;
+      const exit = await first.exited;
+      if (signal !== 'SIGKILL') {
+        // A stop while the database is down is still a clean stop: everything held is on disk, the
+        // log says why STOPPED could not be recorded, and the exit is 0 (not 1, not the grace timeout).
+        const lines = readLog(suite.logDir, tenant.slug).slice(logStart);
+        expect(exit.code, JSON.stringify(lines.slice(-5))).toBe(0);
+        expect(lines.some((l) => l.msg === 'worker stopped')).toBe(true);
+        expect(lines.some((l) => l.msg === 'could not record STOPPED: the database is unreachable')).toBe(
+          true,
+        );
+        expect(lines.some((l) => l.msg === 'shutdown failed')).toBe(false);
+      }
 
       // Owner-only files, on disk, before the database ever saw them.
       const files = spoolFiles(tenant.id);

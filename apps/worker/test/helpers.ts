@@ -206,6 +206,11 @@ export async function networkSends(suite: Suite, tenantId: string): Promise<Netw
   return network(suite).sends(tenantId);
 }
 
+/** How often the worker asked the network to send each client ref, refused repeats included. */
+export async function networkSendAttempts(suite: Suite, tenantId: string): Promise<Map<string, number>> {
+  return network(suite).sendAttempts(tenantId);
+}
+
 /** Pids of the live descendants of `pid` (children, grandchildren, ...), from /proc. */
 export function descendantsOf(pid: number): number[] {
   const parentOf = new Map<number, number>();

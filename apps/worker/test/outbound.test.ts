@@ -5,6 +5,7 @@ import {
   createSuite,
   createTenant,
   expectLogsAreJsonWithTime,
+  networkSendAttempts,
   networkSends,
   spawnWorker,
   tenantEnv,
@@ -58,6 +59,9 @@ describe('outbound sends (real worker, simulator network)', () => {
     expectSentOnceEach(sends, ids);
     const waIdByRef = new Map(sends.map((s) => [s.clientRef, s.waMessageId]));
     for (const row of rows) expect(row.waMessageId).toBe(waIdByRef.get(row.id));
+    // Nothing was killed: the network was asked for each send exactly once (no refused repeat either).
+    const attempts = await networkSendAttempts(suite, tenant.id);
+    expect(ids.map((id) => attempts.get(id))).toEqual(ids.map(() => 1));
 
     worker.kill('SIGINT');
     expect((await worker.exited).code).toBe(0);
@@ -99,6 +103,11 @@ describe('outbound sends (real worker, simulator network)', () => {
     );
     expect(rows).toHaveLength(ids.length);
     expectSentOnceEach(await networkSends(suite, tenant.id), ids);
+    // The worker itself asked again for at most the one send in flight at the kill (concurrency 1);
+    // on WhatsApp without the simulator's memory, that one could arrive twice.
+    const attempts = await networkSendAttempts(suite, tenant.id);
+    expect(ids.every((id) => (attempts.get(id) ?? 0) >= 1)).toBe(true);
+    expect(ids.filter((id) => attempts.get(id)! > 1).length).toBeLessThanOrEqual(1);
     const [stats] = await suite.db.$queryRaw<{ outbound: bigint }[]>`
       SELECT sum(outbound) AS outbound FROM message_stats_hourly WHERE tenant_id = ${tenant.id}::uuid`;
     expect(Number(stats!.outbound)).toBe(ids.length);

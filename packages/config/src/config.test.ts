@@ -57,6 +57,15 @@ describe('control plane config', () => {
   it('caps log streams by default, leaves /metrics open unless a long enough METRICS_TOKEN is set', () => {
     const config = loadControlPlaneConfig({ ...base, ADMIN_API_KEY: KEY, PORTAL_INTERNAL_KEY: KEY });
     expect(config).toMatchObject({ LOG_STREAM_MAX_PER_CALLER: 3, LOG_STREAM_MAX_TOTAL: 20 });
+    expect(config.AUTO_REPLY_REGEX_MAX_PER_TENANT).toBe(50);
+    expect(() =>
+      loadControlPlaneConfig({
+        ...base,
+        ADMIN_API_KEY: KEY,
+        PORTAL_INTERNAL_KEY: KEY,
+        AUTO_REPLY_REGEX_MAX_PER_TENANT: '0',
+      }),
+    ).toThrow(/AUTO_REPLY_REGEX_MAX_PER_TENANT/);
     expect(config.METRICS_TOKEN).toBeUndefined();
     expect(() =>
       loadControlPlaneConfig({

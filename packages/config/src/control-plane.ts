@@ -47,6 +47,11 @@ export const controlPlaneSchema = z.object({
   LOG_STREAM_MAX_PER_CALLER: positiveInt(3),
   /** Followed log streams this control plane holds open at once, all callers together. */
   LOG_STREAM_MAX_TOTAL: positiveInt(20),
+  /**
+   * REGEX auto-reply rules one tenant may have. The worker runs every enabled rule's pattern on every
+   * inbound message (linear-time, but still per rule): a create or an edit to REGEX past it gets 409.
+   */
+  AUTO_REPLY_REGEX_MAX_PER_TENANT: positiveInt(50),
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>` (it names every tenant). */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The workers' LocalAuth data (WWEBJS_SESSION_DIR of the workers): a deleted tenant's folder goes too. */

@@ -17,6 +17,11 @@ export function simulatorNetworkKeys(prefix: string, tenantId: string) {
     delivered: `${base}:delivered`,
     /** List: one JSON `NetworkSend` per real send, in order (what recipients actually got). */
     sent: `${base}:sent`,
+    /**
+     * Hash clientRef -> how many times a client asked to send it, refused repeats included: what a
+     * network without this memory (real WhatsApp) would have sent.
+     */
+    attempts: `${base}:attempts`,
     /** Stream: delivery receipts for our sends, each due at a time (the recipient's phone pace). */
     acks: `${base}:acks`,
     /** Last ack entry the client has passed on, so acks are not lost or repeated across restarts. */
@@ -59,7 +64,10 @@ export interface NetworkSend {
 
 // One atomic step, so a crash can never record a send without remembering it (or the reverse): the
 // first send of a clientRef is accepted, logged and given its receipts; a repeat gets the first id back.
+// Every attempt, first or repeat, is counted, so a client that asks twice is seen even though only one
+// message goes out.
 const SEND_ONCE_LUA = `
+redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[3])
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'id', ARGV[2], 'status', 'DELIVERED', 'due', ARGV[4])
@@ -229,10 +237,11 @@ export class SimulatorNetwork {
     const entry: NetworkSend = { clientRef: send.clientRef, waMessageId: candidate, to: send.to, at: now };
     const waMessageId = (await this.redis.eval(
       SEND_ONCE_LUA,
-      3,
+      4,
       keys.delivered,
       keys.sent,
       keys.acks,
+      keys.attempts,
       send.clientRef,
       candidate,
       JSON.stringify(entry),
@@ -247,6 +256,15 @@ export class SimulatorNetwork {
   async sends(tenantId: string): Promise<NetworkSend[]> {
     const raw = await this.redis.lrange(this.keys(tenantId).sent, 0, -1);
     return raw.map((line) => JSON.parse(line) as NetworkSend);
+  }
+
+  /**
+   * How many times clients asked the network to send each clientRef, refused repeats included (1 each
+   * when every message was asked for once; more means a client tried to send it again).
+   */
+  async sendAttempts(tenantId: string): Promise<Map<string, number>> {
+    const raw = await this.redis.hgetall(this.keys(tenantId).attempts);
+    return new Map(Object.entries(raw).map(([ref, n]) => [ref, Number(n)]));
   }
 
   async linkedPhone(tenantId: string): Promise<string | null> {

@@ -19,6 +19,20 @@ import type { ProcessDriver, WorkerProcessInfo, WorkerProcessSpec } from './proc
 const require = createRequire(import.meta.url);
 const PM2_DAEMON = path.join(path.dirname(require.resolve('pm2/package.json')), 'lib', 'Daemon.js');
 const DAEMON_START_TIMEOUT_MS = 30_000;
+/**
+ * How often a call in flight checks that the daemon it waits for still exists. PM2's client queues a
+ * call to a dead daemon and reconnects forever, so without this a call (and whoever awaits it: the
+ * reconciler, a shutdown) would never end.
+ */
+const DAEMON_WATCH_MS = 250;
+
+/** The PM2 daemon a call was waiting for is gone (killed or crashed); the call's outcome is unknown. */
+export class Pm2DaemonGoneError extends Error {
+  constructor(pid: number | undefined, what: string) {
+    super(`${what}: the PM2 daemon${pid ? ` (pid ${pid})` : ''} is gone`);
+    this.name = 'Pm2DaemonGoneError';
+  }
+}
 
 type Callback<T> = (err: Error | null, value: T) => void;
 
@@ -94,6 +108,21 @@ function isAlive(pid: number | undefined): boolean {
   }
 }
 
+/**
+ * Closes the RPC and event sockets of a PM2 client (its `Client.client_sock` / `sub_sock`, axon sockets:
+ * close() also ends their reconnecting). Only for a connection being thrown away.
+ */
+function closeSockets(raw: RawPm2): void {
+  const client = (raw as unknown as { Client?: Record<string, { close?: () => void } | undefined> }).Client;
+  for (const key of ['client_sock', 'sub_sock']) {
+    try {
+      client?.[key]?.close?.();
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
 /** True for PM2's "no such process" answers, which stop/delete/kill treat as already done. */
 function isUnknownProcess(err: unknown): boolean {
   const message = err instanceof Error ? err.message : String(err);
@@ -135,6 +164,10 @@ export class Pm2Driver implements ProcessDriver {
   private readonly daemonEnv: Record<string, string>;
   private raw: RawPm2 | undefined;
   private connecting: Promise<RawPm2> | undefined;
+  /** The daemon the current connection talks to (from PM2_HOME/pm2.pid once it answered). */
+  private daemonPid: number | undefined;
+  /** Calls in flight, each with a way to end it when the connection is dropped. */
+  private readonly inFlight = new Set<(err: Error) => void>();
 
   constructor(opts: Pm2DriverOptions) {
     this.home = opts.home;
@@ -196,6 +229,7 @@ export class Pm2Driver implements ProcessDriver {
         instance.connect((err) => (err ? reject(err) : resolve()));
       });
       this.raw = instance;
+      this.daemonPid = readPid(path.join(this.home, 'pm2.pid'));
       return instance;
     })().catch((err: unknown) => {
       this.connecting = undefined;
@@ -204,17 +238,42 @@ export class Pm2Driver implements ProcessDriver {
     return this.connecting;
   }
 
-  private async call<T>(fn: (pm2: RawPm2, cb: Callback<T>) => void): Promise<T> {
+  /**
+   * One PM2 call. It fails with Pm2DaemonGoneError as soon as the daemon's process is gone, and with an
+   * error when disconnect() drops the connection meanwhile; the next call connects again (spawning a
+   * new daemon when none runs).
+   */
+  private async call<T>(fn: (pm2: RawPm2, cb: Callback<T>) => void, what = 'PM2 call'): Promise<T> {
     const pm2 = await this.connect();
+    const pid = this.daemonPid;
     return new Promise<T>((resolve, reject) => {
-      fn(pm2, (err, value) =>
-        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(value),
-      );
+      const watch = setInterval(() => {
+        if (isAlive(pid)) return;
+        end(new Pm2DaemonGoneError(pid, what));
+        this.dropConnection(pm2);
+      }, DAEMON_WATCH_MS);
+      const end = (err: Error | null, value?: T) => {
+        if (!this.inFlight.delete(end)) return;
+        clearInterval(watch);
+        if (err) reject(err);
+        else resolve(value as T);
+      };
+      this.inFlight.add(end);
+      fn(pm2, (err, value) => end(err ? (err instanceof Error ? err : new Error(String(err))) : null, value));
     });
   }
 
+  /** Forgets a connection whose daemon died, closing its sockets (PM2 would reconnect forever). */
+  private dropConnection(raw: RawPm2): void {
+    if (this.raw !== raw) return;
+    this.raw = undefined;
+    this.connecting = undefined;
+    this.daemonPid = undefined;
+    closeSockets(raw);
+  }
+
   async list(): Promise<WorkerProcessInfo[]> {
-    const raw = await this.call<RawProcess[]>((pm2, cb) => pm2.list(cb));
+    const raw = await this.call<RawProcess[]>((pm2, cb) => pm2.list(cb), 'listing processes');
     return raw.map(toInfo);
   }
 
@@ -223,16 +282,16 @@ export class Pm2Driver implements ProcessDriver {
   }
 
   async start(spec: WorkerProcessSpec): Promise<void> {
-    await this.call((pm2, cb) => pm2.start(toPm2Options(spec), cb));
+    await this.call((pm2, cb) => pm2.start(toPm2Options(spec), cb), `starting ${spec.name}`);
   }
 
   async stop(name: string): Promise<void> {
-    await this.ignoreUnknown(this.call((pm2, cb) => pm2.stop(name, cb)));
+    await this.ignoreUnknown(this.call((pm2, cb) => pm2.stop(name, cb), `stopping ${name}`));
   }
 
   /** PM2 sends SIGINT, waits kill_timeout, then SIGKILLs; resolves once the process is gone. */
   async delete(name: string): Promise<void> {
-    await this.ignoreUnknown(this.call((pm2, cb) => pm2.delete(name, cb)));
+    await this.ignoreUnknown(this.call((pm2, cb) => pm2.delete(name, cb), `deleting ${name}`));
   }
 
   /**
@@ -240,7 +299,9 @@ export class Pm2Driver implements ProcessDriver {
    * cancels the crash restart PM2 schedules for the killed process.
    */
   async kill(name: string): Promise<void> {
-    await this.ignoreUnknown(this.call((pm2, cb) => pm2.sendSignalToProcessName('SIGKILL', name, cb)));
+    await this.ignoreUnknown(
+      this.call((pm2, cb) => pm2.sendSignalToProcessName('SIGKILL', name, cb), `killing ${name}`),
+    );
     await this.delete(name);
   }
 
@@ -255,9 +316,18 @@ export class Pm2Driver implements ProcessDriver {
   /** Leaves the daemon (and every worker) running: a control plane restart must not touch workers. */
   async disconnect(): Promise<void> {
     const raw = this.raw;
+    const pid = this.daemonPid;
     this.raw = undefined;
     this.connecting = undefined;
-    if (raw) await new Promise<void>((resolve) => raw.disconnect(() => resolve()));
+    this.daemonPid = undefined;
+    for (const end of [...this.inFlight]) end(new Error('PM2 connection closed while a call was in flight'));
+    if (!raw) return;
+    if (!isAlive(pid)) {
+      // Nothing to say goodbye to: PM2's own disconnect would leave its sockets reconnecting.
+      closeSockets(raw);
+      return;
+    }
+    await new Promise<void>((resolve) => raw.disconnect(() => resolve()));
   }
 
   /** Kills the daemon and all its apps (tests and maintenance only); never spawns one just to kill it. */

@@ -10,6 +10,8 @@ export interface ReconcileResult {
   orphansStopped: string[];
   stopped: string[];
   startFailed: string[];
+  /** Workers of DISABLED tenants found running, and stopped. */
+  disabledStopped: string[];
 }
 
 /**
@@ -18,6 +20,8 @@ export interface ReconcileResult {
  * - STOPPING with no process left (a control plane died mid-stop): STOPPED;
  * - STARTING for longer than the listen timeout with no process: ERROR "start failed";
  * - a worker process whose tenant no longer exists: deleted;
+ * - a worker process of a DISABLED tenant (its stop failed, or the control plane died before it ran):
+ *   stopped, its row STOPPED;
  * - tenant ERROR while its worker is RUNNING again (recovered): ACTIVE.
  * Every change is a conditional UPDATE, so a worker's own concurrent write is never overwritten.
  */
@@ -28,7 +32,13 @@ export async function reconcileWorkers(deps: {
   log: Logger;
 }): Promise<ReconcileResult> {
   const { db, driver, config, log } = deps;
-  const result: ReconcileResult = { missing: [], orphansStopped: [], stopped: [], startFailed: [] };
+  const result: ReconcileResult = {
+    missing: [],
+    orphansStopped: [],
+    stopped: [],
+    startFailed: [],
+    disabledStopped: [],
+  };
   // A worker started after this instant may be RUNNING before the driver's list shows it: leave it alone.
   const [{ now: listedAt }] = await db.$queryRaw<[{ now: Date }]>`SELECT now() AS now`;
   const apps = (await driver.list()).filter((p) => slugOfWorkerAppName(p.name) !== undefined);
@@ -85,6 +95,29 @@ export async function reconcileWorkers(deps: {
       actor: 'system:reconciler',
       action: 'worker.orphan_stopped',
       details: { app: app.name },
+    });
+  }
+
+  // Disabled means down. A worker started after the list was taken is left for the next pass (the
+  // tenant may have been enabled and started meanwhile).
+  const disabled = await db.$queryRaw<{ tenant_id: string; slug: string; pm2_name: string }[]>`
+    SELECT w.tenant_id::text AS tenant_id, t.slug, w.pm2_name
+    FROM worker_processes w JOIN tenants t ON t.id = w.tenant_id
+    WHERE t.status = 'DISABLED' AND w.pm2_name = ANY(${presentNames}::text[])
+      AND (w.started_at IS NULL OR w.started_at < ${listedAt})`;
+  for (const row of disabled) {
+    await driver.delete(row.pm2_name);
+    await db.$executeRaw`
+      UPDATE worker_processes SET status = 'STOPPED', pid = NULL, updated_at = now()
+      WHERE tenant_id = ${row.tenant_id}::uuid AND status IN ('STARTING', 'RUNNING', 'STOPPING', 'ERROR')`;
+    result.disabledStopped.push(row.slug);
+    log.warn({ tenant: row.slug, app: row.pm2_name }, 'worker of a disabled tenant was running: stopped');
+    await writeAudit(db, {
+      actor: 'system:reconciler',
+      action: 'worker.disabled_stopped',
+      tenantId: row.tenant_id,
+      tenantSlug: row.slug,
+      details: { app: row.pm2_name },
     });
   }
 

@@ -37,7 +37,12 @@ export async function healStaleWorkers(deps: {
   const cap = config.WORKER_AUTO_RESTART_MAX_PER_HOUR;
   if (cap === 0) return result;
   const candidates = await db.workerProcess.findMany({
-    where: { status: 'ERROR', lastError: { startsWith: STALE_PREFIX } },
+    // A DISABLED tenant stays down: its hung worker is the reconciler's to stop, never restarted here.
+    where: {
+      status: 'ERROR',
+      lastError: { startsWith: STALE_PREFIX },
+      tenant: { status: { not: 'DISABLED' } },
+    },
     select: {
       tenantId: true,
       pid: true,

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { Prisma } from '@wa-fleet/db';
 import { rulesChangedChannel, type ReplyMatchType } from '@wa-fleet/shared';
 import { replyPatternProblem } from '@wa-fleet/shared/reply-pattern';
 import { AppError, notFound } from '../../errors.ts';
@@ -33,6 +34,24 @@ function assertUsableRule(matchType: string, pattern: string): void {
 }
 
 const routes: FastifyPluginAsync = async (app) => {
+  /**
+   * Refuses a tenant's next REGEX rule once it has AUTO_REPLY_REGEX_MAX_PER_TENANT of them. Inside the
+   * write's transaction, with the tenant row locked, so concurrent creates cannot pass the cap together.
+   */
+  async function assertRegexRoom(tx: Prisma.TransactionClient, tenantId: string, exceptId?: string) {
+    await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${tenantId}::uuid FOR UPDATE`;
+    const max = app.config.AUTO_REPLY_REGEX_MAX_PER_TENANT;
+    const count = await tx.autoReplyRule.count({
+      where: { tenantId, matchType: 'REGEX', ...(exceptId ? { id: { not: exceptId } } : {}) },
+    });
+    if (count >= max) {
+      throw new AppError(
+        'CONFLICT',
+        `too many REGEX rules: this tenant has ${count} (at most ${max}, AUTO_REPLY_REGEX_MAX_PER_TENANT); delete one or use EXACT or CONTAINS`,
+      );
+    }
+  }
+
   /** Workers cache rules; every change tells them to drop the cache. */
   async function announceChange(tenantId: string): Promise<void> {
     await app.redis.publish(rulesChangedChannel(app.config.REDIS_PREFIX), tenantId).catch((err: unknown) => {
@@ -69,6 +88,7 @@ const routes: FastifyPluginAsync = async (app) => {
       const pattern = request.body.pattern ?? '';
       assertUsableRule(request.body.matchType, pattern);
       const rule = await app.db.$transaction(async (tx) => {
+        if (request.body.matchType === 'REGEX') await assertRegexRoom(tx, tenantId);
         const row = await tx.autoReplyRule.create({ data: { ...request.body, pattern, tenantId } });
         await writeAudit(tx, {
           actor: request.actor,
@@ -96,6 +116,8 @@ const routes: FastifyPluginAsync = async (app) => {
         request.body.pattern ?? existing.pattern,
       );
       const rule = await app.db.$transaction(async (tx) => {
+        if (request.body.matchType === 'REGEX' && existing.matchType !== 'REGEX')
+          await assertRegexRoom(tx, tenantId, existing.id);
         const row = await tx.autoReplyRule.update({ where: { id: existing.id }, data: request.body });
         await writeAudit(tx, {
           actor: request.actor,
