@@ -56,6 +56,7 @@ export const drill: Drill = {
     const before = await tableStates(stack.db, COUNT_ONLY);
     const port = Number(new URL(stack.baseUrl).port);
     const byStatus = new Map<number, number>();
+    const statuses: number[] = [];
     const failures: string[] = [];
     const started = Date.now();
     let next = 0;
@@ -65,6 +66,7 @@ export const drill: Drill = {
           const index = next++;
           const req = requests[index]!;
           const status = await sendRaw(port, req);
+          statuses[index] = status;
           byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
           const isWrite = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
           if (status >= 500 || status === 0 || (isWrite && status < 300)) {
@@ -80,6 +82,18 @@ export const drill: Drill = {
       report.note(`HTTP ${status || 'no response'}`, n);
     const routesHit = new Set(requests.map((r) => `${r.route.method} ${r.route.path}`)).size;
     report.expect('route/method pairs covered', routesHit, routes.length);
+    const withKey = requests
+      .map((r, i) => ({ r, status: statuses[i] ?? 0 }))
+      .filter(
+        ({ r }) => r.route.path.startsWith('/v1/') && (r.auth === 'valid' || r.auth === 'forged-headers'),
+      );
+    report.note(
+      '/v1 requests with the real tenant key (status: count)',
+      [...new Set(withKey.map((w) => w.status))]
+        .sort()
+        .map((s) => `${s}: ${withKey.filter((w) => w.status === s).length}`)
+        .join(', ') || 'none',
+    );
     for (const m of MUTATIONS) report.note(`mutation ${m}`, requests.filter((r) => r.mutation === m).length);
     for (const a of AUTHS) report.note(`auth ${a}`, requests.filter((r) => r.auth === a).length);
     for (const f of failures.slice(0, 20)) report.step(`  ${f}`);

@@ -471,6 +471,25 @@ describe('rate limit per key (Redis)', () => {
       await twin.close();
     }
   });
+  it('lets requests through while Redis is unreachable (the limit is not enforced, nothing fails)', async () => {
+    const { freePort } = await import('@wa-fleet/devstack');
+    const closedPort = await freePort();
+    const noRedis = await buildTestApp(
+      stack,
+      {},
+      { API_KEY_RATE_LIMIT_MAX: '1', REDIS_URL: `redis://127.0.0.1:${closedPort}` },
+    );
+    try {
+      const key = await createApiKey(app, OWNER, { name: 'no-redis', scopes: ['session:read'] });
+      for (let i = 0; i < 3; i++) {
+        const res = await noRedis.inject({ method: 'GET', url: '/v1/session', headers: bearer(key.secret) });
+        // Three requests against a limit of one: nothing is counted, nothing fails.
+        expect(res.statusCode).toBe(200);
+      }
+    } finally {
+      await noRedis.close();
+    }
+  });
 });
 
 describe('secrets stay out of logs', () => {

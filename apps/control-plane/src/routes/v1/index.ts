@@ -1,31 +1,19 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { ApiKeyScope } from '@wa-fleet/shared';
+import type { FastifyPluginAsync } from 'fastify';
 import { notFound } from '../../errors.ts';
-import { currentApiKey, requireApiKey } from '../../plugins/app/api-key-auth.ts';
+import { currentApiKey } from '../../plugins/app/api-key-auth.ts';
 import { apiKeyLabel } from '../../services/api-keys.ts';
 import { findTenantMessage, listTenantMessages } from '../../services/message-queries.ts';
 import { queueOutboundMessage } from '../../services/outbound-messages.ts';
 import { databaseNow, SESSION_SELECT, toSessionDto, toWorkerDto, WORKER_SELECT } from '../mappers.ts';
-import { serve, type RouteOptions } from '../serve.ts';
+import { serve } from '../serve.ts';
+import { apiKeyRoute } from './guard.ts';
 
 /**
  * /v1/*: the public tenant API. Every route authenticates a tenant API key with one scope and acts on
  * that key's tenant only; ids of another tenant are not found. Each key has its own rate limit.
  */
 const publicApiRoutes: FastifyPluginAsync = async (app) => {
-  const guarded = (scope: ApiKeyScope): RouteOptions => ({
-    onRequest: requireApiKey(app, scope),
-    config: {
-      rateLimit: {
-        max: app.config.API_KEY_RATE_LIMIT_MAX,
-        timeWindow: app.config.API_KEY_RATE_LIMIT_WINDOW_MS,
-        // requireApiKey ran first (onRequest); the counter is the key's row id, never the secret.
-        keyGenerator: (request: FastifyRequest) => `key:${currentApiKey(request).id}`,
-      },
-    },
-  });
-
-  serve(app, 'POST /v1/messages', guarded('messages:send'), async (request, reply) => {
+  serve(app, 'POST /v1/messages', apiKeyRoute(app, 'messages:send'), async (request, reply) => {
     const key = currentApiKey(request);
     const message = await queueOutboundMessage(app, {
       tenant: key.tenant,
@@ -40,17 +28,17 @@ const publicApiRoutes: FastifyPluginAsync = async (app) => {
     return reply.status(202).send(message);
   });
 
-  serve(app, 'GET /v1/messages', guarded('messages:read'), async (request) =>
+  serve(app, 'GET /v1/messages', apiKeyRoute(app, 'messages:read'), async (request) =>
     listTenantMessages(app.db, currentApiKey(request).tenant.id, request.query),
   );
 
-  serve(app, 'GET /v1/messages/:id', guarded('messages:read'), async (request) => {
+  serve(app, 'GET /v1/messages/:id', apiKeyRoute(app, 'messages:read'), async (request) => {
     const message = await findTenantMessage(app.db, currentApiKey(request).tenant.id, request.params.id);
     if (!message) throw notFound(`message ${request.params.id}`);
     return message;
   });
 
-  serve(app, 'GET /v1/session', guarded('session:read'), async (request) => {
+  serve(app, 'GET /v1/session', apiKeyRoute(app, 'session:read'), async (request) => {
     const { tenant } = currentApiKey(request);
     const [now, worker, session] = await Promise.all([
       databaseNow(app.db),
