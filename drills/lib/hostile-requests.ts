@@ -38,6 +38,8 @@ export interface Credentials {
   adminKey: string;
   portalKey: string;
   sessionToken: string;
+  /** A live tenant API key of ownTenant with every scope, for the public API (/v1). */
+  tenantKey: string;
   ownTenant: string;
   otherTenant: string;
 }
@@ -302,6 +304,7 @@ function authHeaders(
   pick: <T>(list: readonly T[]) => T,
 ): [string, string][] {
   const isPortal = route.path.startsWith('/portal');
+  const isPublicApi = route.path.startsWith('/v1/');
   const isLogin = route.path === '/portal/auth/login';
   const portal: [string, string][] = [['x-portal-key', creds.portalKey]];
   const session: [string, string][] =
@@ -320,6 +323,15 @@ function authHeaders(
           ['x-session-token', creds.sessionToken],
         ],
         [['x-portal-key', creds.adminKey]],
+        // Tenant keys: well-formed but unknown, the right id with another secret, the key in a query-ish header.
+        [['authorization', `Bearer wak_${'a'.repeat(12)}_${'A'.repeat(43)}`]],
+        [
+          [
+            'authorization',
+            `Bearer ${creds.tenantKey.slice(0, -1)}${creds.tenantKey.endsWith('A') ? 'B' : 'A'}`,
+          ],
+        ],
+        [['x-api-key', creds.tenantKey]],
       ] as [string, string][][]);
     case 'forged-session':
       return [
@@ -334,16 +346,18 @@ function authHeaders(
       return [
         ...(isPortal
           ? [...portal, ...session]
-          : ([['authorization', `Bearer ${creds.adminKey}`]] as [string, string][])),
+          : ([['authorization', `Bearer ${isPublicApi ? creds.tenantKey : creds.adminKey}`]] as [
+              string,
+              string,
+            ][])),
         ['x-tenant', pick([creds.otherTenant, '../admin', 'UPPER', 'x'.repeat(500), ''])],
         ['x-client-address', pick(['10.0.0.1', '127.0.0.1, 1.2.3.4', 'x'.repeat(5000), '::1'])],
         ['x-user-email', 'admin@example.com'],
         ['x-forwarded-for', '1.2.3.4'],
       ];
     case 'valid':
-      return isPortal
-        ? [...portal, ...session, ['x-tenant', creds.ownTenant]]
-        : [['authorization', `Bearer ${creds.adminKey}`]];
+      if (isPortal) return [...portal, ...session, ['x-tenant', creds.ownTenant]];
+      return [['authorization', `Bearer ${isPublicApi ? creds.tenantKey : creds.adminKey}`]];
   }
 }
 

@@ -20,7 +20,7 @@ import {
 } from '@wa-fleet/devstack';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const DRILL_PASSWORD = 'drill-password';
+export const DRILL_PASSWORD = 'drill-password';
 
 export interface Stack {
   tmp: string;

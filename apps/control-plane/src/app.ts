@@ -17,6 +17,7 @@ import requestLogPlugin from './plugins/app/request-log.ts';
 import healthRoutes from './routes/health.ts';
 import adminRoutes from './routes/admin/index.ts';
 import portalRoutes from './routes/portal/index.ts';
+import publicApiRoutes from './routes/v1/index.ts';
 import type { ProcessDriver } from './services/process-driver.ts';
 
 export interface AppDeps {
@@ -51,7 +52,6 @@ export async function buildApp(config: ControlPlaneConfig, deps: AppDeps = {}): 
 
   await app.register(errorHandler);
   await app.register(swagger);
-  await app.register(rateLimit);
 
   await app.register(
     fp(
@@ -63,6 +63,7 @@ export async function buildApp(config: ControlPlaneConfig, deps: AppDeps = {}): 
   );
   await app.register(dbPlugin, { db: deps.db });
   await app.register(redisPlugin);
+  await app.register(rateLimit);
   await app.register(driverPlugin, { driver: deps.driver, runBackgroundJobs: deps.runBackgroundJobs });
   await app.register(authPlugin);
   await app.register(metricsPlugin);
@@ -71,5 +72,6 @@ export async function buildApp(config: ControlPlaneConfig, deps: AppDeps = {}): 
   await app.register(healthRoutes);
   await app.register(adminRoutes, { prefix: '/admin' });
   await app.register(portalRoutes, { prefix: '/portal' });
+  await app.register(publicApiRoutes, { prefix: '/v1' });
   return app;
 }

@@ -8,6 +8,7 @@ import type { SendQueues } from './services/send-queues.ts';
 import type { Metrics } from './plugins/app/metrics.ts';
 import type { RepeatingTask } from './services/repeating-task.ts';
 import type { SignInLimiter } from './services/passwords-limiter.ts';
+import type { ResolvedApiKey } from './services/api-keys.ts';
 
 /** Who is calling, as established by the auth plugin before any handler runs. */
 export interface PortalIdentity {
@@ -38,9 +39,11 @@ declare module 'fastify' {
     signInLimiter: SignInLimiter;
   }
   interface FastifyRequest {
-    /** Audit actor: "api-key" or "user:<email>". */
+    /** Audit actor: "api-key" (the admin key), "user:<email>" or "tenant-key:<keyId>". */
     actor: string;
     portal: PortalIdentity | null;
+    /** The tenant API key of a /v1 request (set by requireApiKey), else null. */
+    apiKey: ResolvedApiKey | null;
   }
   interface FastifyContextConfig {
     /** Lowest tenant role allowed on a /portal/tenant/current route (absent: any member). */

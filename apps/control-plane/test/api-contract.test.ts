@@ -85,6 +85,13 @@ describe('API contract', () => {
       'POST /portal/tenant/current/setup-requests',
       'GET /portal/tenant/current/setup-requests',
       'GET /portal/tenant/current/stats',
+      'GET /portal/tenant/current/api-keys',
+      'POST /portal/tenant/current/api-keys',
+      'DELETE /portal/tenant/current/api-keys/{id}',
+      'POST /v1/messages',
+      'GET /v1/messages',
+      'GET /v1/messages/{id}',
+      'GET /v1/session',
     ];
     for (const route of expected) expect(documented, route).toContain(route);
     for (const route of expected) {
@@ -106,6 +113,26 @@ describe('API contract', () => {
     expect(text).toContain('"processState"');
     for (const state of PROCESS_STATES) expect(text).toContain(`"${state}"`);
     for (const word of ['pm2', 'online', 'launching']) expect(text.toLowerCase()).not.toContain(word);
+  });
+
+  it('documents the public API: bearer tenant key on every /v1 route, with examples', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(doc.components.securitySchemes.tenantKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const v1 = Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>).filter(
+      ([p]) => p.startsWith('/v1/'),
+    );
+    expect(v1.map(([p]) => p).sort()).toEqual(['/v1/messages', '/v1/messages/{id}', '/v1/session']);
+    for (const [p, ops] of v1) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.security, `${method} ${p}`).toEqual([{ tenantKey: [] }]);
+        expect(String(op.summary), `${method} ${p}`).toMatch(
+          /scope (messages:read|messages:send|session:read)/,
+        );
+        expect(JSON.stringify(op), `${method} ${p}`).toMatch(/"example"/);
+      }
+    }
+    const send = doc.paths['/v1/messages'].post;
+    expect(send.requestBody.content['application/json'].example).toMatchObject({ to: '+4915112345678' });
   });
 
   it.each([

@@ -151,3 +151,22 @@ export function portalHeaders(email: string, tenant?: string): Record<string, st
   if (!token) throw new Error(`no session for ${email}: create the user with createUser or call openSession`);
   return { 'x-portal-key': PORTAL_KEY, 'x-session-token': token, ...(tenant ? { 'x-tenant': tenant } : {}) };
 }
+
+/** Creates a tenant API key the way the portal does (as a TENANT_ADMIN of the tenant); returns the key. */
+export async function createApiKey(
+  app: FastifyInstance,
+  adminEmail: string,
+  body: { name: string; scopes: string[]; expiresAt?: string },
+): Promise<{ id: string; keyId: string; secret: string }> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/portal/tenant/current/api-keys',
+    headers: portalHeaders(adminEmail),
+    payload: body,
+  });
+  if (res.statusCode !== 201) throw new Error(`create API key: ${res.statusCode} ${res.body}`);
+  const { key, secret } = res.json<{ key: { id: string; keyId: string }; secret: string }>();
+  return { id: key.id, keyId: key.keyId, secret };
+}
+
+export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import {
   adminHeaders,
+  bearer,
   buildTestApp,
+  createApiKey,
   createTenant,
   createTestStack,
   createUser,
@@ -13,7 +15,20 @@ import {
 
 let stack: TestStack;
 let app: FastifyInstance;
-const ids = { a: '', b: '', ruleA: '', ruleB: '', msgA: '', msgB: '', setupB: '' };
+const ids = {
+  a: '',
+  b: '',
+  ruleA: '',
+  ruleB: '',
+  msgA: '',
+  msgB: '',
+  setupB: '',
+  keyA: '',
+  keyB: '',
+  outB: '',
+};
+const secrets = { a: '', b: '' };
+const ALL_SCOPES = ['messages:read', 'messages:send', 'session:read', 'webhooks:manage'];
 
 // Every portal route on the current tenant, with a body that would be valid.
 const READS = [
@@ -62,13 +77,25 @@ const WRITES = [
     payload: { phoneNumber: '+15551234567' },
     role: 'TENANT_ADMIN',
   },
+  {
+    method: 'POST',
+    url: '/portal/tenant/current/api-keys',
+    payload: { name: 'k', scopes: ['messages:read'] },
+    role: 'TENANT_ADMIN',
+  },
+  {
+    method: 'DELETE',
+    url: '/portal/tenant/current/api-keys/KEY_A',
+    payload: undefined,
+    role: 'TENANT_ADMIN',
+  },
 ] as const;
 const ALL = [...READS.map((url) => ({ method: 'GET', url, payload: undefined })), ...WRITES];
 
 function inject(method: string, url: string, headers: Record<string, string>, payload?: object) {
   return app.inject({
     method: method as 'GET',
-    url: url.replace('RULE_A', ids.ruleA),
+    url: url.replace('RULE_A', ids.ruleA).replace('KEY_A', ids.keyA),
     headers,
     ...(payload ? { payload } : {}),
   });
@@ -113,6 +140,18 @@ beforeAll(async () => {
     if (side === 'a') Object.assign(ids, { ruleA: rule.id, msgA: msg.id });
     else Object.assign(ids, { ruleB: rule.id, msgB: msg.id, setupB: setup.id });
   }
+  for (const side of ['a', 'b'] as const) {
+    const key = await createApiKey(app, `admin@${side}.test`, { name: `key ${side}`, scopes: ALL_SCOPES });
+    ids[side === 'a' ? 'keyA' : 'keyB'] = key.id;
+    secrets[side] = key.secret;
+  }
+  const sentB = await app.inject({
+    method: 'POST',
+    url: '/v1/messages',
+    headers: bearer(secrets.b),
+    payload: { to: '4915100000077', text: 'secret outbound b' },
+  });
+  ids.outB = sentB.json<{ id: string }>().id;
   // Someone in both tenants, to prove x-tenant chooses only among memberships.
   await createUser(stack.db, 'both@x.test', [
     { tenantId: ids.a, role: 'VIEWER' },
@@ -201,13 +240,14 @@ describe('tenant isolation', () => {
   });
 
   it('extra tenant fields in bodies are refused, not obeyed', async () => {
+    const outOfB = await stack.db.messageLog.count({ where: { tenantId: ids.b, direction: 'OUT' } });
     const res = await inject('POST', '/portal/tenant/current/messages', portalHeaders('operator@a.test'), {
       to: '4915100000001',
       text: 'hi',
       tenantId: ids.b,
     });
     expect(res.statusCode).toBe(400);
-    expect(await stack.db.messageLog.count({ where: { tenantId: ids.b, direction: 'OUT' } })).toBe(0);
+    expect(await stack.db.messageLog.count({ where: { tenantId: ids.b, direction: 'OUT' } })).toBe(outOfB);
   });
 
   it("tenant B's rule ids are not found for tenant A, and stay untouched", async () => {
@@ -291,5 +331,101 @@ describe('roles', () => {
     expect(qr.state).toBe('QR');
     expect(qr.qr).toMatch(/^data:image\/png;base64,/);
     expect(JSON.stringify(qr)).not.toContain('qr-payload-a');
+  });
+});
+
+describe('tenant isolation on the public API (/v1)', () => {
+  const idsOfB = () => [ids.b, ids.ruleB, ids.msgB, ids.setupB, ids.keyB, ids.outB];
+  const secretsOfB = ['secret reply b', 'secret message b', 'secret setup b', 'secret outbound b'];
+  // Headers that name tenant B: none of them may move a key to another tenant.
+  const namingB = (): Record<string, string>[] => [
+    {},
+    { 'x-tenant': 'tenant-b', 'x-tenant-id': ids.b, 'x-tenant-slug': 'tenant-b' },
+  ];
+
+  it("tenant A's key reads none of tenant B's ids: every one is 404", async () => {
+    for (const id of idsOfB()) {
+      for (const extra of namingB()) {
+        const res = await inject('GET', `/v1/messages/${id}`, { ...bearer(secrets.a), ...extra });
+        expect(res.statusCode, id).toBe(404);
+        for (const text of secretsOfB) expect(res.body).not.toContain(text);
+      }
+    }
+    // Control: B's own key reads its messages, so the 404s above are about the tenant, not the ids.
+    for (const id of [ids.msgB, ids.outB])
+      expect((await inject('GET', `/v1/messages/${id}`, bearer(secrets.b))).statusCode).toBe(200);
+    expect((await inject('GET', `/v1/messages/${ids.msgA}`, bearer(secrets.a))).statusCode).toBe(200);
+  });
+
+  it("lists and session status of A's key show only tenant A, whatever the request says", async () => {
+    for (const extra of namingB()) {
+      for (const url of ['/v1/messages', '/v1/messages?limit=200&q=secret', '/v1/session']) {
+        const res = await inject('GET', url, { ...bearer(secrets.a), ...extra });
+        expect(res.statusCode, url).toBe(200);
+        for (const id of idsOfB()) expect(res.body, url).not.toContain(id);
+        for (const text of secretsOfB) expect(res.body, url).not.toContain(text);
+      }
+      const list = await inject('GET', '/v1/messages?q=secret', { ...bearer(secrets.a), ...extra });
+      expect(list.json().items.map((m: { body: string }) => m.body)).toEqual(['secret message a']);
+      const session = await inject('GET', '/v1/session', { ...bearer(secrets.a), ...extra });
+      expect(session.json().tenant.slug).toBe('tenant-a');
+    }
+  });
+
+  it("A's key writes only into A: a tenant in the body is refused, headers naming B are ignored", async () => {
+    const outOfB = () => stack.db.messageLog.count({ where: { tenantId: ids.b, direction: 'OUT' } });
+    const before = await outOfB();
+    const smuggled = await inject('POST', '/v1/messages', bearer(secrets.a), {
+      to: '4915100000001',
+      text: 'hi',
+      tenantId: ids.b,
+    });
+    expect(smuggled.statusCode).toBe(400);
+    const sent = await inject(
+      'POST',
+      '/v1/messages',
+      { ...bearer(secrets.a), 'x-tenant': 'tenant-b', 'x-tenant-id': ids.b },
+      { to: '4915100000001', text: 'from a by key' },
+    );
+    expect(sent.statusCode).toBe(202);
+    const row = await stack.db.messageLog.findUniqueOrThrow({ where: { id: sent.json().id } });
+    expect(row).toMatchObject({ tenantId: ids.a, sentById: ids.keyA });
+    expect(await outOfB()).toBe(before);
+  });
+
+  it("a tenant admin of A neither sees nor revokes B's keys (404), and B's key keeps working", async () => {
+    const list = await inject('GET', '/portal/tenant/current/api-keys', portalHeaders('admin@a.test'));
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain(ids.keyA);
+    expect(list.body).not.toContain(ids.keyB);
+    const revoke = await inject(
+      'DELETE',
+      `/portal/tenant/current/api-keys/${ids.keyB}`,
+      portalHeaders('admin@a.test'),
+    );
+    expect(revoke.statusCode).toBe(404);
+    const keyB = await stack.db.apiKey.findUniqueOrThrow({ where: { id: ids.keyB } });
+    expect(keyB.revokedAt).toBeNull();
+    expect((await inject('GET', '/v1/session', bearer(secrets.b))).json().tenant.slug).toBe('tenant-b');
+  });
+
+  it('portal credentials and the admin key are no tenant key: 401 on every /v1 route', async () => {
+    const routes = [
+      ['GET', '/v1/messages'],
+      ['GET', `/v1/messages/${ids.msgA}`],
+      ['GET', '/v1/session'],
+      ['POST', '/v1/messages'],
+    ] as const;
+    for (const [method, url] of routes) {
+      for (const headers of [portalHeaders('admin@a.test'), adminHeaders, { 'x-portal-key': PORTAL_KEY }]) {
+        const res = await inject(
+          method,
+          url,
+          headers,
+          method === 'POST' ? { to: '4915100000001', text: 'x' } : undefined,
+        );
+        expect(res.statusCode, `${method} ${url}`).toBe(401);
+      }
+    }
   });
 });

@@ -13,6 +13,7 @@ const INPUTS = [
   'apps/web/package.json',
   'packages/shared/src',
   'packages/config/src',
+  'packages/contract/src',
 ];
 
 function listFiles(dir: string, out: string[]): void {

@@ -36,6 +36,9 @@ export const controlPlaneSchema = z.object({
   LOGIN_ACCOUNT_WINDOW_MS: positiveInt(60 * 60_000),
   /** Password hashes (argon2, CPU and memory heavy) one control plane runs at once; more get 503. */
   LOGIN_MAX_CONCURRENT_HASHES: positiveInt(4),
+  /** Requests one tenant API key may make on /v1 per window (counted in Redis, shared by every control plane). */
+  API_KEY_RATE_LIMIT_MAX: positiveInt(120),
+  API_KEY_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
   /** Lifetime of a portal session from sign-in. */
   SESSION_TTL_MS: positiveInt(12 * 60 * 60_000),
   /** Message log rows older than this many days are deleted (hourly statistics are kept); 0 keeps all. */

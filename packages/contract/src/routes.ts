@@ -1,14 +1,16 @@
 import type { Static, TSchema } from 'typebox';
 import { adminRoutes } from './admin.ts';
+import { apiKeyRoutes } from './api-keys.ts';
 import { healthRoutes } from './health.ts';
 import { portalRoutes } from './portal.ts';
+import { publicApiRoutes } from './public-api.ts';
 
 // The route table: every route of the control plane, keyed "METHOD /url" (Fastify's `:param` syntax),
 // with its params, query, body and every response status. The control plane registers its routes from
 // it, @fastify/swagger turns the same objects into the OpenAPI document, and the portal and the CLI
 // type their calls by its keys.
 
-const schemas = { ...healthRoutes, ...adminRoutes, ...portalRoutes };
+const schemas = { ...healthRoutes, ...adminRoutes, ...portalRoutes, ...apiKeyRoutes, ...publicApiRoutes };
 
 export type RouteSchemas = typeof schemas;
 export type RouteKey = keyof RouteSchemas;

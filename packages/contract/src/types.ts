@@ -42,6 +42,7 @@ export type RuleInput = RouteBody<'POST /portal/tenant/current/auto-replies'>;
 export type MembershipInput = NonNullable<RouteBody<'POST /admin/users'>['memberships']>[number];
 
 export type {
+  ApiKeyScope,
   LogLevel,
   MessageDirection,
   MessageStatus,
@@ -54,3 +55,5 @@ export type {
   WaEngineName,
   WorkerStatus,
 } from '@wa-fleet/shared';
+
+export type ApiKeyDto = RouteResponse<'GET /portal/tenant/current/api-keys'>['items'][number];

@@ -54,3 +54,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export const PROCESS_STATES = ['starting', 'running', 'stopping', 'stopped', 'crashed'] as const;
 export type ProcessState = (typeof PROCESS_STATES)[number];
+
+/**
+ * What a tenant API key may do on the public API (/v1). Each route needs exactly one scope; a key holds
+ * any non-empty set. Stored as text in api_keys.scopes (colons are not allowed in a database enum).
+ */
+export const API_KEY_SCOPES = ['messages:read', 'messages:send', 'session:read', 'webhooks:manage'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

@@ -19,6 +19,8 @@ const TONES: Record<string, string> = {
   LOGGED_OUT: 'bad',
   REJECTED: 'bad',
   DISABLED: 'bad',
+  REVOKED: 'bad',
+  EXPIRED: 'bad',
 };
 
 /** A status as a coloured pill; the word itself is always shown, so colour is never the only cue. */

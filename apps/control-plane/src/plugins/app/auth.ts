@@ -143,6 +143,7 @@ export default fp(
   async (app) => {
     app.decorateRequest('actor', 'anonymous');
     app.decorateRequest('portal', null);
+    app.decorateRequest('apiKey', null);
     const c = app.config;
     app.decorate(
       'signInLimiter',

@@ -36,6 +36,8 @@ export function describeRequestUrl(url: string): string {
 
 function describeActor(request: FastifyRequest): string | undefined {
   if (request.portal) return request.portal.user.email;
+  // A tenant key by its public id only (tenant-key:<keyId>): the secret part never reaches a log.
+  if (request.apiKey) return request.actor;
   return request.actor === 'api-key' ? 'api-key' : undefined;
 }
 

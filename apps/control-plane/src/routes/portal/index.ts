@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requirePortalKey, requirePortalUser } from '../../plugins/app/auth.ts';
+import apiKeyRoutes from './api-keys.ts';
 import authRoutes from './auth.ts';
 import autoReplyRoutes from './auto-replies.ts';
 import messageRoutes from './messages.ts';
@@ -28,6 +29,7 @@ const portalRoutes: FastifyPluginAsync = async (app) => {
     await tenantScoped.register(tenantRoutes);
     await tenantScoped.register(messageRoutes);
     await tenantScoped.register(autoReplyRoutes);
+    await tenantScoped.register(apiKeyRoutes);
   });
 };
 

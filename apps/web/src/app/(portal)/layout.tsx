@@ -32,6 +32,7 @@ export default async function PortalLayout({ children }: { children: React.React
     items.push({ href: '/overview', label: 'Overview' }, { href: '/messages', label: 'Messages' });
     if (can('OPERATOR')) items.push({ href: '/send', label: 'Send message' });
     if (can('TENANT_ADMIN')) items.push({ href: '/auto-replies', label: 'Auto-replies' });
+    if (can('TENANT_ADMIN')) items.push({ href: '/api-keys', label: 'API keys' });
     items.push({ href: '/setup', label: 'Setup request' }, { href: '/stats', label: 'Statistics' });
   }
   if (session.isSuperAdmin) {
