@@ -1,6 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DbClient } from '@wa-fleet/db';
 import { API_KEY_SCOPES, type ApiKeyScope, type TenantStatus } from '@wa-fleet/shared';
+import { hashToken } from './sessions.ts';
 
 /**
  * Tenant API keys. A key reads `wak_<keyId>_<secret>`: keyId (12 random base32 characters) is public and
@@ -16,10 +17,6 @@ const SECRET_BYTES = 32;
 const KEY_PATTERN = /^wak_([a-z2-9]{12})_([A-Za-z0-9_-]{43})$/;
 /** last_used_at is written at most this often per key, so a busy integration does not write per request. */
 export const TOUCH_EVERY_MS = 60_000;
-
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
 
 function randomKeyId(): string {
   const bytes = randomBytes(KEY_ID_LENGTH);
@@ -86,7 +83,7 @@ export function apiKeyLabel(key: { name: string; keyId: string }): string {
 export function mintApiKey(): { keyId: string; secretHash: string; fullKey: string } {
   const keyId = randomKeyId();
   const secret = randomBytes(SECRET_BYTES).toString('base64url');
-  return { keyId, secretHash: hashSecret(secret), fullKey: `wak_${keyId}_${secret}` };
+  return { keyId, secretHash: hashToken(secret), fullKey: `wak_${keyId}_${secret}` };
 }
 
 export interface ResolvedApiKey {
@@ -121,7 +118,7 @@ export async function resolveApiKey(db: DbClient, presented: string): Promise<Re
     },
   });
   // Hash even when the row is missing, so an unknown keyId costs what a known one does.
-  const presentedHash = Buffer.from(hashSecret(secret), 'hex');
+  const presentedHash = Buffer.from(hashToken(secret), 'hex');
   const storedHash = Buffer.from(row?.secretHash ?? '0'.repeat(64), 'hex');
   const isSecretMatch = timingSafeEqual(presentedHash, storedHash) && row !== null;
   if (!row || !isSecretMatch) return null;

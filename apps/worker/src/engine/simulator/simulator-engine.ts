@@ -67,9 +67,10 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
     await this.subscriber.subscribe(this.network.keys(this.opts.tenantId).commands);
     // Like a saved session: valid auth data restores the link without a new QR.
     const linked = await this.network.linkedPhone(this.opts.tenantId);
-    if (linked) this.phone = linked;
-    if (linked) this.later(0, () => this.link());
-    else this.later(0, () => this.showQr());
+    if (linked) {
+      this.phone = linked;
+      this.later(0, () => this.link());
+    } else this.later(0, () => this.showQr());
   }
 
   async stop(): Promise<void> {
