@@ -41,6 +41,8 @@ export interface StartHooks {
 }
 
 const PENDING_ACK_TTL_MS = 60_000;
+/** Per sent message: enough for each ack status racing its SENT write once, plus one that cannot apply. */
+const MAX_ACK_REPUSHES = 4;
 const BACKFILL_STOP_MS = 1_000;
 /**
  * Bounds on the database steps of a stop, so a database that is down or hanging cannot turn a stop
@@ -73,6 +75,13 @@ export class TenantWorker {
   private subscriber: Redis | undefined;
   /** Acks that arrived before their row was marked SENT (the engine can be faster than our write). */
   private readonly pendingAcks = new Map<string, { status: AckStatus; at: number }>();
+  /**
+   * Messages marked SENT in the last PENDING_ACK_TTL_MS. An ack whose UPDATE ran just before the SENT
+   * write committed comes back unmatched after onSent already looked for it; seen here, it is applied
+   * again instead of waiting for an onSent that has passed. Bounded per message, so an ack that can
+   * never apply (a DELIVERED arriving after READ) is not retried forever.
+   */
+  private readonly recentlySent = new Map<string, { at: number; rePushes: number }>();
   private isStopping = false;
 
   constructor(deps: TenantWorkerDeps) {
@@ -96,7 +105,12 @@ export class TenantWorker {
       engine: this.engine,
       messages: this.messages,
       log,
-      onSent: (messageId, waMessageId) => this.applyPendingAck(waMessageId),
+      onSent: (messageId, waMessageId) => {
+        const now = Date.now();
+        dropOlderThan(this.recentlySent, now - PENDING_ACK_TTL_MS);
+        this.recentlySent.set(waMessageId, { at: now, rePushes: 0 });
+        this.applyPendingAck(waMessageId);
+      },
     });
     this.pipeline = new InboundPipeline({
       messages: this.messages,
@@ -240,9 +254,14 @@ export class TenantWorker {
 
   private rememberAck(waMessageId: string, status: AckStatus): void {
     const now = Date.now();
-    for (const [id, entry] of this.pendingAcks) {
-      if (now - entry.at > PENDING_ACK_TTL_MS) this.pendingAcks.delete(id);
+    dropOlderThan(this.recentlySent, now - PENDING_ACK_TTL_MS);
+    const sent = this.recentlySent.get(waMessageId);
+    if (sent && sent.rePushes < MAX_ACK_REPUSHES) {
+      sent.rePushes += 1;
+      this.pipeline.pushAck(waMessageId, status);
+      return;
     }
+    dropOlderThan(this.pendingAcks, now - PENDING_ACK_TTL_MS);
     const known = this.pendingAcks.get(waMessageId);
     if (!known || known.status !== 'READ') this.pendingAcks.set(waMessageId, { status, at: now });
   }
@@ -288,4 +307,9 @@ function parseControlType(payload: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Drops the entries of `map` recorded before `cutoff`. */
+function dropOlderThan(map: Map<string, { at: number }>, cutoff: number): void {
+  for (const [id, entry] of map) if (entry.at < cutoff) map.delete(id);
 }
