@@ -1,5 +1,5 @@
 // A running worker's tenant log renamed (as logrotate does) and later deleted under it. The worker holds
-// the file open, so only its own check (one stat per 100 writes or per second) notices: after it, lines go
+// the file open, so only its own check (one stat per 100 writes, and a timer once a second) notices: after it, lines go
 // to a new `logs/<slug>.log`, and the admin API's tail reads across `<slug>.log.1` after the rename.
 //
 // Not counted as a loss: the lines written between an outside `rm` and the worker's next check go to the

@@ -14,8 +14,10 @@ export interface RotationOptions {
 /**
  * A synchronous append-only log file that rotates itself by size and notices when someone else renamed
  * or deleted it: a line is on disk when write() returns, the file never grows past the limit, and after
- * an outside `mv` or `rm` the next checked write goes to a new file at the path, so `tail -F` and the
- * admin API keep seeing lines. The check is one stat(2) per N writes or per interval, not per line.
+ * an outside `mv` or `rm` the next check opens a new file at the path, so `tail -F` and the
+ * admin API keep seeing lines. The check is one stat(2) per N writes or per interval, not per line,
+ * plus one per interval from a timer, so a quiet worker also recreates its file within about a second
+ * (on-call's `tail -F` picks it up before the next line is written).
  * Only one process writes a given file (one worker per tenant), so renames cannot race another writer.
  */
 export class RotatingFile {
@@ -26,6 +28,7 @@ export class RotatingFile {
   private lastCheckAt = Date.now();
   private readonly checkEveryWrites: number;
   private readonly checkIntervalMs: number;
+  private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly path: string,
@@ -37,6 +40,22 @@ export class RotatingFile {
     this.inode = -1;
     this.size = 0;
     this.open();
+    // Never keeps the process alive; a failed check (a directory removed) waits for the next write.
+    this.timer = setInterval(() => {
+      if (this.fd < 0 || Date.now() - this.lastCheckAt < this.checkIntervalMs) return;
+      try {
+        this.check();
+      } catch {
+        /* the next write retries the open and reports its own error */
+      }
+    }, this.checkIntervalMs);
+    this.timer.unref();
+  }
+
+  private check(): void {
+    this.writesSinceCheck = 0;
+    this.lastCheckAt = Date.now();
+    if (this.isMovedAway()) this.reopen();
   }
 
   private open(): void {
@@ -80,11 +99,11 @@ export class RotatingFile {
   }
 
   write(line: string): boolean {
-    const now = Date.now();
-    if (++this.writesSinceCheck >= this.checkEveryWrites || now - this.lastCheckAt >= this.checkIntervalMs) {
-      this.writesSinceCheck = 0;
-      this.lastCheckAt = now;
-      if (this.isMovedAway()) this.reopen();
+    if (
+      ++this.writesSinceCheck >= this.checkEveryWrites ||
+      Date.now() - this.lastCheckAt >= this.checkIntervalMs
+    ) {
+      this.check();
     }
     const bytes = Buffer.byteLength(line);
     if (this.opts.maxSizeBytes > 0 && this.size > 0 && this.size + bytes > this.opts.maxSizeBytes) {
@@ -103,6 +122,7 @@ export class RotatingFile {
   flushSync(): void {}
 
   end(): void {
+    clearInterval(this.timer);
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
   }

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createTenantLogger } from './index.ts';
 
 function lines(file: string): Record<string, unknown>[] {
@@ -69,8 +69,25 @@ describe('tenant log rotation', () => {
     expect(moved.length + lines(file).length).toBe(151);
 
     rmSync(file);
-    await new Promise((r) => setTimeout(r, 1_100));
+    // No write needed: the logger's own timer recreates the file within its check interval.
+    await vi.waitFor(() => expect(existsSync(file)).toBe(true), { timeout: 5_000, interval: 50 });
     log.info('after the delete');
     expect(lines(file)).toEqual([expect.objectContaining({ msg: 'after the delete' })]);
+  });
+
+  it('recreates a renamed log of a quiet worker without waiting for its next line', async () => {
+    const logDir = mkdtempSync(path.join(os.tmpdir(), 'wa-rot-'));
+    const log = await createTenantLogger('quiet', { service: 'worker', logDir, stdout: false });
+    const file = path.join(logDir, 'quiet.log');
+    log.info('the only line before the rename');
+    const inode = statSync(file).ino;
+    renameSync(file, `${file}.1`);
+    // Positive control: right after the rename nothing is at the path yet.
+    expect(existsSync(file)).toBe(false);
+    await vi.waitFor(() => expect(existsSync(file)).toBe(true), { timeout: 5_000, interval: 50 });
+    expect(statSync(file).ino).not.toBe(inode);
+    log.info('the first line after the rename');
+    expect(lines(`${file}.1`)).toEqual([expect.objectContaining({ msg: 'the only line before the rename' })]);
+    expect(lines(file)).toEqual([expect.objectContaining({ msg: 'the first line after the rename' })]);
   });
 });
