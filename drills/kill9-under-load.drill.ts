@@ -34,6 +34,7 @@ export const drill: Drill = {
     const pending: Promise<unknown>[] = [];
     const sendIds: string[] = [];
     const failures: string[] = [];
+    const retries = { retried: 0 };
     const ticks = loadMs / TICK_MS;
     const perTick = (PER_SECOND * TICK_MS) / 1000;
     const startedAt = Date.now();
@@ -56,7 +57,7 @@ export const drill: Drill = {
             },
             (e: unknown) => failures.push(String(e)),
           ),
-          acceptSend(stack, tenant, 'load', i).then(
+          acceptSend(stack, tenant, 'load', i, retries).then(
             (id) => {
               sendIds.push(id);
               lastAcceptedAt = Date.now();
@@ -96,6 +97,7 @@ export const drill: Drill = {
       'sends accepted (202) by the API',
       `${sendIds.length} by ${seconds(lastAcceptedAt - startedAt)} (${rate(sendIds.length, lastAcceptedAt)})`,
     );
+    report.note('send requests retried with the same idempotency key after no answer', retries.retried);
     report.expect('customer messages delivered to the network', delivered, ticks * perTick);
     report.expect('sends accepted (202)', sendIds.length, ticks * perTick);
     if (failures.length > 0) report.note('first load failure', failures[0]!);

@@ -112,15 +112,51 @@ export async function expectInboundStoredOnce(
   );
 }
 
-/** Accepts one send through the portal API (what an operator's click does); returns the row id. */
-export async function acceptSend(stack: Stack, tenant: DrillTenant, tag: string, i: number): Promise<string> {
-  const res = await stack.portal('POST', '/portal/tenant/current/messages', tenant.operator, tenant.slug, {
-    to: `1444${String(i).padStart(7, '0')}`,
-    text: `${tag} send ${i}`,
-    idempotencyKey: `${tag}-${i}`,
-  });
-  if (res.status !== 202) throw new Error(`send ${i}: HTTP ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
+/** Client retries of sends whose request failed before any answer (connection refused or reset). */
+export interface SendRetries {
+  retried: number;
+}
+
+const SEND_ATTEMPTS = 6;
+
+/**
+ * Accepts one send through the portal API (what an operator's click does); returns the row id. A request
+ * that gets no answer at all (an overloaded machine refuses or resets the connection) is retried with the
+ * same idempotency key, as a client should: the key makes a retry of a send that was in fact stored
+ * return the same row, so the drills' sent-once counts also check that retries never send twice.
+ */
+export async function acceptSend(
+  stack: Stack,
+  tenant: DrillTenant,
+  tag: string,
+  i: number,
+  retries?: SendRetries,
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await stack.portal('POST', '/portal/tenant/current/messages', tenant.operator, tenant.slug, {
+        to: `1444${String(i).padStart(7, '0')}`,
+        text: `${tag} send ${i}`,
+        idempotencyKey: `${tag}-${i}`,
+      });
+    } catch (err) {
+      if (attempt >= SEND_ATTEMPTS)
+        throw new Error(`send ${i}: no answer after ${attempt} attempts: ${describe(err)}`);
+      if (retries) retries.retried += 1;
+      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      continue;
+    }
+    if (res.status !== 202) throw new Error(`send ${i}: HTTP ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { id: string }).id;
+  }
+}
+
+/** A fetch failure with its cause (undici puts the socket error there). */
+function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${String(err)} (${detail})` : String(err);
 }
 
 /**
