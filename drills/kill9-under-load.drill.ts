@@ -97,7 +97,10 @@ export const drill: Drill = {
       'sends accepted (202) by the API',
       `${sendIds.length} by ${seconds(lastAcceptedAt - startedAt)} (${rate(sendIds.length, lastAcceptedAt)})`,
     );
-    report.note('send requests retried with the same idempotency key after no answer', retries.retried);
+    report.note(
+      'send requests retried with the same idempotency key after no answer or a 503',
+      retries.retried,
+    );
     report.expect('customer messages delivered to the network', delivered, ticks * perTick);
     report.expect('sends accepted (202)', sendIds.length, ticks * perTick);
     if (failures.length > 0) report.note('first load failure', failures[0]!);

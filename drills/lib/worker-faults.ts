@@ -121,8 +121,8 @@ const SEND_ATTEMPTS = 6;
 
 /**
  * Accepts one send through the portal API (what an operator's click does); returns the row id. A request
- * that gets no answer at all (an overloaded machine refuses or resets the connection) is retried with the
- * same idempotency key, as a client should: the key makes a retry of a send that was in fact stored
+ * that gets no answer at all (an overloaded machine refuses or resets the connection) or a 503 (the
+ * database busy or down, with Retry-After) is retried with the same idempotency key, as a client should: the key makes a retry of a send that was in fact stored
  * return the same row, so the drills' sent-once counts also check that retries never send twice.
  */
 export async function acceptSend(
@@ -145,6 +145,13 @@ export async function acceptSend(
         throw new Error(`send ${i}: no answer after ${attempt} attempts: ${describe(err)}`);
       if (retries) retries.retried += 1;
       await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      continue;
+    }
+    if (res.status === 503 && attempt < SEND_ATTEMPTS) {
+      // The database was busy or down: the API says so and when to come back.
+      await res.text();
+      if (retries) retries.retried += 1;
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
       continue;
     }
     if (res.status !== 202) throw new Error(`send ${i}: HTTP ${res.status} ${await res.text()}`);

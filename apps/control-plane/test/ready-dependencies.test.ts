@@ -20,7 +20,9 @@ import {
 } from '@wa-fleet/devstack';
 import { buildApp } from '../src/app.ts';
 import { Pm2Driver } from '../src/services/pm2-driver.ts';
-import { ADMIN_KEY, PORTAL_KEY } from './helpers.ts';
+import { ADMIN_KEY, PORTAL_KEY, adminHeaders } from './helpers.ts';
+
+const tenantList = () => app.inject({ method: 'GET', url: '/admin/tenants', headers: adminHeaders });
 
 const DATABASE = 'wa_ready';
 
@@ -92,6 +94,7 @@ describe('GET /ready with a dependency down', () => {
     const before = await ready();
     expect(before.status).toBe(200);
     expect(before.body).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok', workers: 'ok' } });
+    expect((await tenantList()).statusCode).toBe(200);
 
     await pg!.stop();
     pg = undefined;
@@ -102,10 +105,22 @@ describe('GET /ready with a dependency down', () => {
       error: { code: 'DEPENDENCY_DOWN', message: 'not ready: database unreachable' },
       checks: { database: 'unreachable', redis: 'ok', workers: 'ok' },
     });
+    // A route that needs the database answers 503 with Retry-After, not an opaque 500.
+    const list = await tenantList();
+    expect(list.statusCode).toBe(503);
+    expect(list.headers['retry-after']).toBe('2');
+    expect(list.json()).toEqual({
+      error: {
+        code: 'DEPENDENCY_DOWN',
+        message:
+          'the database is unavailable or busy; retry shortly (with the same idempotencyKey for a send)',
+      },
+    });
 
     pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort, isThrowaway: true });
     const after = await readyBecomes(200);
     expect(after.body).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok', workers: 'ok' } });
+    expect((await tenantList()).statusCode).toBe(200);
   }, 120_000);
 
   it('answers 503 naming Redis while redis-server is stopped, and 200 again once it is back', async () => {

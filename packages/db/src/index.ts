@@ -1,4 +1,10 @@
-export { createDbClient, isUniqueViolation, type DbClient, type DbClientOptions } from './client.ts';
+export {
+  createDbClient,
+  isDatabaseUnavailable,
+  isUniqueViolation,
+  type DbClient,
+  type DbClientOptions,
+} from './client.ts';
 export { PrismaClient, Prisma } from './generated/prisma/client.ts';
 export type * from './generated/prisma/client.ts';
 export {

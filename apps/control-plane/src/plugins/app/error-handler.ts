@@ -1,6 +1,10 @@
 import fp from 'fastify-plugin';
 import type { FastifyError } from 'fastify';
+import { isDatabaseUnavailable } from '@wa-fleet/db';
 import { AppError } from '../../errors.ts';
+
+/** Seconds a client is asked to wait before retrying a request the database could not serve. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /**
  * One shape for every error: {"error":{"code","message"}}. Schema failures are 400 naming the field;
@@ -28,6 +32,19 @@ export default fp(
       if ('validation' in err && err.validation) {
         return reply.status(400).send({
           error: { code: 'VALIDATION_ERROR', message: withAllowedValues(err.message, err.validation) },
+        });
+      }
+      if (isDatabaseUnavailable(err)) {
+        // Down, restarting or every connection busy: the client can retry (a send with its
+        // idempotencyKey is never queued twice), so say so instead of an opaque 500.
+        request.log.warn({ err }, 'request failed: database unavailable');
+        reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+        return reply.status(503).send({
+          error: {
+            code: 'DEPENDENCY_DOWN',
+            message:
+              'the database is unavailable or busy; retry shortly (with the same idempotencyKey for a send)',
+          },
         });
       }
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
