@@ -19,8 +19,8 @@ import { buildWorkerSpec } from './worker-spec.ts';
 // The answer to a start is only the recorded intent (STARTING, one statement, plus the audit entry): the
 // launch itself waits for one of WORKER_START_CONCURRENCY launch slots, so a burst of starts neither
 // starves this process of CPU (every booting worker competes for it) nor makes the requests wait. A
-// start waiting for a slot renews its row's updated_at, so the reconciler's "STARTING with no process
-// after the listen timeout" rule only catches starts whose control plane is gone.
+// start in progress (waiting for a slot, or launching) renews its row's updated_at, so the reconciler's
+// "STARTING with no process after the listen timeout" rule only catches starts whose control plane is gone.
 
 const READY_POLL_MS = 200;
 
@@ -41,8 +41,8 @@ export class WorkerLifecycle {
   /** Launch slots in use, and the launches waiting for one (first come, first served). */
   private launching = 0;
   private readonly slotQueue: (() => void)[] = [];
-  /** Tenants whose STARTING row waits for a launch slot (their updated_at is renewed). */
-  private readonly waitingStarts = new Set<string>();
+  /** Tenants whose start this process is working on (waiting for a slot, or launching): renewed. */
+  private readonly ownStarts = new Set<string>();
   private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: WorkerLifecycleDeps) {}
@@ -145,12 +145,9 @@ export class WorkerLifecycle {
   }
 
   /** Waits for a launch slot (WORKER_START_CONCURRENCY at once); the returned function frees it. */
-  private async launchSlot(tenantId: string): Promise<() => void> {
+  private async launchSlot(): Promise<() => void> {
     if (this.launching >= this.deps.config.WORKER_START_CONCURRENCY) {
-      this.waitingStarts.add(tenantId);
-      this.renewWaitingStarts();
       await new Promise<void>((resolve) => this.slotQueue.push(resolve));
-      this.waitingStarts.delete(tenantId);
     } else {
       this.launching++;
     }
@@ -164,17 +161,17 @@ export class WorkerLifecycle {
     };
   }
 
-  /** Keeps the STARTING rows of waiting starts fresh, so no reconciler takes them for abandoned. */
-  private renewWaitingStarts(): void {
+  /** Keeps the STARTING rows of starts in progress fresh, so no reconciler takes them for abandoned. */
+  private renewOwnStarts(): void {
     if (this.renewTimer) return;
     const every = Math.max(250, Math.floor(this.deps.config.WORKER_LISTEN_TIMEOUT_MS / 3));
     this.renewTimer = setInterval(() => {
-      if (this.waitingStarts.size === 0) {
+      if (this.ownStarts.size === 0) {
         clearInterval(this.renewTimer);
         this.renewTimer = undefined;
         return;
       }
-      const ids = [...this.waitingStarts];
+      const ids = [...this.ownStarts];
       void this.deps.db.$executeRaw`
         UPDATE worker_processes SET updated_at = now()
         WHERE tenant_id = ANY(${ids}::uuid[]) AND status = 'STARTING'`.catch((err: unknown) =>
@@ -241,12 +238,19 @@ export class WorkerLifecycle {
   }
 
   private async launch(tenant: TenantRef): Promise<void> {
-    const release = await this.launchSlot(tenant.id);
+    // From here until the launch is decided the row is renewed: this control plane is working on it.
+    this.ownStarts.add(tenant.id);
+    this.renewOwnStarts();
     try {
-      await this.launchInSlot(tenant);
+      const release = await this.launchSlot();
+      try {
+        await this.launchInSlot(tenant);
+      } finally {
+        release();
+        this.deps.onProcessChange?.();
+      }
     } finally {
-      release();
-      this.deps.onProcessChange?.();
+      this.ownStarts.delete(tenant.id);
     }
   }
 
