@@ -2,6 +2,7 @@ import type { ControlPlaneConfig } from '@wa-fleet/config';
 import type { DbClient } from '@wa-fleet/db';
 import type { Role, TenantStatus } from '@wa-fleet/shared';
 import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
 import type { ProcessDriver } from './services/process-driver.ts';
 import type { WorkerLifecycle } from './services/worker-lifecycle.ts';
 import type { ProcessView } from './services/process-view.ts';
@@ -33,6 +34,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: ControlPlaneConfig;
     db: DbClient;
+    /** node-postgres pool for the hot read paths (plain SQL, no Prisma). */
+    sql: Pool;
     redis: Redis;
     driver: ProcessDriver;
     workers: WorkerLifecycle;

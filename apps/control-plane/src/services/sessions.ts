@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DbClient } from '@wa-fleet/db';
+import type { Pool } from 'pg';
 import type { Role, TenantStatus } from '@wa-fleet/shared';
 
 /**
@@ -111,6 +112,20 @@ interface SessionRow {
   }[];
 }
 
+const SESSION_QUERY = `
+  SELECT s.id::text AS id, s.expires_at, s.last_used_at, u.id::text AS user_id, u.email, u.name, u.is_active,
+    COALESCE((
+      SELECT json_agg(json_build_object(
+        'role', m.role, 'tenantId', m.tenant_id,
+        'tenant', CASE WHEN t.id IS NULL THEN NULL
+          ELSE json_build_object('id', t.id, 'slug', t.slug, 'name', t.name, 'status', t.status) END
+      ) ORDER BY m.created_at)
+      FROM memberships m LEFT JOIN tenants t ON t.id = m.tenant_id
+      WHERE m.user_id = u.id
+    ), '[]'::json) AS memberships
+  FROM portal_sessions s JOIN users u ON u.id = s.user_id
+  WHERE s.token_hash = $1`;
+
 /**
  * The active user behind a token, or null (unknown, expired, or the user is inactive). One query reads
  * the session, its user, the memberships and their tenants (with each tenant's status, so the portal's
@@ -119,26 +134,17 @@ interface SessionRow {
 export async function resolveSession(
   db: DbClient,
   token: string,
-  cache?: SessionCache,
+  opts: { cache?: SessionCache; sql?: Pool } = {},
 ): Promise<SessionUser | null> {
+  const { cache } = opts;
   if (!TOKEN_PATTERN.test(token)) return null;
   const tokenHash = hashToken(token);
   const cached = cache?.get(tokenHash);
   if (cached) return cached;
   const generation = cache?.currentGeneration ?? 0;
-  const [session] = await db.$queryRaw<SessionRow[]>`
-    SELECT s.id::text AS id, s.expires_at, s.last_used_at, u.id::text AS user_id, u.email, u.name, u.is_active,
-      COALESCE((
-        SELECT json_agg(json_build_object(
-          'role', m.role, 'tenantId', m.tenant_id,
-          'tenant', CASE WHEN t.id IS NULL THEN NULL
-            ELSE json_build_object('id', t.id, 'slug', t.slug, 'name', t.name, 'status', t.status) END
-        ) ORDER BY m.created_at)
-        FROM memberships m LEFT JOIN tenants t ON t.id = m.tenant_id
-        WHERE m.user_id = u.id
-      ), '[]'::json) AS memberships
-    FROM portal_sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.token_hash = ${tokenHash}`;
+  const [session] = opts.sql
+    ? (await opts.sql.query<SessionRow>(SESSION_QUERY, [tokenHash])).rows
+    : await db.$queryRawUnsafe<SessionRow[]>(SESSION_QUERY, tokenHash);
   const now = Date.now();
   if (!session || session.expires_at.getTime() <= now) {
     if (session) await db.portalSession.deleteMany({ where: { id: session.id } });

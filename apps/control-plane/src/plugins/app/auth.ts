@@ -59,7 +59,7 @@ async function loadIdentity(app: FastifyInstance, request: FastifyRequest): Prom
   if (!isPortalCaller(app, request)) throw unauthenticated('missing or invalid x-portal-key');
   const token = header(request, 'x-session-token');
   if (!token) throw unauthenticated('missing x-session-token: sign in first');
-  const user = await resolveSession(app.db, token, app.sessionCache);
+  const user = await resolveSession(app.db, token, { cache: app.sessionCache, sql: app.sql });
   if (!user) throw unauthenticated('session ended or expired: sign in again');
   request.actor = `user:${user.email}`;
   return {

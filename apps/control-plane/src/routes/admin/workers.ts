@@ -22,6 +22,14 @@ interface WorkerListRow {
 }
 import { serve } from '../serve.ts';
 
+const WORKER_LIST_QUERY = `
+  SELECT now() AS now, COALESCE(json_agg(json_build_object(
+    'id', t.id, 'slug', t.slug, 'name', t.name, 'status', w.status, 'pid', w.pid,
+    'startedAt', w.started_at, 'lastHeartbeatAt', w.last_heartbeat_at, 'lastError', w.last_error,
+    'restartCount', w.restart_count, 'hasWorker', w.tenant_id IS NOT NULL
+  ) ORDER BY t.slug), '[]'::json) AS items
+  FROM tenants t LEFT JOIN worker_processes w ON w.tenant_id = t.id`;
+
 const routes: FastifyPluginAsync = async (app) => {
   for (const action of WORKER_ACTIONS) {
     serve(app, `POST /admin/tenants/:tenant/worker/${action}`, async (request, reply) => {
@@ -34,19 +42,14 @@ const routes: FastifyPluginAsync = async (app) => {
   serve(app, 'GET /admin/workers', async () => {
     // Statuses from PostgreSQL in one round trip (the rows as one JSON value: cheaper to decode than a
     // hundred rows of columns); processes from the in-memory snapshot, never a driver call per request.
-    const [[row], snapshot] = await Promise.all([
-      app.db.$queryRaw<[{ now: Date; items: WorkerListRow[] }]>`
-        SELECT now() AS now, COALESCE(json_agg(json_build_object(
-          'id', t.id, 'slug', t.slug, 'name', t.name, 'status', w.status, 'pid', w.pid,
-          'startedAt', w.started_at, 'lastHeartbeatAt', w.last_heartbeat_at, 'lastError', w.last_error,
-          'restartCount', w.restart_count, 'hasWorker', w.tenant_id IS NOT NULL
-        ) ORDER BY t.slug), '[]'::json) AS items
-        FROM tenants t LEFT JOIN worker_processes w ON w.tenant_id = t.id`,
+    const [result, snapshot] = await Promise.all([
+      app.sql.query<{ now: Date; items: WorkerListRow[] }>(WORKER_LIST_QUERY),
       app.processView.read(),
     ]);
-    const now = row.now;
+    // An aggregate without GROUP BY always returns exactly one row.
+    const { now, items } = result.rows[0]!;
     return {
-      items: row.items.map((t) => {
+      items: items.map((t) => {
         const worker = toWorkerDto(
           t.hasWorker
             ? {

@@ -48,22 +48,24 @@ interface CurrentTenantRow {
   s_last_seen_at: Date | null;
 }
 
+const CURRENT_TENANT_QUERY = `
+  SELECT now() AS now, t.id::text AS id, t.slug, t.name, t.status::text AS status, t.engine::text AS engine,
+    t.created_at, t.updated_at,
+    w.status::text AS w_status, w.pid AS w_pid, w.started_at AS w_started_at,
+    w.last_heartbeat_at AS w_last_heartbeat_at, w.last_error AS w_last_error,
+    w.restart_count AS w_restart_count,
+    s.state::text AS s_state, s.phone_number AS s_phone_number, s.qr_updated_at AS s_qr_updated_at,
+    s.last_seen_at AS s_last_seen_at
+  FROM tenants t
+  LEFT JOIN worker_processes w ON w.tenant_id = t.id
+  LEFT JOIN whatsapp_sessions s ON s.tenant_id = t.id
+  WHERE t.id = $1::uuid`;
+
 const routes: FastifyPluginAsync = async (app) => {
   serve(app, 'GET /portal/tenant/current', async (request) => {
     const { id } = currentTenant(request);
     // The page polls this: one round trip for the tenant, its worker, its session and the database clock.
-    const [row] = await app.db.$queryRaw<CurrentTenantRow[]>`
-      SELECT now() AS now, t.id::text AS id, t.slug, t.name, t.status::text AS status, t.engine::text AS engine,
-        t.created_at, t.updated_at,
-        w.status::text AS w_status, w.pid AS w_pid, w.started_at AS w_started_at,
-        w.last_heartbeat_at AS w_last_heartbeat_at, w.last_error AS w_last_error,
-        w.restart_count AS w_restart_count,
-        s.state::text AS s_state, s.phone_number AS s_phone_number, s.qr_updated_at AS s_qr_updated_at,
-        s.last_seen_at AS s_last_seen_at
-      FROM tenants t
-      LEFT JOIN worker_processes w ON w.tenant_id = t.id
-      LEFT JOIN whatsapp_sessions s ON s.tenant_id = t.id
-      WHERE t.id = ${id}::uuid`;
+    const [row] = (await app.sql.query<CurrentTenantRow>(CURRENT_TENANT_QUERY, [id])).rows;
     if (!row) throw notFound(`tenant ${id}`);
     return {
       tenant: toTenantDto({ ...row, createdAt: row.created_at, updatedAt: row.updated_at }),
