@@ -2,14 +2,14 @@
 // process) on a real PostgreSQL and Redis, next to a bare Fastify route in its own process in the same run:
 // - GET /portal/tenant/current (a signed-in user's page poll), requests/s and p99;
 // - GET /admin/workers with 100 worker processes registered in PM2 through the control plane's own driver
-//   (lightweight stand-ins: bench/fixtures/idle-process.mjs), requests/s and p99;
+//   (lightweight stand-ins: IDLE_PROCESS below), requests/s and p99;
 // - POST /admin/tenants/:tenant/worker/start for 50 tenants one after another while the earlier starts
-//   launch their workers (bench/fixtures/heartbeat-worker.mjs, a real process that heartbeats over pg),
+//   launch their workers (HEARTBEAT_WORKER below, a real process that heartbeats over pg),
 //   p95 of the 202, then the time until all 50 are RUNNING.
 // Run: pnpm bench control-plane   (--quick: shorter autocannon runs, same fleet sizes)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,34 @@ const STARTS = 50;
 const only = process.env.BENCH_CP_ONLY;
 const profileDir = process.env.BENCH_CP_PROFILE;
 const runs = (part: string) => !only || only === part;
+
+/** A process named like a worker that only stays alive: a hundred fit on a small machine. */
+const IDLE_PROCESS = `setInterval(() => {}, 60_000);
+process.on('SIGINT', () => process.exit(0));
+`;
+
+/**
+ * A light worker for the starts: what the control plane waits for (the first heartbeat turns STARTING
+ * into RUNNING, then one every HEARTBEAT_INTERVAL_MS; STOPPED on SIGINT), over plain pg.
+ */
+function heartbeatWorker(pgEntry: string): string {
+  return `import { createRequire } from 'node:module';
+const pg = createRequire(import.meta.url)(${JSON.stringify(pgEntry)});
+const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+await client.connect();
+const beat = () => client.query(
+  "UPDATE worker_processes SET status = 'RUNNING', pid = $2, last_heartbeat_at = now(), updated_at = now() " +
+  "WHERE tenant_id = $1::uuid AND status IN ('STARTING', 'RUNNING', 'ERROR')",
+  [process.env.TENANT_ID, process.pid]);
+await beat();
+setInterval(() => void beat().catch(() => undefined), Number(process.env.HEARTBEAT_INTERVAL_MS ?? 10000));
+process.on('SIGINT', async () => {
+  await client.query("UPDATE worker_processes SET status = 'STOPPED', pid = NULL, updated_at = now() WHERE tenant_id = $1::uuid",
+    [process.env.TENANT_ID]).catch(() => undefined);
+  process.exit(0);
+});
+`;
+}
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wa-bench-cp-'));
 const children: ChildProcess[] = [];
@@ -114,7 +142,8 @@ async function main(): Promise<void> {
 
   // 100 processes named like workers, registered through the same driver the control plane uses.
   console.log(`registering ${IDLE_WORKERS} lightweight PM2 processes`);
-  const idleScript = path.join(root, 'bench/fixtures/idle-process.mjs');
+  const idleScript = path.join(tmp, 'idle-process.mjs');
+  writeFileSync(idleScript, IDLE_PROCESS);
   for (const slug of runs('workers') ? idleSlugs : []) {
     const name = workerAppName(slug);
     await driver.start({
@@ -152,6 +181,11 @@ async function main(): Promise<void> {
     root,
   );
 
+  const heartbeatScript = path.join(tmp, 'heartbeat-worker.mjs');
+  writeFileSync(
+    heartbeatScript,
+    heartbeatWorker(createRequire(path.join(root, 'packages/db/package.json')).resolve('pg')),
+  );
   const cpPort = await freePort();
   spawnServer(
     [
@@ -176,7 +210,7 @@ async function main(): Promise<void> {
       CONTROL_PLANE_HOST: '127.0.0.1',
       CONTROL_PLANE_PORT: String(cpPort),
       WA_ENGINE: 'simulator',
-      WORKER_SCRIPT: path.join(root, 'bench/fixtures/heartbeat-worker.mjs'),
+      WORKER_SCRIPT: heartbeatScript,
       HEARTBEAT_INTERVAL_MS: '5000',
       WORKER_LISTEN_TIMEOUT_MS: '120000',
     },
@@ -222,12 +256,16 @@ async function main(): Promise<void> {
   }
   const adminHeaders = { authorization: `Bearer ${adminKey}` };
   if (runs('workers')) {
-    const listed = (await (await fetch(`${cp}/admin/workers`, { headers: adminHeaders })).json()) as {
-      items: { processState: string | null }[];
-    };
-    const seen = listed.items.filter((i) => i.processState === 'running').length;
-    if (seen < IDLE_WORKERS)
-      throw new Error(`/admin/workers shows ${seen} running processes, expected ${IDLE_WORKERS}`);
+    // PM2 brings the 100 processes online in its own time (slowly on a busy machine): wait for all.
+    await waitFor(
+      `/admin/workers shows ${IDLE_WORKERS} running processes`,
+      async () => {
+        const res = await fetch(`${cp}/admin/workers`, { headers: adminHeaders });
+        const body = (await res.json()) as { items: { processState: string | null }[] };
+        return body.items.filter((i) => i.processState === 'running').length >= IDLE_WORKERS;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     const workers = await cannon(`${cp}/admin/workers`, adminHeaders);
     report({
       metric: 'control_plane.admin_workers_100.rps',
@@ -305,7 +343,7 @@ try {
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(
-    children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)),
+    children.filter((c) => c.exitCode === null).map((c) => new Promise((r) => c.once('exit', r))),
   );
   for (const fn of cleanups.reverse())
     await fn().catch((err: unknown) => console.error('cleanup failed', err));

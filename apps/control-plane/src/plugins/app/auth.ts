@@ -154,10 +154,16 @@ export default fp(
     const sessionCache = new SessionCache(c.SESSION_CACHE_TTL_MS);
     app.decorate('sessionCache', sessionCache);
     // Any change (sign-out, a password, a deactivation, a membership, a tenant's status) may end or
-    // narrow a session: every non-read request forgets the remembered sessions before its answer leaves,
-    // so the caller's next request is checked against the database again.
+    // narrow a session: every non-read request to /admin or /portal forgets the remembered sessions
+    // before its answer leaves, so the caller's next request is checked against the database again.
+    // (/v1 changes nothing a session depends on.)
     app.addHook('onSend', async (request) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') {
+      if (
+        request.method !== 'GET' &&
+        request.method !== 'HEAD' &&
+        request.method !== 'OPTIONS' &&
+        !request.url.startsWith('/v1/')
+      ) {
         sessionCache.clear();
       }
     });
