@@ -62,6 +62,7 @@ async function loadIdentity(app: FastifyInstance, request: FastifyRequest): Prom
   const user = await resolveSession(app.db, token, { cache: app.sessionCache, sql: app.sql });
   if (!user) throw unauthenticated('session ended or expired: sign in again');
   request.actor = `user:${user.email}`;
+  statuses.set(request, new Map(user.memberships.map((m) => [m.tenantId, m.tenant?.status ?? null])));
   return {
     user: { id: user.id, email: user.email, name: user.name },
     tenant: null,
