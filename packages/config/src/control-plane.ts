@@ -41,6 +41,13 @@ export const controlPlaneSchema = z.object({
   API_KEY_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
   /** Lifetime of a portal session from sign-in. */
   SESSION_TTL_MS: positiveInt(12 * 60 * 60_000),
+  /**
+   * A resolved portal session is remembered in the control plane's memory this long (0: never). Changes
+   * made through this control plane forget them at once; others (another instance, SQL) apply within it.
+   */
+  SESSION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(1_000).default(1_000),
+  /** Worker processes this control plane launches at once; further starts wait their turn (STARTING). */
+  WORKER_START_CONCURRENCY: positiveInt(4),
   /** Message log rows older than this many days are deleted (hourly statistics are kept); 0 keeps all. */
   MESSAGE_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
   RETENTION_INTERVAL_MS: positiveInt(3_600_000),

@@ -171,8 +171,23 @@ export const adminRoutes = {
   },
   'GET /admin/workers': {
     tags,
-    summary: 'Health of every worker: database status joined with what the process driver sees',
-    response: { 200: Items(WorkerHealth), ...errorResponses },
+    summary:
+      'Health of every worker: database status joined with what the process driver sees. The process ' +
+      'columns come from a snapshot refreshed in the background (about every second while read); ' +
+      '`processView` says how old it is',
+    response: {
+      200: Type.Object({
+        items: Type.Array(WorkerHealth),
+        processView: Type.Object({
+          /** When the process driver was asked for the list the process columns come from. */
+          observedAt: NullableDateTime,
+          ageMs: Nullable(Type.Integer()),
+          /** The last refresh failed: the columns are from the previous list (or null). */
+          error: Nullable(Type.String()),
+        }),
+      }),
+      ...errorResponses,
+    },
   },
   'POST /admin/tenants/:tenant/simulate': {
     tags,

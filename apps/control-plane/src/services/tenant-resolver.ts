@@ -38,6 +38,12 @@ export function requireEnabledTenant(app: FastifyInstance): onRequestAsyncHookHa
   return async (request) => {
     const tenant = request.portal?.tenant;
     if (!tenant) return;
+    // Read with the session (at most SESSION_CACHE_TTL_MS old, and forgotten at once by a change here).
+    if (request.portal?.tenantStatus) {
+      if (request.portal.tenantStatus === 'DISABLED')
+        throw tenantDisabled(tenant.slug, 'is closed to its users');
+      return;
+    }
     const row = await app.db.tenant.findUnique({ where: { id: tenant.id }, select: { status: true } });
     if (row?.status === 'DISABLED') throw tenantDisabled(tenant.slug, 'is closed to its users');
   };

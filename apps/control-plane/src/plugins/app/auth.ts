@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { hasRoleAtLeast, isValidSlug, type Role } from '@wa-fleet/shared';
+import { hasRoleAtLeast, isValidSlug, type Role, type TenantStatus } from '@wa-fleet/shared';
 import { AppError } from '../../errors.ts';
 import { SignInLimiter } from '../../services/passwords-limiter.ts';
-import { resolveSession } from '../../services/sessions.ts';
+import { resolveSession, SessionCache } from '../../services/sessions.ts';
 import type { PortalIdentity } from '../../types.ts';
 
 /**
@@ -51,17 +51,22 @@ export function clientAddress(app: FastifyInstance, request: FastifyRequest): st
   return request.ip;
 }
 
+/** Tenant statuses of the memberships, as read with the session (per request, not part of the identity). */
+const statuses = new WeakMap<FastifyRequest, Map<string | null, TenantStatus | null>>();
+
 /** The user a portal request acts for: the portal key plus a live session token, never an email. */
 async function loadIdentity(app: FastifyInstance, request: FastifyRequest): Promise<PortalIdentity> {
   if (!isPortalCaller(app, request)) throw unauthenticated('missing or invalid x-portal-key');
   const token = header(request, 'x-session-token');
   if (!token) throw unauthenticated('missing x-session-token: sign in first');
-  const user = await resolveSession(app.db, token);
+  const user = await resolveSession(app.db, token, { cache: app.sessionCache, sql: app.sql });
   if (!user) throw unauthenticated('session ended or expired: sign in again');
   request.actor = `user:${user.email}`;
+  statuses.set(request, new Map(user.memberships.map((m) => [m.tenantId, m.tenant?.status ?? null])));
   return {
     user: { id: user.id, email: user.email, name: user.name },
     tenant: null,
+    tenantStatus: null,
     role: null,
     isSuperAdmin: user.memberships.some((m) => m.role === 'SUPER_ADMIN'),
     memberships: user.memberships.map((m) => ({
@@ -96,13 +101,15 @@ export function requirePortalUser(
     if (membership?.tenantId && membership.tenantSlug && membership.tenantName) {
       identity.tenant = { id: membership.tenantId, slug: membership.tenantSlug, name: membership.tenantName };
       identity.role = membership.role;
+      identity.tenantStatus = statuses.get(request)?.get(membership.tenantId) ?? null;
     } else if (identity.isSuperAdmin && wanted !== undefined) {
       const tenant = await app.db.tenant.findUnique({
         where: { slug: wanted },
-        select: { id: true, slug: true, name: true },
+        select: { id: true, slug: true, name: true, status: true },
       });
       if (!tenant) throw forbidden(`no access to tenant ${wanted}`);
-      identity.tenant = tenant;
+      identity.tenant = { id: tenant.id, slug: tenant.slug, name: tenant.name };
+      identity.tenantStatus = tenant.status;
       identity.role = 'SUPER_ADMIN';
     } else if (wanted !== undefined) {
       // Same answer whether or not the tenant exists: membership is the only way in.
@@ -145,6 +152,22 @@ export default fp(
     app.decorateRequest('portal', null);
     app.decorateRequest('apiKey', null);
     const c = app.config;
+    const sessionCache = new SessionCache(c.SESSION_CACHE_TTL_MS);
+    app.decorate('sessionCache', sessionCache);
+    // Any change (sign-out, a password, a deactivation, a membership, a tenant's status) may end or
+    // narrow a session: every non-read request to /admin or /portal forgets the remembered sessions
+    // before its answer leaves, so the caller's next request is checked against the database again.
+    // (/v1 changes nothing a session depends on.)
+    app.addHook('onSend', async (request) => {
+      if (
+        request.method !== 'GET' &&
+        request.method !== 'HEAD' &&
+        request.method !== 'OPTIONS' &&
+        !request.url.startsWith('/v1/')
+      ) {
+        sessionCache.clear();
+      }
+    });
     app.decorate(
       'signInLimiter',
       new SignInLimiter(app.redis, {

@@ -2,6 +2,10 @@ import fp from 'fastify-plugin';
 import { Pm2Driver } from '../../services/pm2-driver.ts';
 import type { ProcessDriver } from '../../services/process-driver.ts';
 import { WorkerLifecycle } from '../../services/worker-lifecycle.ts';
+import { ProcessView } from '../../services/process-view.ts';
+
+/** How often GET /admin/workers' process snapshot is refreshed while it is being read. */
+const PROCESS_VIEW_REFRESH_MS = 1_000;
 import { startRepeatingTask, type RepeatingTask } from '../../services/repeating-task.ts';
 import { checkStaleWorkers } from '../../services/stale-worker-checker.ts';
 import { healStaleWorkers } from '../../services/worker-healer.ts';
@@ -25,7 +29,15 @@ export default fp<DriverPluginOptions>(
     const driver =
       opts.driver ??
       new Pm2Driver({ home: app.config.PM2_HOME, daemonEnv: app.config.WORKER_PASSTHROUGH_ENV });
-    const workers = new WorkerLifecycle({ config: app.config, db: app.db, driver, log: app.log });
+    const processView = new ProcessView(driver, app.log, { refreshMs: PROCESS_VIEW_REFRESH_MS });
+    const workers = new WorkerLifecycle({
+      config: app.config,
+      db: app.db,
+      driver,
+      log: app.log,
+      onProcessChange: () => processView.invalidate(),
+    });
+    app.decorate('processView', processView);
     app.decorate('driver', driver);
     app.decorate('workers', workers);
 
@@ -80,6 +92,7 @@ export default fp<DriverPluginOptions>(
     }
 
     app.addHook('onClose', async () => {
+      processView.close();
       await Promise.all([...tasks.values()].map((t) => t.stop()));
       await workers.settle();
       if (!opts.driver) await driver.disconnect();

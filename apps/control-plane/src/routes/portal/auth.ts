@@ -53,7 +53,7 @@ const routes: FastifyPluginAsync = async (app) => {
   });
 
   serve(app, 'POST /portal/auth/logout', async (request, reply) => {
-    await endSession(app.db, request.headers['x-session-token']);
+    await endSession(app.db, request.headers['x-session-token'], app.sessionCache);
     return reply.status(204).send(null);
   });
 

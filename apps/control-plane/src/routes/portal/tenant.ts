@@ -1,15 +1,19 @@
 import type { FastifyPluginAsync } from 'fastify';
 import QRCode from 'qrcode';
-import { maskPhone, workerControlChannel } from '@wa-fleet/shared';
+import {
+  maskPhone,
+  workerControlChannel,
+  type SessionState,
+  type TenantStatus,
+  type WorkerStatus,
+} from '@wa-fleet/shared';
 import type { FastifyRequest } from 'fastify';
-import { AppError, conflict } from '../../errors.ts';
+import { AppError, conflict, notFound } from '../../errors.ts';
 import {
   databaseNow,
-  SESSION_SELECT,
   toSessionDto,
   toTenantDto,
   toWorkerDto,
-  WORKER_SELECT,
   SETUP_REQUEST_INCLUDE,
   toSetupRequestDto,
 } from '../mappers.ts';
@@ -23,22 +27,73 @@ export function currentTenant(request: FastifyRequest): { id: string; slug: stri
   return tenant;
 }
 
+interface CurrentTenantRow {
+  now: Date;
+  id: string;
+  slug: string;
+  name: string;
+  status: TenantStatus;
+  engine: string | null;
+  created_at: Date;
+  updated_at: Date;
+  w_status: WorkerStatus | null;
+  w_pid: number | null;
+  w_started_at: Date | null;
+  w_last_heartbeat_at: Date | null;
+  w_last_error: string | null;
+  w_restart_count: number | null;
+  s_state: SessionState | null;
+  s_phone_number: string | null;
+  s_qr_updated_at: Date | null;
+  s_last_seen_at: Date | null;
+}
+
+const CURRENT_TENANT_QUERY = `
+  SELECT now() AS now, t.id::text AS id, t.slug, t.name, t.status::text AS status, t.engine::text AS engine,
+    t.created_at, t.updated_at,
+    w.status::text AS w_status, w.pid AS w_pid, w.started_at AS w_started_at,
+    w.last_heartbeat_at AS w_last_heartbeat_at, w.last_error AS w_last_error,
+    w.restart_count AS w_restart_count,
+    s.state::text AS s_state, s.phone_number AS s_phone_number, s.qr_updated_at AS s_qr_updated_at,
+    s.last_seen_at AS s_last_seen_at
+  FROM tenants t
+  LEFT JOIN worker_processes w ON w.tenant_id = t.id
+  LEFT JOIN whatsapp_sessions s ON s.tenant_id = t.id
+  WHERE t.id = $1::uuid`;
+
 const routes: FastifyPluginAsync = async (app) => {
   serve(app, 'GET /portal/tenant/current', async (request) => {
     const { id } = currentTenant(request);
-    const [now, tenant] = await Promise.all([
-      databaseNow(app.db),
-      app.db.tenant.findUniqueOrThrow({
-        where: { id },
-        include: { worker: { select: WORKER_SELECT }, session: { select: SESSION_SELECT } },
-      }),
-    ]);
+    // The page polls this: one round trip for the tenant, its worker, its session and the database clock.
+    const [row] = (await app.sql.query<CurrentTenantRow>(CURRENT_TENANT_QUERY, [id])).rows;
+    if (!row) throw notFound(`tenant ${id}`);
     return {
-      tenant: toTenantDto(tenant),
+      tenant: toTenantDto({ ...row, createdAt: row.created_at, updatedAt: row.updated_at }),
       role: request.portal?.role ?? 'VIEWER',
       memberships: request.portal?.memberships ?? [],
-      worker: toWorkerDto(tenant.worker, now),
-      session: toSessionDto(tenant.session),
+      worker: toWorkerDto(
+        row.w_status === null
+          ? null
+          : {
+              status: row.w_status,
+              pid: row.w_pid,
+              startedAt: row.w_started_at,
+              lastHeartbeatAt: row.w_last_heartbeat_at,
+              lastError: row.w_last_error,
+              restartCount: row.w_restart_count ?? 0,
+            },
+        row.now,
+      ),
+      session: toSessionDto(
+        row.s_state === null
+          ? null
+          : {
+              state: row.s_state,
+              phoneNumber: row.s_phone_number,
+              qrUpdatedAt: row.s_qr_updated_at,
+              lastSeenAt: row.s_last_seen_at,
+            },
+      ),
     };
   });
 
