@@ -9,6 +9,7 @@ import type { Metrics } from './plugins/app/metrics.ts';
 import type { RepeatingTask } from './services/repeating-task.ts';
 import type { SignInLimiter } from './services/passwords-limiter.ts';
 import type { ResolvedApiKey } from './services/api-keys.ts';
+import type { WebhookDispatcher } from './services/webhooks/dispatcher.ts';
 
 /** Who is calling, as established by the auth plugin before any handler runs. */
 export interface PortalIdentity {
@@ -37,6 +38,7 @@ declare module 'fastify' {
     /** Background jobs by name ('stale-checker', 'reconciler'); empty when they do not run. */
     backgroundTasks: ReadonlyMap<string, RepeatingTask>;
     signInLimiter: SignInLimiter;
+    webhooks: WebhookDispatcher;
   }
   interface FastifyRequest {
     /** Audit actor: "api-key" (the admin key), "user:<email>" or "tenant-key:<keyId>". */
