@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '@wa-fleet/shared';
-import { DateTime, errorResponses, IdParams, Items, NullableDateTime, Nullable, Uuid } from './common.ts';
+import { UUID_PATTERN, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '@wa-fleet/shared';
+import { DateTime, errorResponses, Items, NullableDateTime, Nullable } from './common.ts';
 
 // Webhook endpoints of a tenant: the same routes on the public API (/v1/webhooks, scope webhooks:manage)
 // and in the portal (/portal/tenant/current/webhooks, TENANT_ADMIN and up). The secret is in the answer
@@ -146,7 +146,10 @@ const withSecret = Type.Object(
   },
   { examples: [{ endpoint: exampleEndpoint, secret: 'whsec_q3V9tC2b1Yx0nJ7mP4sK8rL5dF6gH2aW0eZ1uI9oT3c' }] },
 );
-const DeliveryParams = Type.Object({ id: Uuid, deliveryId: Uuid });
+const uuid = (example: string) =>
+  Type.String({ pattern: UUID_PATTERN.source, description: 'uuid', examples: [example] });
+const IdParams = Type.Object({ id: uuid(exampleEndpoint.id) });
+const DeliveryParams = Type.Object({ id: uuid(exampleEndpoint.id), deliveryId: uuid(exampleDelivery.id) });
 const deliveriesQuery = Type.Object(
   {
     status: Type.Optional(Type.Enum([...WEBHOOK_DELIVERY_STATUSES])),

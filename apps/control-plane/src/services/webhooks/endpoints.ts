@@ -49,8 +49,7 @@ export function toEndpointDto(row: EndpointRow) {
     description: row.description,
     eventTypes: row.eventTypes.filter(isEventType),
     enabled: row.enabled,
-    status: (row.pausedAt ? 'paused' : row.enabled ? 'active' : 'disabled') as
-      'active' | 'disabled' | 'paused',
+    status: (row.pausedAt ? 'paused' : row.enabled ? 'active' : 'disabled'),
     pausedAt: row.pausedAt?.toISOString() ?? null,
     pausedReason: row.pausedReason,
     secretRotatedAt: row.secretRotatedAt?.toISOString() ?? null,
@@ -306,7 +305,7 @@ function toDeliveryDto(row: DeliveryRow) {
     id: row.id,
     eventId: row.eventId,
     eventType: row.event.type,
-    status: row.status as WebhookDeliveryStatus,
+    status: row.status,
     attempts: row.attempts,
     nextAttemptAt: row.status === 'PENDING' ? row.nextAttemptAt.toISOString() : null,
     lastStatusCode: row.lastStatusCode,

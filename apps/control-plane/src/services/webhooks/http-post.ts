@@ -147,13 +147,13 @@ export async function postWebhook(url: string, body: string, opts: PostOptions):
         let read = 0;
         const done = () => {
           const excerpt = Buffer.concat(chunks).toString('utf8');
-          const retryAfter = res.headers['retry-after'];
+          const retryAfter: string | undefined = res.headers['retry-after'];
           finish({
             statusCode: res.statusCode ?? null,
             latencyMs: elapsed(),
             error: null,
             excerpt,
-            retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+            retryAfterMs: parseRetryAfter(retryAfter),
             blocked: false,
           });
         };
