@@ -43,13 +43,18 @@ const isEventType = (value: string): value is WebhookEventType =>
   (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
 
 export function toEndpointDto(row: EndpointRow) {
+  const status: 'active' | 'disabled' | 'paused' = row.pausedAt
+    ? 'paused'
+    : row.enabled
+      ? 'active'
+      : 'disabled';
   return {
     id: row.id,
     url: row.url,
     description: row.description,
     eventTypes: row.eventTypes.filter(isEventType),
     enabled: row.enabled,
-    status: (row.pausedAt ? 'paused' : row.enabled ? 'active' : 'disabled'),
+    status,
     pausedAt: row.pausedAt?.toISOString() ?? null,
     pausedReason: row.pausedReason,
     secretRotatedAt: row.secretRotatedAt?.toISOString() ?? null,
