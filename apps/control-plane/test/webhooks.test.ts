@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { waitFor } from '@wa-fleet/devstack';
 import { postWebhook } from '../src/services/webhooks/http-post.ts';
+import { pruneWebhookEvents } from '../src/services/webhooks/retention.ts';
 import {
   bearer,
   buildTestApp,
@@ -416,6 +417,37 @@ describe('webhook delivery', () => {
     expect((await api('GET', '/v1/webhooks/00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
     expect((await api('DELETE', `/v1/webhooks/${id}`)).statusCode).toBe(204);
     expect((await api('GET', `/v1/webhooks/${id}`)).statusCode).toBe(404);
+  });
+});
+
+describe('webhook retention', () => {
+  it('deletes events older than the setting with their deliveries and attempts; keeps pending and recent ones', async () => {
+    // Disabled, so the running dispatcher leaves the pending delivery alone.
+    const { endpoint } = await createEndpoint(receiver.url('/retention'));
+    await api('PATCH', `/v1/webhooks/${endpoint.id}`, { enabled: false });
+    const old = new Date(Date.now() - 40 * 24 * 3_600_000);
+    const make = async (createdAt: Date, status: 'SUCCEEDED' | 'PENDING' | 'DEAD') => {
+      const event = await stack.db.webhookEvent.create({
+        data: { tenantId: tenant.id, type: 'message.received', data: {}, createdAt, dispatchedAt: createdAt },
+      });
+      const delivery = await stack.db.webhookDelivery.create({
+        data: { tenantId: tenant.id, endpointId: endpoint.id, eventId: event.id, status, createdAt },
+      });
+      await stack.db.webhookAttempt.create({
+        data: { deliveryId: delivery.id, startedAt: createdAt, statusCode: 200, latencyMs: 3 },
+      });
+      return event.id;
+    };
+    const gone = [await make(old, 'SUCCEEDED'), await make(old, 'DEAD')];
+    const kept = [await make(old, 'PENDING'), await make(new Date(), 'SUCCEEDED')];
+    expect(await pruneWebhookEvents(stack.db, 30)).toBe(2);
+    const left = await stack.db.webhookEvent.findMany({ where: { id: { in: [...gone, ...kept] } } });
+    expect(left.map((e) => e.id).sort()).toEqual([...kept].sort());
+    expect(await stack.db.webhookDelivery.count({ where: { eventId: { in: gone } } })).toBe(0);
+    expect(await stack.db.webhookAttempt.count({ where: { delivery: { endpointId: endpoint.id } } })).toBe(2);
+    // 0 keeps everything.
+    expect(await pruneWebhookEvents(stack.db, 0)).toBe(0);
+    await api('DELETE', `/v1/webhooks/${endpoint.id}`);
   });
 });
 
