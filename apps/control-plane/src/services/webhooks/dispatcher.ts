@@ -396,8 +396,12 @@ export class WebhookDispatcher {
         where: { id: claimed.deliveryId },
         data: { ...common, status: 'SUCCEEDED', finishedAt: new Date() },
       });
-      await tx.webhookEndpoint.update({
-        where: { id: claimed.endpointId },
+      // Written only when there is something to reset: a healthy endpoint's row is not rewritten per event.
+      await tx.webhookEndpoint.updateMany({
+        where: {
+          id: claimed.endpointId,
+          OR: [{ consecutiveDead: { gt: 0 } }, { failingSince: { not: null } }],
+        },
         data: { consecutiveDead: 0, failingSince: null },
       });
       return null;
