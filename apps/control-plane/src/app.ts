@@ -14,6 +14,7 @@ import driverPlugin from './plugins/app/driver.ts';
 import authPlugin from './plugins/app/auth.ts';
 import metricsPlugin from './plugins/app/metrics.ts';
 import requestLogPlugin from './plugins/app/request-log.ts';
+import webhooksPlugin from './plugins/app/webhooks.ts';
 import healthRoutes from './routes/health.ts';
 import adminRoutes from './routes/admin/index.ts';
 import portalRoutes from './routes/portal/index.ts';
@@ -29,6 +30,8 @@ export interface AppDeps {
   driver?: ProcessDriver;
   /** Stale checker + reconciler timers. Default true. */
   runBackgroundJobs?: boolean;
+  /** The webhook dispatcher (LISTEN, delivery worker, sweep, retention). Default: runBackgroundJobs. */
+  runWebhooks?: boolean;
 }
 
 /**
@@ -65,6 +68,7 @@ export async function buildApp(config: ControlPlaneConfig, deps: AppDeps = {}): 
   await app.register(redisPlugin);
   await app.register(rateLimit);
   await app.register(driverPlugin, { driver: deps.driver, runBackgroundJobs: deps.runBackgroundJobs });
+  await app.register(webhooksPlugin, { run: deps.runWebhooks ?? deps.runBackgroundJobs !== false });
   await app.register(authPlugin);
   await app.register(metricsPlugin);
   await app.register(requestLogPlugin);

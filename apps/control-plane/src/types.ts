@@ -12,6 +12,7 @@ import type { RepeatingTask } from './services/repeating-task.ts';
 import type { SignInLimiter } from './services/passwords-limiter.ts';
 import type { ResolvedApiKey } from './services/api-keys.ts';
 import type { SessionCache } from './services/sessions.ts';
+import type { WebhookDispatcher } from './services/webhooks/dispatcher.ts';
 
 /** Who is calling, as established by the auth plugin before any handler runs. */
 export interface PortalIdentity {
@@ -48,6 +49,7 @@ declare module 'fastify' {
     signInLimiter: SignInLimiter;
     /** Resolved portal sessions, remembered for SESSION_CACHE_TTL_MS; cleared by every change. */
     sessionCache: SessionCache;
+    webhooks: WebhookDispatcher;
   }
   interface FastifyRequest {
     /** Audit actor: "api-key" (the admin key), "user:<email>" or "tenant-key:<keyId>". */

@@ -92,6 +92,28 @@ describe('API contract', () => {
       'GET /v1/messages',
       'GET /v1/messages/{id}',
       'GET /v1/session',
+      'GET /v1/webhooks',
+      'POST /v1/webhooks',
+      'GET /v1/webhooks/{id}',
+      'PATCH /v1/webhooks/{id}',
+      'DELETE /v1/webhooks/{id}',
+      'POST /v1/webhooks/{id}/rotate-secret',
+      'POST /v1/webhooks/{id}/resume',
+      'POST /v1/webhooks/{id}/test',
+      'GET /v1/webhooks/{id}/deliveries',
+      'POST /v1/webhooks/{id}/deliveries/{deliveryId}/replay',
+      'POST /v1/webhooks/{id}/replay-failed',
+      'GET /portal/tenant/current/webhooks',
+      'POST /portal/tenant/current/webhooks',
+      'GET /portal/tenant/current/webhooks/{id}',
+      'PATCH /portal/tenant/current/webhooks/{id}',
+      'DELETE /portal/tenant/current/webhooks/{id}',
+      'POST /portal/tenant/current/webhooks/{id}/rotate-secret',
+      'POST /portal/tenant/current/webhooks/{id}/resume',
+      'POST /portal/tenant/current/webhooks/{id}/test',
+      'GET /portal/tenant/current/webhooks/{id}/deliveries',
+      'POST /portal/tenant/current/webhooks/{id}/deliveries/{deliveryId}/replay',
+      'POST /portal/tenant/current/webhooks/{id}/replay-failed',
     ];
     for (const route of expected) expect(documented, route).toContain(route);
     for (const route of expected) {
@@ -121,12 +143,24 @@ describe('API contract', () => {
     const v1 = Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>).filter(
       ([p]) => p.startsWith('/v1/'),
     );
-    expect(v1.map(([p]) => p).sort()).toEqual(['/v1/messages', '/v1/messages/{id}', '/v1/session']);
+    expect(v1.map(([p]) => p).sort()).toEqual([
+      '/v1/messages',
+      '/v1/messages/{id}',
+      '/v1/session',
+      '/v1/webhooks',
+      '/v1/webhooks/{id}',
+      '/v1/webhooks/{id}/deliveries',
+      '/v1/webhooks/{id}/deliveries/{deliveryId}/replay',
+      '/v1/webhooks/{id}/replay-failed',
+      '/v1/webhooks/{id}/resume',
+      '/v1/webhooks/{id}/rotate-secret',
+      '/v1/webhooks/{id}/test',
+    ]);
     for (const [p, ops] of v1) {
       for (const [method, op] of Object.entries(ops)) {
         expect(op.security, `${method} ${p}`).toEqual([{ tenantKey: [] }]);
         expect(String(op.summary), `${method} ${p}`).toMatch(
-          /scope (messages:read|messages:send|session:read)/,
+          /scope (messages:read|messages:send|session:read|webhooks:manage)/,
         );
         expect(JSON.stringify(op), `${method} ${p}`).toMatch(/"example"/);
       }

@@ -26,6 +26,8 @@ const ids = {
   keyA: '',
   keyB: '',
   outB: '',
+  hookA: '',
+  hookB: '',
 };
 const secrets = { a: '', b: '' };
 const ALL_SCOPES = ['messages:read', 'messages:send', 'session:read', 'webhooks:manage'];
@@ -89,13 +91,32 @@ const WRITES = [
     payload: undefined,
     role: 'TENANT_ADMIN',
   },
+  { method: 'GET', url: '/portal/tenant/current/webhooks', payload: undefined, role: 'TENANT_ADMIN' },
+  {
+    method: 'POST',
+    url: '/portal/tenant/current/webhooks',
+    payload: { url: 'https://hooks.example.com/new', eventTypes: ['message.received'] },
+    role: 'TENANT_ADMIN',
+  },
+  {
+    method: 'PATCH',
+    url: '/portal/tenant/current/webhooks/HOOK_A',
+    payload: { description: 'changed' },
+    role: 'TENANT_ADMIN',
+  },
+  {
+    method: 'GET',
+    url: '/portal/tenant/current/webhooks/HOOK_A/deliveries',
+    payload: undefined,
+    role: 'TENANT_ADMIN',
+  },
 ] as const;
 const ALL = [...READS.map((url) => ({ method: 'GET', url, payload: undefined })), ...WRITES];
 
 function inject(method: string, url: string, headers: Record<string, string>, payload?: object) {
   return app.inject({
     method: method as 'GET',
-    url: url.replace('RULE_A', ids.ruleA).replace('KEY_A', ids.keyA),
+    url: url.replace('RULE_A', ids.ruleA).replace('KEY_A', ids.keyA).replace('HOOK_A', ids.hookA),
     headers,
     ...(payload ? { payload } : {}),
   });
@@ -152,6 +173,15 @@ beforeAll(async () => {
     payload: { to: '4915100000077', text: 'secret outbound b' },
   });
   ids.outB = sentB.json<{ id: string }>().id;
+  for (const side of ['a', 'b'] as const) {
+    const hook = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: bearer(secrets[side]),
+      payload: { url: `https://hooks.example.com/secret-hook-${side}`, eventTypes: ['message.received'] },
+    });
+    ids[side === 'a' ? 'hookA' : 'hookB'] = hook.json<{ endpoint: { id: string } }>().endpoint.id;
+  }
   // Someone in both tenants, to prove x-tenant chooses only among memberships.
   await createUser(stack.db, 'both@x.test', [
     { tenantId: ids.a, role: 'VIEWER' },
@@ -426,6 +456,49 @@ describe('tenant isolation on the public API (/v1)', () => {
         );
         expect(res.statusCode, `${method} ${url}`).toBe(401);
       }
+    }
+  });
+});
+
+describe('tenant isolation of webhook endpoints', () => {
+  const hookRoutes = (id: string) =>
+    [
+      ['GET', `/v1/webhooks/${id}`, undefined],
+      ['PATCH', `/v1/webhooks/${id}`, { url: 'https://evil.example.com/x' }],
+      ['DELETE', `/v1/webhooks/${id}`, undefined],
+      ['POST', `/v1/webhooks/${id}/rotate-secret`, undefined],
+      ['POST', `/v1/webhooks/${id}/resume`, undefined],
+      ['POST', `/v1/webhooks/${id}/test`, undefined],
+      ['GET', `/v1/webhooks/${id}/deliveries`, undefined],
+      ['POST', `/v1/webhooks/${id}/replay-failed`, { since: '2020-01-01T00:00:00Z' }],
+    ] as const;
+
+  it("neither A's key nor A's tenant admin sees or changes B's endpoint (404), and B's is untouched", async () => {
+    const before = await stack.db.webhookEndpoint.findUniqueOrThrow({ where: { id: ids.hookB } });
+    for (const [method, url, payload] of hookRoutes(ids.hookB)) {
+      const byKey = await inject(method, url, { ...bearer(secrets.a), 'x-tenant': 'tenant-b' }, payload);
+      expect(byKey.statusCode, `key ${method} ${url}`).toBe(404);
+      const portalUrl = url.replace('/v1/webhooks', '/portal/tenant/current/webhooks');
+      const byAdmin = await inject(method, portalUrl, portalHeaders('admin@a.test'), payload);
+      expect(byAdmin.statusCode, `portal ${method} ${portalUrl}`).toBe(404);
+    }
+    const after = await stack.db.webhookEndpoint.findUniqueOrThrow({ where: { id: ids.hookB } });
+    expect(after).toEqual(before);
+    expect(await stack.db.webhookEvent.count({ where: { tenantId: ids.b } })).toBe(0);
+    for (const res of [
+      await inject('GET', '/v1/webhooks', bearer(secrets.a)),
+      await inject('GET', '/portal/tenant/current/webhooks', portalHeaders('admin@a.test')),
+    ]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain(ids.hookA);
+      expect(res.body).not.toContain(ids.hookB);
+      expect(res.body).not.toContain('secret-hook-b');
+    }
+    // Controls: B's key reaches its endpoint, and A's key the same routes on A's own.
+    expect((await inject('GET', `/v1/webhooks/${ids.hookB}`, bearer(secrets.b))).statusCode).toBe(200);
+    for (const [method, url, payload] of hookRoutes(ids.hookA).filter(([m]) => m !== 'DELETE')) {
+      const res = await inject(method, url, bearer(secrets.a), payload);
+      expect(res.statusCode, `${method} ${url}`).toBeLessThan(300);
     }
   });
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonSchema, dataDir, poolSize, repoRoot } from './common.ts';
 import { quickStartEnvPath, readQuickStartEnv, resolveDataDir } from './quick-start.ts';
-import { ConfigError, parseEnv, port, positiveInt, secretKey } from './parse.ts';
+import { bool, ConfigError, parseEnv, port, positiveInt, secretKey } from './parse.ts';
 import { workerSchema } from './worker.ts';
 
 export const controlPlaneSchema = z.object({
@@ -51,6 +51,31 @@ export const controlPlaneSchema = z.object({
   /** Message log rows older than this many days are deleted (hourly statistics are kept); 0 keeps all. */
   MESSAGE_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
   RETENTION_INTERVAL_MS: positiveInt(3_600_000),
+  /**
+   * Webhooks. Deliveries to addresses that are loopback, private, link-local, unique-local, unspecified
+   * (and the other reserved ranges) are refused, checked after DNS resolution on every attempt; true
+   * allows them (a receiver on the same host or LAN).
+   */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool(false),
+  /** Attempts per delivery before it becomes a dead letter (the defaults span about a day). */
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(13),
+  /** Delay before the second attempt; doubled per attempt, capped, with +-25 % jitter. */
+  WEBHOOK_RETRY_BASE_MS: positiveInt(30_000),
+  WEBHOOK_RETRY_MAX_DELAY_MS: positiveInt(6 * 3_600_000),
+  /** One attempt (connect, send, read) may take this long. */
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /** The first bytes of each response kept with the attempt; the rest is read and dropped, up to a cap. */
+  WEBHOOK_RESPONSE_EXCERPT_BYTES: positiveInt(1024),
+  /** Deliveries in flight at once in one control plane (each endpoint has at most one in flight). */
+  WEBHOOK_CONCURRENCY: positiveInt(16),
+  /** The dispatcher's sweep for events and deliveries a notification or a crash left behind. */
+  WEBHOOK_SWEEP_INTERVAL_MS: positiveInt(5_000),
+  /** An endpoint is paused after this many dead letters in a row ... */
+  WEBHOOK_PAUSE_AFTER_DEAD_LETTERS: positiveInt(5),
+  /** ... or after failing without a single success for this long. */
+  WEBHOOK_PAUSE_AFTER_FAILING_MS: positiveInt(72 * 3_600_000),
+  /** Webhook events, deliveries and attempts older than this many days are deleted; 0 keeps all. */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   /** A started worker must write its first heartbeat within this long, or the start counts as failed. */
   WORKER_LISTEN_TIMEOUT_MS: positiveInt(30_000),
   /** Followed log streams (SSE) one caller (user, or the admin key) may hold open at once. */

@@ -2,6 +2,7 @@ export * from './common.ts';
 export * from './admin.ts';
 export * from './portal.ts';
 export * from './api-keys.ts';
+export * from './webhooks.ts';
 export * from './public-api.ts';
 export * from './health.ts';
 export * from './routes.ts';

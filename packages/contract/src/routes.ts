@@ -4,13 +4,21 @@ import { apiKeyRoutes } from './api-keys.ts';
 import { healthRoutes } from './health.ts';
 import { portalRoutes } from './portal.ts';
 import { publicApiRoutes } from './public-api.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 // The route table: every route of the control plane, keyed "METHOD /url" (Fastify's `:param` syntax),
 // with its params, query, body and every response status. The control plane registers its routes from
 // it, @fastify/swagger turns the same objects into the OpenAPI document, and the portal and the CLI
 // type their calls by its keys.
 
-const schemas = { ...healthRoutes, ...adminRoutes, ...portalRoutes, ...apiKeyRoutes, ...publicApiRoutes };
+const schemas = {
+  ...healthRoutes,
+  ...adminRoutes,
+  ...portalRoutes,
+  ...apiKeyRoutes,
+  ...publicApiRoutes,
+  ...webhookRoutes,
+};
 
 export type RouteSchemas = typeof schemas;
 export type RouteKey = keyof RouteSchemas;

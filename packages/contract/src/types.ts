@@ -57,3 +57,6 @@ export type {
 } from '@wa-fleet/shared';
 
 export type ApiKeyDto = RouteResponse<'GET /portal/tenant/current/api-keys'>['items'][number];
+export type WebhookEndpointDto = RouteResponse<'GET /portal/tenant/current/webhooks'>['items'][number];
+export type WebhookDeliveryDto =
+  RouteResponse<'GET /portal/tenant/current/webhooks/:id/deliveries'>['items'][number];

@@ -61,3 +61,16 @@ export type ProcessState = (typeof PROCESS_STATES)[number];
  */
 export const API_KEY_SCOPES = ['messages:read', 'messages:send', 'session:read', 'webhooks:manage'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** Events a webhook endpoint can subscribe to (written by the database triggers of the webhook outbox). */
+export const WEBHOOK_EVENT_TYPES = [
+  'message.received',
+  'message.status',
+  'session.state',
+  'worker.status',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+/** The type of the event "send a test event" delivers to one endpoint. */
+export const WEBHOOK_TEST_EVENT = 'webhook.test';
+export const WEBHOOK_DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'DEAD'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];

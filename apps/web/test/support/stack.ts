@@ -74,6 +74,11 @@ export async function startStack(): Promise<E2eStack> {
       SIM_LINK_DELAY_MS: '-1',
       SIM_INBOUND_PER_MIN: '0',
       SIM_ACK_DELAY_MS: '100',
+      // Webhook receivers of the tests listen on 127.0.0.1; retries come quickly.
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      WEBHOOK_RETRY_BASE_MS: '200',
+      WEBHOOK_RETRY_MAX_DELAY_MS: '1000',
+      WEBHOOK_SWEEP_INTERVAL_MS: '1000',
     };
     const controlPlane = startProcess(process.execPath, ['--import', 'tsx', CONTROL_PLANE_SERVER], {
       cwd: REPO_ROOT,

@@ -5,6 +5,7 @@ import authRoutes from './auth.ts';
 import autoReplyRoutes from './auto-replies.ts';
 import messageRoutes from './messages.ts';
 import tenantRoutes from './tenant.ts';
+import webhookRoutes from './webhooks.ts';
 import { requireEnabledTenant } from '../../services/tenant-resolver.ts';
 
 /**
@@ -30,6 +31,7 @@ const portalRoutes: FastifyPluginAsync = async (app) => {
     await tenantScoped.register(messageRoutes);
     await tenantScoped.register(autoReplyRoutes);
     await tenantScoped.register(apiKeyRoutes);
+    await tenantScoped.register(webhookRoutes);
   });
 };
 

@@ -7,6 +7,7 @@ import { queueOutboundMessage } from '../../services/outbound-messages.ts';
 import { databaseNow, SESSION_SELECT, toSessionDto, toWorkerDto, WORKER_SELECT } from '../mappers.ts';
 import { serve } from '../serve.ts';
 import { apiKeyRoute } from './guard.ts';
+import webhookRoutes from './webhooks.ts';
 
 /**
  * /v1/*: the public tenant API. Every route authenticates a tenant API key with one scope and acts on
@@ -51,6 +52,8 @@ const publicApiRoutes: FastifyPluginAsync = async (app) => {
       worker: toWorkerDto(worker, now),
     };
   });
+
+  await app.register(webhookRoutes);
 };
 
 export default publicApiRoutes;

@@ -33,6 +33,7 @@ export default async function PortalLayout({ children }: { children: React.React
     if (can('OPERATOR')) items.push({ href: '/send', label: 'Send message' });
     if (can('TENANT_ADMIN')) items.push({ href: '/auto-replies', label: 'Auto-replies' });
     if (can('TENANT_ADMIN')) items.push({ href: '/api-keys', label: 'API keys' });
+    if (can('TENANT_ADMIN')) items.push({ href: '/webhooks', label: 'Webhooks' });
     items.push({ href: '/setup', label: 'Setup request' }, { href: '/stats', label: 'Statistics' });
   }
   if (session.isSuperAdmin) {

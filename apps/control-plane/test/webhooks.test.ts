@@ -1,0 +1,522 @@
+// Webhooks end to end: real PostgreSQL (the outbox triggers), real Redis (BullMQ), real HTTP receivers on
+// 127.0.0.1 (so this file allows private networks; the SSRF suite at the end does not).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { waitFor } from '@wa-fleet/devstack';
+import { postWebhook } from '../src/services/webhooks/http-post.ts';
+import { pruneWebhookEvents } from '../src/services/webhooks/retention.ts';
+import {
+  bearer,
+  buildTestApp,
+  createApiKey,
+  createTenant,
+  createTestStack,
+  createUser,
+  portalHeaders,
+  type TestStack,
+} from './helpers.ts';
+import { WebhookReceiver } from './webhook-receiver.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const INTEGRATIONS = path.resolve(here, '../../../docs/INTEGRATIONS.md');
+
+const FAST = {
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  WEBHOOK_RETRY_BASE_MS: '40',
+  WEBHOOK_RETRY_MAX_DELAY_MS: '150',
+  WEBHOOK_MAX_ATTEMPTS: '10',
+  WEBHOOK_TIMEOUT_MS: '2000',
+  WEBHOOK_SWEEP_INTERVAL_MS: '300',
+  WEBHOOK_PAUSE_AFTER_DEAD_LETTERS: '3',
+};
+
+let stack: TestStack;
+let app: FastifyInstance;
+const receiver = new WebhookReceiver();
+const tenant = { id: '', slug: 'hooks-a' };
+let key = '';
+let keyWithoutScope = '';
+
+interface Delivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  attemptLog: {
+    statusCode: number | null;
+    error: string | null;
+    latencyMs: number;
+    responseExcerpt: string | null;
+  }[];
+}
+
+async function api(method: string, url: string, payload?: object, headers = bearer(key)) {
+  return app.inject({ method: method as 'GET', url, headers, ...(payload ? { payload } : {}) });
+}
+
+async function createEndpoint(url: string, eventTypes = ['message.received']) {
+  const res = await api('POST', '/v1/webhooks', { url, eventTypes });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<{ endpoint: { id: string }; secret: string }>();
+}
+
+async function deliveries(endpointId: string): Promise<Delivery[]> {
+  const res = await api('GET', `/v1/webhooks/${endpointId}/deliveries?limit=200`);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ items: Delivery[] }>().items;
+}
+
+let messageNo = 0;
+/** An inbound message as the worker writes it: the trigger puts the event in the outbox. */
+async function inbound(body: string) {
+  messageNo += 1;
+  return stack.db.messageLog.create({
+    data: {
+      tenantId: tenant.id,
+      direction: 'IN',
+      fromNumber: '4915100000001',
+      toNumber: '4915100000000',
+      body,
+      status: 'RECEIVED',
+      waMessageId: `wa-in-${messageNo}-${Date.now()}`,
+    },
+  });
+}
+
+const eventOf = (raw: string) =>
+  JSON.parse(raw) as { id: string; type: string; tenant: string; data: { body: string; messageId: string } };
+
+beforeAll(async () => {
+  stack = await createTestStack();
+  app = await buildTestApp(stack, { runWebhooks: true }, FAST);
+  const row = await createTenant(stack.db, tenant.slug);
+  tenant.id = row.id;
+  await createUser(stack.db, 'admin@hooks-a.test', [{ tenantId: row.id, role: 'TENANT_ADMIN' }]);
+  key = (await createApiKey(app, 'admin@hooks-a.test', { name: 'hooks', scopes: ['webhooks:manage'] }))
+    .secret;
+  keyWithoutScope = (
+    await createApiKey(app, 'admin@hooks-a.test', { name: 'reader', scopes: ['messages:read'] })
+  ).secret;
+  await receiver.up();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await receiver.down();
+  await stack?.cleanup();
+});
+
+describe('webhook delivery', () => {
+  it('a receiver down, then answering 500 three times, then 200 gets each event once as its first success, same id on every attempt, attempts visible', async () => {
+    const route = '/flaky';
+    const served = new Map<string, number>();
+    receiver.respond = (req) => {
+      if (req.path !== route) return { status: 200 };
+      const id = eventOf(req.raw).id;
+      const n = (served.get(id) ?? 0) + 1;
+      served.set(id, n);
+      return n <= 3 ? { status: 500, body: `busy ${n}` } : { status: 200, body: 'thanks' };
+    };
+    const { endpoint } = await createEndpoint(receiver.url(route));
+    await receiver.down();
+    const messages = [await inbound('first'), await inbound('second')];
+    // Down: connection refused, retried (two failed attempts each before it comes back).
+    await waitFor('refused attempts', async () => {
+      const list = await deliveries(endpoint.id);
+      return list.length === 2 && list.every((d) => d.attemptLog.length >= 2) ? list : undefined;
+    });
+    expect(receiver.on(route)).toHaveLength(0);
+    await receiver.up();
+    const done = await waitFor(
+      'both delivered',
+      async () => {
+        const list = await deliveries(endpoint.id);
+        return list.length === 2 && list.every((d) => d.status === 'SUCCEEDED') ? list : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    const got = receiver.on(route);
+    for (const message of messages) {
+      const forMessage = got.filter((r) => eventOf(r.raw).data.messageId === message.id);
+      expect(forMessage.map((r) => r.status)).toEqual([500, 500, 500, 200]);
+      const ids = new Set(forMessage.map((r) => eventOf(r.raw).id));
+      expect(ids.size).toBe(1);
+      expect(new Set(forMessage.map((r) => r.headers['wa-fleet-event-id']))).toEqual(ids);
+      const delivery = done.find((d) => d.eventId === [...ids][0])!;
+      const codes = delivery.attemptLog.map((a) => a.statusCode);
+      // The refused attempts (no status), then the three 500s, then the 200, as the API shows them.
+      expect(codes.slice(-4)).toEqual([500, 500, 500, 200]);
+      expect(codes.slice(0, -4).length).toBeGreaterThanOrEqual(2);
+      expect(codes.slice(0, -4).every((c) => c === null)).toBe(true);
+      expect(delivery.attemptLog[0]!.error).toMatch(/ECONNREFUSED/);
+      expect(delivery.attemptLog.at(-2)!.responseExcerpt).toBe('busy 3');
+      expect(delivery.attemptLog.at(-1)!.responseExcerpt).toBe('thanks');
+      const body = eventOf(forMessage[0]!.raw);
+      expect(body).toMatchObject({
+        type: 'message.received',
+        tenant: tenant.slug,
+        data: { body: message.body },
+      });
+    }
+    // The portal route shows the same attempts to the tenant admin.
+    const portal = await app.inject({
+      method: 'GET',
+      url: `/portal/tenant/current/webhooks/${endpoint.id}/deliveries`,
+      headers: portalHeaders('admin@hooks-a.test'),
+    });
+    expect(portal.statusCode).toBe(200);
+    expect(
+      portal
+        .json<{ items: Delivery[] }>()
+        .items.map((d) => d.attemptLog.length)
+        .sort(),
+    ).toEqual(done.map((d) => d.attemptLog.length).sort());
+    await api('DELETE', `/v1/webhooks/${endpoint.id}`);
+  });
+
+  it('the documented Node and Python recipes verify the signature; one altered byte, another secret or an old timestamp fail', async () => {
+    const route = '/signed';
+    receiver.respond = () => ({ status: 200 });
+    const { endpoint, secret } = await createEndpoint(receiver.url(route), [
+      'message.received',
+      'message.status',
+    ]);
+    await inbound('sign me');
+    const [req] = await waitFor('signed request', () =>
+      receiver.on(route).length > 0 ? receiver.on(route) : undefined,
+    );
+    const header = String(req!.headers['wa-fleet-signature']);
+    expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+
+    const doc = readFileSync(INTEGRATIONS, 'utf8');
+    const nodeRecipe = /```js\n([\s\S]*?function verifyWaFleetSignature[\s\S]*?)```/.exec(doc)?.[1];
+    const pyRecipe = /```python\n([\s\S]*?def verify_wa_fleet_signature[\s\S]*?)```/.exec(doc)?.[1];
+    expect(nodeRecipe, 'Node recipe in docs/INTEGRATIONS.md').toBeTruthy();
+    expect(pyRecipe, 'Python recipe in docs/INTEGRATIONS.md').toBeTruthy();
+    const dir = mkdtempSync(path.join(tmpdir(), 'whsig-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'verify.mjs'),
+        `${nodeRecipe}\nconst c = JSON.parse(process.argv[2]);\n` +
+          `console.log(String(verifyWaFleetSignature(Buffer.from(c.raw, 'utf8'), c.header, c.secret)));\n`,
+      );
+      writeFileSync(
+        path.join(dir, 'verify.py'),
+        `${pyRecipe}\nimport json, sys\nc = json.loads(sys.argv[1])\n` +
+          `print(str(verify_wa_fleet_signature(c["raw"].encode(), c["header"], c["secret"])).lower())\n`,
+      );
+      const run = (raw: string, h: string, s: string) => {
+        const arg = JSON.stringify({ raw, header: h, secret: s });
+        return [
+          execFileSync('node', [path.join(dir, 'verify.mjs'), arg], { encoding: 'utf8' }).trim(),
+          execFileSync('python3', [path.join(dir, 'verify.py'), arg], { encoding: 'utf8' }).trim(),
+        ];
+      };
+      expect(run(req!.raw, header, secret)).toEqual(['true', 'true']);
+      const i = req!.raw.indexOf('sign me');
+      const altered = `${req!.raw.slice(0, i)}Sign me${req!.raw.slice(i + 7)}`;
+      expect(run(altered, header, secret)).toEqual(['false', 'false']);
+      expect(run(req!.raw, header, `${secret}x`)).toEqual(['false', 'false']);
+      const t = Number(/t=(\d+)/.exec(header)![1]);
+      const { createHmac } = await import('node:crypto');
+      const old = t - 3600;
+      const oldHeader = `t=${old},v1=${createHmac('sha256', secret).update(`${old}.${req!.raw}`).digest('hex')}`;
+      expect(run(req!.raw, oldHeader, secret)).toEqual(['false', 'false']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // The secret is in the create answer only: never in a list, a read, the audit log.
+    const reads = [await api('GET', '/v1/webhooks'), await api('GET', `/v1/webhooks/${endpoint.id}`)];
+    for (const res of reads) expect(res.body).not.toContain(secret);
+    const audit = await stack.db.auditLog.findMany({ where: { tenantId: tenant.id } });
+    expect(JSON.stringify(audit)).not.toContain(secret);
+    // Rotation: a new secret signs from now on; the old one no longer verifies.
+    const rotated = await api('POST', `/v1/webhooks/${endpoint.id}/rotate-secret`);
+    expect(rotated.statusCode).toBe(200);
+    const newSecret = rotated.json<{ secret: string }>().secret;
+    expect(newSecret).not.toBe(secret);
+    const test = await api('POST', `/v1/webhooks/${endpoint.id}/test`);
+    expect(test.statusCode).toBe(202);
+    const testReq = await waitFor('test event', () =>
+      receiver.on(route).find((r) => eventOf(r.raw).id === test.json<{ eventId: string }>().eventId),
+    );
+    expect(eventOf(testReq.raw).type).toBe('webhook.test');
+    const { createHmac } = await import('node:crypto');
+    const [tPart, v1Part] = String(testReq.headers['wa-fleet-signature']).split(',');
+    const tt = tPart!.slice(2);
+    expect(v1Part!.slice(3)).toBe(
+      createHmac('sha256', newSecret).update(`${tt}.${testReq.raw}`).digest('hex'),
+    );
+    expect(v1Part!.slice(3)).not.toBe(
+      createHmac('sha256', secret).update(`${tt}.${testReq.raw}`).digest('hex'),
+    );
+    await api('DELETE', `/v1/webhooks/${endpoint.id}`);
+  });
+
+  it("dead letters: replay-all-failed replays only that endpoint's, a single replay reaches the receiver", async () => {
+    const healthy = new Set<string>();
+    receiver.respond = (req) => (healthy.has(req.path) ? { status: 200 } : { status: 503, body: 'down' });
+    const a = await createEndpoint(receiver.url('/dead-a'));
+    const b = await createEndpoint(receiver.url('/dead-b'));
+    const since = new Date().toISOString();
+    await inbound('will die');
+    const dead = async (id: string) =>
+      waitFor(
+        `dead letter of ${id}`,
+        async () => {
+          const list = await deliveries(id);
+          return list.length === 1 && list[0]!.status === 'DEAD' ? list[0] : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
+    const [deadA, deadB] = [await dead(a.endpoint.id), await dead(b.endpoint.id)];
+    expect(deadA.attemptLog).toHaveLength(10);
+    expect(deadA.attemptLog.every((x) => x.statusCode === 503)).toBe(true);
+    healthy.add('/dead-a');
+    healthy.add('/dead-b');
+    const replayed = await api('POST', `/v1/webhooks/${a.endpoint.id}/replay-failed`, { since });
+    expect(replayed.statusCode, replayed.body).toBe(202);
+    expect(replayed.json()).toEqual({ replayed: 1 });
+    await waitFor('A replayed', () => receiver.on('/dead-a').find((r) => r.status === 200));
+    // B was not touched: still dead, never answered 200.
+    const bAfter = await deliveries(b.endpoint.id);
+    expect(bAfter[0]!.status).toBe('DEAD');
+    expect(receiver.on('/dead-b').some((r) => r.status === 200)).toBe(false);
+    // A replay of B's one delivery reaches the receiver, with the same event id.
+    const one = await api('POST', `/v1/webhooks/${b.endpoint.id}/deliveries/${deadB.id}/replay`);
+    expect(one.statusCode, one.body).toBe(202);
+    const okB = await waitFor('B replayed', () => receiver.on('/dead-b').find((r) => r.status === 200));
+    expect(eventOf(okB.raw).id).toBe(deadB.eventId);
+    expect(eventOf(receiver.on('/dead-a').find((r) => r.status === 200)!.raw).id).toBe(deadA.eventId);
+    // Replaying a delivery of another endpoint through this one: not found.
+    const cross = await api('POST', `/v1/webhooks/${a.endpoint.id}/deliveries/${deadB.id}/replay`);
+    expect(cross.statusCode).toBe(404);
+    for (const e of [a, b]) await api('DELETE', `/v1/webhooks/${e.endpoint.id}`);
+  });
+
+  it('an endpoint failing again and again is paused with a reason; resuming sends what waited, in order', async () => {
+    let healthy = false;
+    receiver.respond = (req) => (req.path === '/pause' && healthy ? { status: 200 } : { status: 502 });
+    const { endpoint } = await createEndpoint(receiver.url('/pause'));
+    for (const n of [1, 2, 3]) await inbound(`doomed ${n}`);
+    const paused = await waitFor(
+      'paused',
+      async () => {
+        const res = await api('GET', `/v1/webhooks/${endpoint.id}`);
+        return res.json<{ status: string }>().status === 'paused'
+          ? res.json<{ pausedReason: string }>()
+          : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(paused.pausedReason).toMatch(/3 failed deliveries in a row/);
+    const before = receiver.on('/pause').length;
+    for (const n of [4, 5, 6]) await inbound(`waiting ${n}`);
+    await waitFor('waiting deliveries', async () =>
+      (await deliveries(endpoint.id)).filter((d) => d.status === 'PENDING').length === 3 ? true : undefined,
+    );
+    // Paused: a sweep runs (its interval is 300 ms) and nothing goes out.
+    const sweeps = app.webhooks;
+    await sweeps.sweep();
+    expect(receiver.on('/pause').length).toBe(before);
+    healthy = true;
+    const resumed = await api('POST', `/v1/webhooks/${endpoint.id}/resume`);
+    expect(resumed.json()).toMatchObject({ status: 'active', pausedReason: null });
+    const got = await waitFor('resumed deliveries', () => {
+      const ok = receiver.on('/pause').filter((r) => r.status === 200);
+      return ok.length === 3 ? ok : undefined;
+    });
+    expect(got.map((r) => eventOf(r.raw).data.body)).toEqual(['waiting 4', 'waiting 5', 'waiting 6']);
+    await api('DELETE', `/v1/webhooks/${endpoint.id}`);
+  });
+
+  it('events written while the dispatcher is stopped are delivered once a control plane runs it again', async () => {
+    receiver.respond = () => ({ status: 200 });
+    const { endpoint } = await createEndpoint(receiver.url('/restart'), ['message.status', 'session.state']);
+    await app.close();
+    // Nothing dispatches now: a status change and a session change land in the outbox only.
+    const out = await stack.db.messageLog.create({
+      data: {
+        tenantId: tenant.id,
+        direction: 'OUT',
+        fromNumber: '4915100000000',
+        toNumber: '4915100000009',
+        body: 'order shipped',
+        status: 'QUEUED',
+        idempotencyKey: 'restart-1',
+      },
+    });
+    await stack.db.messageLog.update({
+      where: { id: out.id },
+      data: { status: 'SENT', waMessageId: 'wa-out-1' },
+    });
+    await stack.db.messageLog.update({ where: { id: out.id }, data: { status: 'DELIVERED' } });
+    await stack.db.whatsAppSession.update({ where: { tenantId: tenant.id }, data: { state: 'CONNECTED' } });
+    const waiting = await stack.db.webhookEvent.findMany({
+      where: { tenantId: tenant.id, dispatchedAt: null },
+    });
+    expect(waiting.map((e) => e.type)).toEqual(['message.status', 'message.status', 'session.state']);
+    expect(receiver.on('/restart')).toHaveLength(0);
+
+    app = await buildTestApp(stack, { runWebhooks: true }, FAST);
+    const got = await waitFor('delivered after restart', () =>
+      receiver.on('/restart').length >= 3 ? receiver.on('/restart') : undefined,
+    );
+    const events = got.map((r) => JSON.parse(r.raw) as { type: string; data: Record<string, unknown> });
+    expect(events.map((e) => [e.type, e.data.status ?? e.data.state])).toEqual([
+      ['message.status', 'sent'],
+      ['message.status', 'delivered'],
+      ['session.state', 'CONNECTED'],
+    ]);
+    expect(events[0]!.data).toMatchObject({
+      messageId: out.id,
+      idempotencyKey: 'restart-1',
+      to: '4915100000009',
+    });
+    await api('DELETE', `/v1/webhooks/${endpoint.id}`);
+  });
+
+  it('routes: 403 without webhooks:manage, 400 naming bad fields, 404 for unknown ids', async () => {
+    const url = receiver.url('/x');
+    const denied = await api(
+      'POST',
+      '/v1/webhooks',
+      { url, eventTypes: ['message.received'] },
+      bearer(keyWithoutScope),
+    );
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().error.message).toContain('webhooks:manage');
+    expect((await api('GET', '/v1/webhooks', undefined, bearer(keyWithoutScope))).statusCode).toBe(403);
+    const before = await stack.db.webhookEndpoint.count();
+    for (const [payload, field] of [
+      [{ url: 'ftp://example.com/x', eventTypes: ['message.received'] }, 'url'],
+      [{ url, eventTypes: ['message.exploded'] }, 'eventTypes'],
+      [{ url, eventTypes: [] }, 'eventTypes'],
+      [{ url: 'http://user:pw@example.com/', eventTypes: ['message.received'] }, 'user name'],
+      [{ url, eventTypes: ['message.received'], secret: 'mine' }, 'secret'],
+    ] as const) {
+      const res = await api('POST', '/v1/webhooks', payload);
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(res.json().error.message).toContain(field);
+    }
+    expect(await stack.db.webhookEndpoint.count()).toBe(before);
+    // Positive control: the same key creates with a valid body.
+    const ok = await api('POST', '/v1/webhooks', { url, eventTypes: ['worker.status'] });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().secret).toMatch(/^whsec_/);
+    const id = ok.json().endpoint.id;
+    const disabled = await api('PATCH', `/v1/webhooks/${id}`, { enabled: false });
+    expect(disabled.json()).toMatchObject({ enabled: false, status: 'disabled' });
+    expect((await api('GET', '/v1/webhooks/00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
+    expect((await api('DELETE', `/v1/webhooks/${id}`)).statusCode).toBe(204);
+    expect((await api('GET', `/v1/webhooks/${id}`)).statusCode).toBe(404);
+  });
+});
+
+describe('webhook retention', () => {
+  it('deletes events older than the setting with their deliveries and attempts; keeps pending and recent ones', async () => {
+    // Disabled, so the running dispatcher leaves the pending delivery alone.
+    const { endpoint } = await createEndpoint(receiver.url('/retention'));
+    await api('PATCH', `/v1/webhooks/${endpoint.id}`, { enabled: false });
+    const old = new Date(Date.now() - 40 * 24 * 3_600_000);
+    const make = async (createdAt: Date, status: 'SUCCEEDED' | 'PENDING' | 'DEAD') => {
+      const event = await stack.db.webhookEvent.create({
+        data: { tenantId: tenant.id, type: 'message.received', data: {}, createdAt, dispatchedAt: createdAt },
+      });
+      const delivery = await stack.db.webhookDelivery.create({
+        data: { tenantId: tenant.id, endpointId: endpoint.id, eventId: event.id, status, createdAt },
+      });
+      await stack.db.webhookAttempt.create({
+        data: { deliveryId: delivery.id, startedAt: createdAt, statusCode: 200, latencyMs: 3 },
+      });
+      return event.id;
+    };
+    const gone = [await make(old, 'SUCCEEDED'), await make(old, 'DEAD')];
+    const kept = [await make(old, 'PENDING'), await make(new Date(), 'SUCCEEDED')];
+    expect(await pruneWebhookEvents(stack.db, 30)).toBe(2);
+    const left = await stack.db.webhookEvent.findMany({ where: { id: { in: [...gone, ...kept] } } });
+    expect(left.map((e) => e.id).sort()).toEqual([...kept].sort());
+    expect(await stack.db.webhookDelivery.count({ where: { eventId: { in: gone } } })).toBe(0);
+    expect(await stack.db.webhookAttempt.count({ where: { delivery: { endpointId: endpoint.id } } })).toBe(2);
+    // 0 keeps everything.
+    expect(await pruneWebhookEvents(stack.db, 0)).toBe(0);
+    await api('DELETE', `/v1/webhooks/${endpoint.id}`);
+  });
+});
+
+describe('SSRF guard (private networks not allowed)', () => {
+  it('refuses loopback, private and link-local targets, also behind a host name, at every delivery; the same receiver allowed is reached', async () => {
+    receiver.respond = () => ({ status: 200 });
+    const before = receiver.requests.length;
+    const opts = { timeoutMs: 2_000, excerptBytes: 64, headers: {} };
+    for (const url of [
+      receiver.url('/ssrf'),
+      'http://10.0.0.1/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      `http://localhost:${receiver.port}/ssrf`,
+      `http://[::1]:${receiver.port}/ssrf`,
+      `http://[::ffff:127.0.0.1]:${receiver.port}/ssrf`,
+    ]) {
+      const res = await postWebhook(url, '{}', { ...opts, allowPrivate: false });
+      expect(res, url).toMatchObject({ blocked: true, statusCode: null });
+      expect(res.error, url).toMatch(/not a public address/);
+    }
+    expect(receiver.requests.length).toBe(before);
+    // Positive control: the operator setting lets the very same URLs through.
+    for (const url of [receiver.url('/ssrf'), `http://localhost:${receiver.port}/ssrf`]) {
+      const res = await postWebhook(url, '{}', { ...opts, allowPrivate: true });
+      expect(res, url).toMatchObject({ blocked: false, statusCode: 200 });
+    }
+    expect(receiver.requests.length).toBe(before + 2);
+
+    // Through a control plane without the setting: an IP literal is refused when created; a host name
+    // resolving to loopback is accepted but every delivery is refused (FAILED) and nothing arrives.
+    // The allowing control plane of this file stops first, so only the guarded one delivers.
+    await app.close();
+    const guarded = await buildTestApp(
+      stack,
+      { runWebhooks: true },
+      { ...FAST, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' },
+    );
+    app = guarded;
+    {
+      const post = (url: string) =>
+        guarded.inject({
+          method: 'POST',
+          url: '/v1/webhooks',
+          headers: bearer(key),
+          payload: { url, eventTypes: ['message.received'] },
+        });
+      for (const url of ['http://127.0.0.1:9/x', 'http://10.0.0.1/x', 'http://169.254.169.254/x']) {
+        const res = await post(url);
+        expect(res.statusCode, url).toBe(400);
+        expect(res.json().error.message).toContain('not a public address');
+      }
+      const named = await post(`http://localhost:${receiver.port}/ssrf-named`);
+      expect(named.statusCode).toBe(201);
+      await inbound('to localhost');
+      const id = named.json().endpoint.id;
+      const res = await waitFor('refused delivery', async () => {
+        const r = await guarded.inject({
+          method: 'GET',
+          url: `/v1/webhooks/${id}/deliveries`,
+          headers: bearer(key),
+        });
+        const item = r.json<{ items: Delivery[] }>().items[0];
+        return item?.status === 'FAILED' ? item : undefined;
+      });
+      expect(res.attemptLog[0]!.error).toMatch(
+        /localhost \(127\.0\.0\.1\) is not a public address|localhost \(::1\) is not a public address/,
+      );
+      expect(receiver.on('/ssrf-named')).toHaveLength(0);
+      await guarded.inject({ method: 'DELETE', url: `/v1/webhooks/${id}`, headers: bearer(key) });
+    }
+  });
+});
