@@ -58,6 +58,7 @@ interface StartResult {
   listenTimeouts: number;
   otherErrors: string[];
   pids: number[];
+  failedRequests: string[];
 }
 
 /** Starts every tenant at once; polls the rows until all are RUNNING with a heartbeat newer than the start. */
@@ -65,15 +66,25 @@ async function startAll(tenants: { slug: string; id: string }[]): Promise<StartR
   const ids = tenants.map((t) => t.id);
   const [{ now: since }] = await stack.db.$queryRaw<[{ now: Date }]>`SELECT now() AS now`;
   const t0 = Date.now();
+  const failedRequests: string[] = [];
+  // A start request the control plane could not answer (e.g. 500 while its database pool is busy) is
+  // sent again after a second, as a client would; how many were is reported.
   const requests = tenants.map(async ({ slug }) => {
-    const res = await stack.admin('POST', `/admin/tenants/${slug}/worker/start`);
-    if (res.status !== 202) throw new Error(`start ${slug}: HTTP ${res.status} ${await res.text()}`);
+    for (let attempt = 1; ; attempt++) {
+      const res = await stack.admin('POST', `/admin/tenants/${slug}/worker/start`).catch((err: Error) => err);
+      if (!(res instanceof Error) && res.status === 202) return;
+      const why = res instanceof Error ? res.message : `HTTP ${res.status} ${await res.text()}`;
+      failedRequests.push(`${slug}: ${why}`);
+      if (attempt === 5) throw new Error(`start ${slug} refused 5 times: ${why}`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   });
   let msFirstRunning = 0;
   let msAllRunning: number | undefined;
   let rows: { status: string; pid: number | null; lastHeartbeatAt: Date | null; lastError: string | null }[] =
     [];
   const requestsDone = Promise.all(requests);
+  requestsDone.catch(() => undefined); // awaited below, after the polling
   for (;;) {
     rows = await stack.db.workerProcess.findMany({
       where: { tenantId: { in: ids } },
@@ -101,6 +112,7 @@ async function startAll(tenants: { slug: string; id: string }[]): Promise<StartR
     listenTimeouts,
     otherErrors: errors.filter((e) => !/no heartbeat within/.test(e)),
     pids: rows.flatMap((r) => (r.pid ? [r.pid] : [])),
+    failedRequests,
   };
 }
 
@@ -124,6 +136,9 @@ try {
   );
   console.log(
     `N=${N}: first RUNNING after ${all.msFirstRunning} ms, all RUNNING ${all.msAllRunning === undefined ? `NOT reached (${all.running} of ${N} after ${GIVE_UP_MS} ms)` : `after ${all.msAllRunning} ms`}; one alone ${one.msAllRunning} ms`,
+  );
+  console.log(
+    `start requests refused and sent again: ${all.failedRequests.length}${all.failedRequests.length ? ` (${[...new Set(all.failedRequests.map((f) => f.replace(/^[^:]+: /, '')))].join(' | ')})` : ''}`,
   );
   console.log(
     `listen time-outs: ${all.listenTimeouts}; other errors: ${all.otherErrors.length ? all.otherErrors.slice(0, 3).join(' | ') : 'none'}`,

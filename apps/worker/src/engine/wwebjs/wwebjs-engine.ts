@@ -60,7 +60,23 @@ export interface WwebjsOptions extends WwebjsClientSettings {
   createClient?: WwebjsClientFactory;
 }
 
-/** Chromium flags verified on the hosts wa-fleet runs on (no sandbox, no GPU, no background traffic). */
+/**
+ * Chromium flags of every worker's browser. Puppeteer already adds its own defaults (no extensions,
+ * crash reporter, background networking, sync, translate, ...); these are on top:
+ * - the host: no sandbox (workers run unprivileged in containers), no GPU;
+ * - memory (docs/BENCHMARKS.md, "Chromium of a whatsapp-web.js worker"): no zygote processes (possible
+ *   without the sandbox), no software GPU rasterizer, no per-site process isolation and at most two
+ *   renderers: one WhatsApp Web tab needs no more, and each extra renderer costs tens of MB.
+ */
+export const CHROMIUM_MEMORY_ARGS = [
+  '--no-zygote',
+  '--disable-software-rasterizer',
+  '--disable-site-isolation-trials',
+  '--disable-features=site-per-process,IsolateOrigins',
+  '--renderer-process-limit=2',
+  '--process-per-site',
+];
+
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -68,6 +84,7 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  ...CHROMIUM_MEMORY_ARGS,
 ];
 
 /** How long to wait after a lost connection before re-initializing with the saved session. */
