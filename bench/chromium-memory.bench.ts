@@ -98,6 +98,13 @@ async function measure(args: string[]): Promise<{ pssMb: number; processes: numb
       }
     }
     const total = [...tree].reduce((sum, pid) => sum + pssKb(pid), 0);
+    if (process.env.BENCH_VERBOSE)
+      for (const pid of tree) {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        console.log(
+          `  ${pid} ${(pssKb(pid) / 1024).toFixed(1)} MB ${/--type=\S+/.exec(cmd.join(' '))?.[0] ?? 'browser'} ${/--(utility-sub-type|renderer-client-id)=\S+/.exec(cmd.join(' '))?.[0] ?? ''}`,
+        );
+      }
     return { pssMb: total / 1024, processes: tree.size };
   } finally {
     await browser.close();
@@ -109,7 +116,13 @@ const before: { pssMb: number; processes: number }[] = [];
 const after: { pssMb: number; processes: number }[] = [];
 for (let i = 0; i < RUNS; i++) {
   before.push(await measure(BEFORE));
-  after.push(await measure(CHROMIUM_ARGS));
+  after.push(
+    await measure(
+      process.env.BENCH_CHROMIUM_ARGS
+        ? [...BEFORE, ...(JSON.parse(process.env.BENCH_CHROMIUM_ARGS) as string[])]
+        : CHROMIUM_ARGS,
+    ),
+  );
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (xs: { pssMb: number; processes: number }[]) =>

@@ -64,13 +64,15 @@ export interface WwebjsOptions extends WwebjsClientSettings {
  * Chromium flags of every worker's browser. Puppeteer already adds its own defaults (no extensions,
  * crash reporter, background networking, sync, translate, ...); these are on top:
  * - the host: no sandbox (workers run unprivileged in containers), no GPU;
- * - memory (docs/BENCHMARKS.md, "Chromium of a whatsapp-web.js worker"): no zygote processes (possible
- *   without the sandbox), no software GPU rasterizer, no per-site process isolation and at most two
- *   renderers: one WhatsApp Web tab needs no more, and each extra renderer costs tens of MB.
+ * - memory (`pnpm bench chromium-memory`, docs/BENCHMARKS.md): no software GPU rasterizer and the GPU
+ *   thread inside the browser process, no per-site process isolation, one renderer per site and at most
+ *   two: one WhatsApp Web tab needs no more, and each renderer costs tens of MB. Measured and left out:
+ *   `--no-zygote` (fewer processes, but each one then loses the pages it shared with the zygote: the
+ *   same total) and V8 flags for the page (`--js-flags`: no difference).
  */
 export const CHROMIUM_MEMORY_ARGS = [
-  '--no-zygote',
   '--disable-software-rasterizer',
+  '--in-process-gpu',
   '--disable-site-isolation-trials',
   '--disable-features=site-per-process,IsolateOrigins',
   '--renderer-process-limit=2',
