@@ -3,7 +3,8 @@
 // rebuilt before the start. What runs is read from PM2's description of the process and from the worker's
 // own account of itself (its first log line), not from the config that asked for it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -14,7 +15,7 @@ import { WORKER_BUILD_SCRIPT } from '../src/services/worker-spec.ts';
 import { adminHeaders, buildTestApp, createTenant, createTestStack, type TestStack } from './helpers.ts';
 import { FIXTURE_WORKER, REAL_WORKER, waitForStatus, workerEnv } from './worker-helpers.ts';
 
-/** A source file of the worker's build (its mtime is what a checkout or an edit changes). */
+/** A source file of the worker's build. */
 const WORKER_SOURCE = path.resolve(path.dirname(REAL_WORKER), '../src/pairing.ts');
 const BUILD_INFO = path.join(path.dirname(REAL_WORKER), 'build-info.json');
 
@@ -81,19 +82,26 @@ async function start(target: FastifyInstance, slug: string): Promise<number> {
 
 describe('worker launch', () => {
   it('rebuilds a stale build before the start, then runs the built JS with the worker flags and no tsx', async () => {
-    // Stale: a source of the build is newer than what the build recorded (an edit, a checkout).
-    const later = new Date(Math.max(Date.now(), statSync(WORKER_SOURCE).mtimeMs) + 2_000);
-    utimesSync(WORKER_SOURCE, later, later);
+    // Stale: what the build recorded of one of its sources is not what is on disk now (as after an edit:
+    // the source itself is left alone, so the checkout stays as it is).
+    const info0 = JSON.parse(readFileSync(BUILD_INFO, 'utf8')) as { inputs: Record<string, unknown[]> };
+    const [size, mtime] = info0.inputs[WORKER_SOURCE] as [number, number, string];
+    info0.inputs[WORKER_SOURCE] = [size, mtime - 1_000, 'content-of-an-older-version'];
+    writeFileSync(BUILD_INFO, JSON.stringify(info0));
     const stale = buildCheck();
     expect(stale.status).toBe(3);
     expect(stale.said).toContain('src/pairing.ts changed');
 
     const pid = await start(app, 'launch-built');
 
-    // Rebuilt: the build is current again and recorded the new modification time of that source.
+    // Rebuilt: the build is current again and recorded that source as it is on disk.
     expect(buildCheck()).toEqual({ status: 0, said: '' });
-    const info = JSON.parse(readFileSync(BUILD_INFO, 'utf8')) as { inputs: Record<string, number[]> };
-    expect(info.inputs[WORKER_SOURCE]?.[1]).toBe(Math.round(later.getTime()));
+    const info = JSON.parse(readFileSync(BUILD_INFO, 'utf8')) as { inputs: Record<string, unknown[]> };
+    expect(info.inputs[WORKER_SOURCE]).toEqual([
+      statSync(WORKER_SOURCE).size,
+      Math.round(statSync(WORKER_SOURCE).mtimeMs),
+      createHash('sha256').update(readFileSync(WORKER_SOURCE)).digest('hex').slice(0, 16),
+    ]);
 
     const described = pm2Description(workerAppName('launch-built'));
     expect(described.pid).toBe(pid);

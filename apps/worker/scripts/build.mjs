@@ -9,8 +9,9 @@
 //   node apps/worker/scripts/build.mjs --check     # exit 0 when fresh, 3 (and say why) when not
 //
 // Fresh means: dist/build-info.json lists every input file esbuild read (sources, node_modules, the
-// generated Prisma client) with its size and modification time, and none of them changed, vanished or
-// was added to the build's own settings since. Writes are atomic (temporary file, then rename), so two
+// generated Prisma client) with its size, modification time and content hash, and none of them changed
+// (a file with a new modification time is hashed again: only its content counts) or vanished, and the
+// build's own settings are the same. Writes are atomic (temporary file, then rename), so two
 // builds at once, or a worker starting while one runs, never see half a file.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ export const DIST_DIR = path.join(APP_DIR, 'dist');
 export const BUNDLE = path.join(DIST_DIR, 'main.mjs');
 const INFO = path.join(DIST_DIR, 'build-info.json');
 /** Bumped whenever the options below change in a way the inputs do not show. */
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 2;
 
 /**
  * Left out of the bundle, loaded from node_modules when (if ever) used: whatsapp-web.js pulls in
@@ -45,7 +46,7 @@ function inputsStamp(inputs) {
   const stamp = {};
   for (const file of inputs) {
     const st = statSync(file);
-    stamp[file] = [st.size, Math.round(st.mtimeMs)];
+    stamp[file] = [st.size, Math.round(st.mtimeMs), hashFile(file)];
   }
   return stamp;
 }
@@ -61,15 +62,17 @@ export function staleReason() {
   }
   if (info.format !== BUILD_FORMAT) return 'the build settings changed';
   if (!info.bundle || hashFile(BUNDLE) !== info.bundle) return 'dist/main.mjs was changed after the build';
-  for (const [file, [size, mtime]] of Object.entries(info.inputs ?? {})) {
+  for (const [file, [size, mtime, hash]] of Object.entries(info.inputs ?? {})) {
     let st;
     try {
       st = statSync(file);
     } catch {
       return `${path.relative(APP_DIR, file)} is gone`;
     }
-    if (st.size !== size || Math.round(st.mtimeMs) !== mtime)
-      return `${path.relative(APP_DIR, file)} changed`;
+    // A new modification time alone (a checkout, a regenerated Prisma client with the same content)
+    // is not a change: the content decides.
+    const isSame = st.size === size && (Math.round(st.mtimeMs) === mtime || hashFile(file) === hash);
+    if (!isSame) return `${path.relative(APP_DIR, file)} changed`;
   }
   return undefined;
 }

@@ -397,7 +397,8 @@ describe('wwebjs engine', () => {
       for (const pid of findProcessesMentioning(profileDir)) {
         sawChromium = true;
         try {
-          const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+          // Chromium rewrites its command line into one space-separated string: split on both.
+          const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
           if (!args.some((a) => a.startsWith('--type='))) browserArgs = args;
         } catch {
           // exited meanwhile
