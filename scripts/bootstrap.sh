@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever this checkout needs and is missing: pnpm, Debian packages, node modules, the
-# generated Prisma client. Safe to run any number of times; a second run does (almost) nothing.
+# generated Prisma client, the worker's build. Safe to run any number of times; a second run does (almost)
+# nothing.
 #
 #   bash scripts/bootstrap.sh            # what `npm start` needs (redis-server)
 #   bash scripts/bootstrap.sh --test     # what `npm test` needs too (chromium for the portal tests)
@@ -56,3 +57,8 @@ if [[ ! -f $client || $schema -nt $client ]]; then
   say "generating the Prisma client"
   pnpm --filter @wa-fleet/db run db:generate >/dev/null
 fi
+
+# The tenant worker runs as built JavaScript (apps/worker/dist/main.mjs): build it when missing or older
+# than any of its inputs (a no-op, a fraction of a second, when current). The control plane checks again
+# before every worker start.
+node apps/worker/scripts/build.mjs --if-stale

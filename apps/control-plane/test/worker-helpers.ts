@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DbClient } from '@wa-fleet/db';
 import { waitFor } from '@wa-fleet/devstack';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const REAL_WORKER = path.resolve(here, '../../worker/src/main.ts');
+/** The worker's build, as production runs it (the control plane rebuilds it when stale before a start). */
+export const REAL_WORKER = path.resolve(here, '../../worker/dist/main.mjs');
 export const FIXTURE_WORKER = path.join(here, 'fixtures/heartbeat-worker.ts');
 
 /**
@@ -14,7 +14,6 @@ export const FIXTURE_WORKER = path.join(here, 'fixtures/heartbeat-worker.ts');
  */
 export function workerScript(): string {
   if (process.env.CP_TEST_FIXTURE_WORKER === '1') return FIXTURE_WORKER;
-  if (!existsSync(REAL_WORKER)) throw new Error(`worker entry point missing: ${REAL_WORKER}`);
   return REAL_WORKER;
 }
 

@@ -1,5 +1,6 @@
 // The tenant worker process (one per tenant, run by the control plane's process driver, PM2 today). This file owns the process:
 // config, connections, signals, readiness, exit codes. The work itself is TenantWorker.
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ConfigError, loadWorkerConfig, redactConfig, type WorkerConfig } from '@wa-fleet/config';
 import { createDbClient, type DbClient } from '@wa-fleet/db';
@@ -48,7 +49,13 @@ async function main(): Promise<void> {
     maxSizeBytes: config.LOG_MAX_SIZE_BYTES,
     maxFiles: config.LOG_MAX_FILES,
   });
-  log.info({ config: redactConfig(config) }, 'worker starting');
+  // What this process runs: the built bundle (or a .ts entry under tsx) and the Node/V8 flags it got.
+  const runtime = {
+    node: process.version,
+    entry: fileURLToPath(import.meta.url),
+    execArgv: process.execArgv,
+  };
+  log.info({ config: redactConfig(config), runtime }, 'worker starting');
 
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
   redis.on('error', (err) => log.error({ err }, 'redis connection error'));

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
+import { DEFAULT_WORKER_NODE_ARGS } from '@wa-fleet/config';
 import { createDbClient, type DbClient } from '@wa-fleet/db';
 import { createMigratedTestDatabase, type TestDatabase } from '@wa-fleet/db/testing';
 import { waitFor } from '@wa-fleet/devstack';
@@ -17,7 +18,8 @@ import { sendQueueName, type SimulatorCommand } from '@wa-fleet/shared';
 import { SimulatorNetwork, type NetworkSend } from '@wa-fleet/simulator';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const MAIN = 'apps/worker/src/main.ts';
+/** The worker's build, as the control plane runs it (test/global-setup.ts rebuilds it when stale). */
+const MAIN = 'apps/worker/dist/main.mjs';
 
 function requireEnv(name: 'TEST_DATABASE_URL' | 'TEST_REDIS_URL'): string {
   const value = process.env[name];
@@ -81,9 +83,9 @@ export interface WorkerProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Starts `node --import tsx apps/worker/src/main.ts` from the repo root, as PM2 does. */
+/** Starts `node <worker flags> apps/worker/dist/main.mjs` from the repo root, as PM2 does. */
 export function spawnWorker(suite: Suite, env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, [...DEFAULT_WORKER_NODE_ARGS, MAIN], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

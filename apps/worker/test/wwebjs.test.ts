@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { waitFor } from '@wa-fleet/devstack';
 import { createTenantLogger, flushLogger } from '@wa-fleet/logger';
 import { workerControlChannel } from '@wa-fleet/shared';
 import {
+  CHROMIUM_ARGS,
   WwebjsEngine,
   findProcessesMentioning,
   wwebjsEngine,
@@ -389,14 +391,35 @@ describe('wwebjs engine', () => {
     );
     const profileDir = path.join(sessionDir, `session-${tenant.id}`);
     let sawChromium = false;
+    /** The browser's own command line (its helpers carry --type=...), as Chromium really got it. */
+    let browserArgs: string[] = [];
     const watcher = setInterval(() => {
-      if (findProcessesMentioning(profileDir).length > 0) sawChromium = true;
+      for (const pid of findProcessesMentioning(profileDir)) {
+        sawChromium = true;
+        try {
+          // Chromium rewrites its command line into one space-separated string: split on both.
+          const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+          if (!args.some((a) => a.startsWith('--type='))) browserArgs = args;
+        } catch {
+          // exited meanwhile
+        }
+      }
     }, 100);
     const { code } = await worker.exited;
     clearInterval(watcher);
     expect(code).toBe(1);
     expect(Date.now() - startedAt).toBeLessThan(initTimeoutMs + 10_000);
     expect(sawChromium).toBe(true);
+    // The adapter's flags reached the real browser (found by its profile dir, which the library sets).
+    expect(browserArgs).toContain(`--user-data-dir=${profileDir}`);
+    for (const flag of CHROMIUM_ARGS.filter((f) => !f.startsWith('--disable-features=')))
+      expect(browserArgs, flag).toContain(flag);
+    // Puppeteer merges every --disable-features into one flag: ours must be inside it.
+    const disabled = browserArgs
+      .find((a) => a.startsWith('--disable-features='))
+      ?.split('=')[1]
+      ?.split(',');
+    expect(disabled).toEqual(expect.arrayContaining(['site-per-process', 'IsolateOrigins']));
 
     const row = await workerRow(suite, tenant.id);
     expect(row?.status).toBe('ERROR');

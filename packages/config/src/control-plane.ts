@@ -5,6 +5,27 @@ import { quickStartEnvPath, readQuickStartEnv, resolveDataDir } from './quick-st
 import { bool, ConfigError, parseEnv, port, positiveInt, secretKey } from './parse.ts';
 import { workerSchema } from './worker.ts';
 
+/** The worker's build: `node apps/worker/scripts/build.mjs` writes it (bootstrap does, when stale). */
+export const WORKER_BUNDLE = path.join(repoRoot, 'apps/worker/dist/main.mjs');
+
+/**
+ * What an idle worker needs from V8 is little memory, not peak speed (it waits on Redis and PostgreSQL):
+ * - `--liftoff-only`: Prisma's query compiler (WebAssembly) stays on V8's baseline compiler; TurboFan
+ *   re-compiling it costs ~35 MB per process and a CPU burst at every start;
+ * - `--no-opt`: no TurboFan for JavaScript either (Ignition and Sparkplug only): less code memory and
+ *   less CPU while a hundred workers start at once; a worker's JavaScript is not its bottleneck;
+ * - `--max-semi-space-size=1`: a 1 MB young generation (default up to 16 MB per semi-space) — minor GCs
+ *   are more frequent and cheaper; ~13 MB less per worker;
+ * - `--optimize-for-size`: V8's smaller-footprint heuristics (slower heap growth, smaller caches).
+ * Measured in docs/BENCHMARKS.md (`pnpm bench worker-memory`).
+ */
+export const DEFAULT_WORKER_NODE_ARGS: readonly string[] = [
+  '--liftoff-only',
+  '--no-opt',
+  '--max-semi-space-size=1',
+  '--optimize-for-size',
+];
+
 export const controlPlaneSchema = z.object({
   ...commonSchema,
   CONTROL_PLANE_HOST: z.string().default('127.0.0.1'),
@@ -13,8 +34,16 @@ export const controlPlaneSchema = z.object({
   ADMIN_API_KEY: secretKey,
   PORTAL_INTERNAL_KEY: secretKey,
   PM2_HOME: z.string().default(path.join(dataDir, 'pm2')),
-  /** Entry point PM2 runs for each tenant (through tsx). */
-  WORKER_SCRIPT: z.string().default(path.join(repoRoot, 'apps/worker/src/main.ts')),
+  /**
+   * Entry point PM2 runs for each tenant: the worker's build (apps/worker/dist/main.mjs, rebuilt by the
+   * control plane when stale). A `.ts` file runs through tsx instead (test fixtures, debugging).
+   */
+  WORKER_SCRIPT: z.string().default(WORKER_BUNDLE),
+  /** Node and V8 flags every worker runs with, space-separated (ARCHITECTURE.md, "How workers are launched"). */
+  WORKER_NODE_ARGS: z
+    .string()
+    .default(DEFAULT_WORKER_NODE_ARGS.join(' '))
+    .transform((value) => value.split(/\s+/).filter(Boolean)),
   HEARTBEAT_INTERVAL_MS: positiveInt(10_000),
   STALE_CHECK_INTERVAL_MS: positiveInt(15_000),
   STALE_AFTER_MS: positiveInt(45_000),
@@ -167,7 +196,7 @@ export const fleetCliSchema = z.object({
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
   PM2_HOME: z.string().optional(),
-  WORKER_SCRIPT: z.string().default(path.join(repoRoot, 'apps/worker/src/main.ts')),
+  WORKER_SCRIPT: z.string().default(WORKER_BUNDLE),
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   WA_ENGINE: commonSchema.WA_ENGINE,
   KEYS_FILE: z.string().optional(),

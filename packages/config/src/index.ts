@@ -3,6 +3,8 @@ export { loadWorkerConfig, loadEngineConfig, workerSchema, type WorkerConfig } f
 export {
   loadControlPlaneConfig,
   ENGINE_SETTING_NAMES,
+  WORKER_BUNDLE,
+  DEFAULT_WORKER_NODE_ARGS,
   controlPlaneSchema,
   type ControlPlaneConfig,
   loadFleetCliConfig,

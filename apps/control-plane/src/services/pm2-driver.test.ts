@@ -39,6 +39,9 @@ describe('PM2 driver translation', () => {
       kill_timeout: 10_000,
       max_memory_restart: '700M',
       exp_backoff_restart_delay: 1_000,
+      // No PM2 metrics agent and no source maps in the workers (memory: docs/BENCHMARKS.md).
+      pmx: false,
+      disable_source_map_support: true,
     });
   });
 });

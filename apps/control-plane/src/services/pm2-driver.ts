@@ -150,6 +150,12 @@ export function toPm2Options(spec: WorkerProcessSpec): object {
     // A date format alone timestamps every stdout/stderr line. `time: true` must NOT be set: PM2 7
     // then replaces the format with one without milliseconds (lib/Common.js).
     log_date_format: 'YYYY-MM-DDTHH:mm:ss.SSSZ',
+    // PM2's wrapper in each worker (ProcessContainerFork) would otherwise load PM2's metrics agent
+    // (pm2-io) and turn on source maps, which makes Node read and keep the bundle's 8 MB source map:
+    // together ~10 MB per worker and CPU at every start (docs/BENCHMARKS.md). Neither is used here.
+    pmx: false,
+    automation: false,
+    disable_source_map_support: true,
   };
 }
 

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../errors.ts';
 import { writeAudit } from './audit.ts';
 import type { ProcessDriver } from './process-driver.ts';
 import { assertTenantEnabled, tenantDisabled, type TenantRef } from './tenant-resolver.ts';
-import { buildWorkerSpec } from './worker-spec.ts';
+import { buildWorkerSpec, prepareWorkerScript } from './worker-spec.ts';
 
 // Lifecycle actions answer 202 at once and finish in the background, because a start waits for the
 // worker's first heartbeat and a stop for its graceful shutdown. Every status change is a conditional
@@ -268,6 +268,7 @@ export class WorkerLifecycle {
     const [{ now: launchedAt }] = await db.$queryRaw<[{ now: Date }]>`SELECT now() AS now`;
     let failure: string | undefined;
     try {
+      await prepareWorkerScript(spec);
       await driver.start(spec);
       failure = await this.waitForFirstHeartbeat(tenant, spec.name, launchedAt);
     } catch (err) {

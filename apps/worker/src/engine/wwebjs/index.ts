@@ -27,6 +27,7 @@ export {
   WwebjsEngine,
   createRealWwebjsClient,
   CHROMIUM_ARGS,
+  CHROMIUM_MEMORY_ARGS,
   type WwebjsClientLike,
   type WwebjsChatLike,
   type WwebjsClientFactory,

@@ -60,7 +60,25 @@ export interface WwebjsOptions extends WwebjsClientSettings {
   createClient?: WwebjsClientFactory;
 }
 
-/** Chromium flags verified on the hosts wa-fleet runs on (no sandbox, no GPU, no background traffic). */
+/**
+ * Chromium flags of every worker's browser. Puppeteer already adds its own defaults (no extensions,
+ * crash reporter, background networking, sync, translate, ...); these are on top:
+ * - the host: no sandbox (workers run unprivileged in containers), no GPU;
+ * - memory (`pnpm bench chromium-memory`, docs/BENCHMARKS.md): no software GPU rasterizer and the GPU
+ *   thread inside the browser process, no per-site process isolation, one renderer per site and at most
+ *   two: one WhatsApp Web tab needs no more, and each renderer costs tens of MB. Measured and left out:
+ *   `--no-zygote` (fewer processes, but each one then loses the pages it shared with the zygote: the
+ *   same total) and V8 flags for the page (`--js-flags`: no difference).
+ */
+export const CHROMIUM_MEMORY_ARGS = [
+  '--disable-software-rasterizer',
+  '--in-process-gpu',
+  '--disable-site-isolation-trials',
+  '--disable-features=site-per-process,IsolateOrigins',
+  '--renderer-process-limit=2',
+  '--process-per-site',
+];
+
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -68,6 +86,7 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  ...CHROMIUM_MEMORY_ARGS,
 ];
 
 /** How long to wait after a lost connection before re-initializing with the saved session. */
