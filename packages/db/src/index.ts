@@ -8,6 +8,8 @@ export {
   SessionState,
   MessageDirection,
   MessageStatus,
+  MessageType,
+  MediaStatus,
   MatchType,
   SetupRequestStatus,
   SenderKind,
