@@ -242,7 +242,7 @@ function Content({ message: m }: { message: MessageDto }) {
         <>
           {isStored ? (
             <a href={mediaUrl(m.id)} download data-testid="document">
-              📄 {m.meta.fileName ?? 'document'} ({formatBytes(m.media?.size)})
+              Document: {m.meta.fileName ?? 'document'} ({formatBytes(m.media?.size)})
             </a>
           ) : (
             <MediaState message={m} />
@@ -258,7 +258,7 @@ function Content({ message: m }: { message: MessageDto }) {
           : undefined;
       return (
         <p>
-          📍{' '}
+          Location:{' '}
           {href ? (
             <a href={href} target="_blank" rel="noreferrer" data-testid="location">
               {m.meta.locationName ?? `${lat}, ${lon}`}
@@ -271,7 +271,7 @@ function Content({ message: m }: { message: MessageDto }) {
     }
     case 'CONTACT': {
       const name = /^FN:(.*)$/m.exec(m.meta.vcard ?? '')?.[1];
-      return <p data-testid="contact-card">👤 Contact card{name ? `: ${name}` : ''}</p>;
+      return <p data-testid="contact-card">Contact card{name ? `: ${name}` : ''}</p>;
     }
     case 'REACTION':
       return <p className="small muted">Reacted {m.meta.emoji || '(removed)'} to a message not shown here</p>;
