@@ -61,6 +61,7 @@ export async function createTestStack(): Promise<TestStack> {
     LOG_DIR: logDir,
     LOG_LEVEL: 'info',
     PM2_HOME: pm2Home,
+    MEDIA_DIR: path.join(tmpDir, 'media'),
     CONTROL_PLANE_PORT: '0',
     WA_ENGINE: 'simulator',
     PATH: process.env.PATH ?? '',

@@ -40,6 +40,9 @@ const READS = [
   '/portal/tenant/current/auto-replies',
   '/portal/tenant/current/setup-requests',
   '/portal/tenant/current/stats?days=3',
+  '/portal/tenant/current/conversations',
+  // Both tenants have a chat with 111: A's thread holds only A's messages.
+  '/portal/tenant/current/conversations/111/messages',
 ] as const;
 const WRITES = [
   {

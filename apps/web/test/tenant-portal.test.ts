@@ -354,4 +354,108 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
     expect(await page.getByTestId('pairing-code').count()).toBe(0);
     await context.close();
   });
+
+  it('a chat shows an image thumbnail, a voice note, a document, a location and a reaction; files only for the own tenant', async () => {
+    await simulate(stack, DEMO.tenant, { type: 'link' });
+    await waitFor(
+      'demo linked',
+      async () =>
+        (await stack.db.whatsAppSession.findUnique({ where: { tenantId: demoTenantId } }))?.state ===
+        'CONNECTED',
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const from = '4915550009';
+    const sent = [
+      { id: 'E2E-TXT', text: 'Hello, the part arrived broken' },
+      { id: 'E2E-IMG', messageType: 'IMAGE', text: 'This is the broken part' },
+      { id: 'E2E-PTT', messageType: 'VOICE' },
+      { id: 'E2E-DOC', messageType: 'DOCUMENT', fileName: 'delivery-note.pdf' },
+      {
+        id: 'E2E-LOC',
+        messageType: 'LOCATION',
+        latitude: 52.5163,
+        longitude: 13.3777,
+        locationName: 'Pickup point',
+      },
+      { id: 'E2E-RCT', messageType: 'REACTION', emoji: '👍', targetId: 'E2E-IMG' },
+    ];
+    for (const m of sent) await simulate(stack, DEMO.tenant, { type: 'inbound', from, ...m });
+    const rows = await waitFor(
+      'six messages stored with their files',
+      async () => {
+        const all = await stack.db.messageLog.findMany({
+          where: { tenantId: demoTenantId, fromNumber: from },
+        });
+        return all.length === sent.length && all.every((r) => !r.mediaStatus || r.mediaStatus === 'STORED')
+          ? all
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const imageId = rows.find((r) => r.type === 'IMAGE')!.id;
+
+    await owner.goto(`${stack.portalUrl}/conversations`);
+    const chat = owner.locator(`[data-testid="conversation"][data-contact="${from}"]`);
+    await chat.waitFor({ timeout: 15_000 });
+    await expect(chat.getByTestId('unread').textContent()).resolves.toBe('6');
+    await chat.click();
+    const thread = owner.getByTestId('thread');
+    const image = thread.locator('[data-testid="bubble"][data-type="IMAGE"]');
+    await image.waitFor();
+    // The thumbnail really loaded (made by the control plane, relayed by the portal with the session).
+    await waitFor('thumbnail decoded', () =>
+      image.getByTestId('thumbnail').evaluate((img) => (img as HTMLImageElement).naturalWidth > 0),
+    );
+    await expect(image.textContent()).resolves.toContain('This is the broken part');
+    // The reaction sits on the message it is about, not as a line of its own.
+    await expect(image.getByTestId('reactions').textContent()).resolves.toBe('👍');
+    expect(await thread.locator('[data-testid="bubble"][data-type="REACTION"]').count()).toBe(0);
+    const voice = thread.locator('[data-testid="bubble"][data-type="VOICE"]');
+    expect(await voice.getByTestId('audio').getAttribute('src')).toMatch(
+      /^\/api\/tenant\/messages\/[0-9a-f-]+\/media$/,
+    );
+    await expect(voice.textContent()).resolves.toContain('Voice note · 1 s');
+    const doc = thread.locator('[data-testid="bubble"][data-type="DOCUMENT"]').getByTestId('document');
+    await expect(doc.textContent()).resolves.toContain('delivery-note.pdf');
+    const map = thread.getByTestId('location');
+    await expect(map.textContent()).resolves.toBe('Pickup point');
+    expect(await map.getAttribute('href')).toContain('mlat=52.5163&mlon=13.3777');
+    // Times carry their zone.
+    await expect(image.locator('time').textContent()).resolves.toMatch(/ UTC[+-]\d\d:\d\d$/);
+    // Looking at the chat read it.
+    await waitFor('unread cleared', async () => (await chat.getByTestId('unread').count()) === 0, {
+      timeoutMs: 15_000,
+    });
+    await saveScreenshot(owner, 'conversation.png', 'conversation.png');
+
+    // The file through the portal: the owner gets it; the other tenant's admin gets 404; signed out 401.
+    const own = await owner.request.get(`${stack.portalUrl}/api/tenant/messages/${imageId}/media`);
+    expect(own.status()).toBe(200);
+    expect(own.headers()['content-type']).toBe('image/png');
+    expect((await own.body()).subarray(1, 4).toString()).toBe('PNG');
+    const otherContext = await newContext(browser);
+    const other = await otherContext.newPage();
+    await signIn(other, stack.portalUrl, OTHER.owner, TEST_PASSWORD);
+    for (const variant of ['', '?variant=thumbnail']) {
+      const res = await other.request.get(
+        `${stack.portalUrl}/api/tenant/messages/${imageId}/media${variant}`,
+      );
+      expect(res.status()).toBe(404);
+    }
+    await otherContext.close();
+    const anonymous = await newContext(browser);
+    const res = await anonymous.request.get(`${stack.portalUrl}/api/tenant/messages/${imageId}/media`);
+    expect(res.status()).toBe(401);
+    await anonymous.close();
+
+    // The flat list keeps working, with a type filter.
+    await owner.goto(`${stack.portalUrl}/messages`);
+    await owner.getByTestId('message-row').first().waitFor();
+    await owner.getByLabel('Type').selectOption('VOICE');
+    await owner.getByRole('button', { name: 'Apply' }).click();
+    await waitFor('only the voice note listed', async () => {
+      const texts = await owner.getByTestId('message-row').allTextContents();
+      return texts.length === 1 && texts[0]!.includes('Voice note');
+    });
+  });
 });

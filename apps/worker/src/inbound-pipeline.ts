@@ -18,6 +18,8 @@ export interface InboundPipelineDeps {
   /** An ack no row could take yet (the row is not SENT yet): the worker keeps it for later. */
   onAckUnmatched: (waMessageId: string, status: AckStatus) => void;
   spool: InboundSpool;
+  /** A stored message has a file to fetch (its row is PENDING): the worker's media fetcher takes it. */
+  onMediaPending?: (messageId: string) => void;
   retry: RetryPolicy;
   /** Events held in memory at most (older ones go to the spool). */
   bufferMax: number;
@@ -78,6 +80,9 @@ export class InboundPipeline {
       to: message.to,
       body: message.body,
       timestamp: message.timestamp.toISOString(),
+      ...(message.type ? { type: message.type } : {}),
+      ...(message.rawType ? { rawType: message.rawType } : {}),
+      ...(message.meta ? { meta: message.meta } : {}),
     });
   }
 
@@ -237,7 +242,8 @@ export class InboundPipeline {
 
   private async handleMessage(record: Extract<SpoolRecord, { kind: 'message' }>): Promise<void> {
     const { messages, rules, enqueueSend, log } = this.deps;
-    const message: InboundMessage = { ...record, timestamp: new Date(record.timestamp) };
+    const { kind: _kind, ...fields } = record;
+    const message: InboundMessage = { ...fields, timestamp: new Date(record.timestamp) };
     const context = { waMessageId: message.waMessageId };
     const inbound = await this.retry(
       'storing an inbound message',
@@ -248,7 +254,11 @@ export class InboundPipeline {
       log.debug(context, 'duplicate inbound message dropped');
       return;
     }
-    log.info({ messageId: inbound.id, from: maskPhone(message.from) }, 'inbound message stored');
+    log.info(
+      { messageId: inbound.id, from: maskPhone(message.from), type: message.type ?? 'TEXT' },
+      'inbound message stored',
+    );
+    if (inbound.mediaPending) this.deps.onMediaPending?.(inbound.id);
     log.debug({ messageId: inbound.id, body: message.body }, 'inbound message body');
     const rule = await this.retry('reading auto-reply rules', () => rules.match(message.body), context);
     if (!rule) return;

@@ -14,6 +14,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import type { MessageMeta, MessageType } from '@wa-fleet/shared';
 import type { AckStatus } from './engine/index.ts';
 
 export type SpoolRecord =
@@ -25,6 +26,10 @@ export type SpoolRecord =
       body: string;
       /** ISO time of the message on WhatsApp. */
       timestamp: string;
+      /** Absent for text (and in records spooled before rich messages existed). */
+      type?: MessageType;
+      rawType?: string;
+      meta?: MessageMeta;
     }
   | { kind: 'ack'; waMessageId: string; status: AckStatus };
 

@@ -2,12 +2,15 @@
 // (a row never goes backwards, a second writer changes nothing) and every counter moves in the same
 // statement as the row it counts, so statistics cannot drift from the rows after a crash.
 import { Prisma, isUniqueViolation, type DbClient } from '@wa-fleet/db';
+import { hasMediaFile } from '@wa-fleet/shared';
 import type { AckStatus, InboundMessage } from './engine/index.ts';
 
 export interface StoredInbound {
   id: string;
   fromNumber: string;
   toNumber: string;
+  /** The message has a file to fetch (its media status is PENDING). */
+  mediaPending?: boolean;
 }
 
 export type SendOutcome = { status: 'SENT'; waMessageId: string } | { status: 'FAILED'; error: string };
@@ -37,6 +40,8 @@ export class MessageRepository {
 
   /** Stores an inbound message once; undefined when WhatsApp delivered this id before. */
   async storeInbound(msg: InboundMessage): Promise<StoredInbound | undefined> {
+    const type = msg.type ?? 'TEXT';
+    const mediaPending = hasMediaFile(type);
     try {
       const [row] = await this.db.$transaction([
         this.db.messageLog.create({
@@ -48,12 +53,16 @@ export class MessageRepository {
             body: msg.body,
             waMessageId: msg.waMessageId.slice(0, 128),
             status: 'RECEIVED',
+            type,
+            rawType: msg.rawType?.slice(0, 64) ?? null,
+            meta: msg.meta && Object.keys(msg.meta).length > 0 ? { ...msg.meta } : Prisma.DbNull,
+            mediaStatus: mediaPending ? 'PENDING' : null,
           },
           select: { id: true, fromNumber: true, toNumber: true },
         }),
         this.countStat('inbound'),
       ]);
-      return row;
+      return mediaPending ? { ...row, mediaPending } : row;
     } catch (err) {
       if (isUniqueViolation(err)) return undefined;
       throw err;

@@ -15,6 +15,8 @@ import { Backfill } from './backfill.ts';
 import type { AckStatus, WaEngine } from './engine/index.ts';
 import { InboundPipeline } from './inbound-pipeline.ts';
 import { InboundSpool } from './inbound-spool.ts';
+import { LocalMediaStore } from '@wa-fleet/media';
+import { MediaFetcher } from './media-fetcher.ts';
 import { MessageRepository } from './message-repository.ts';
 import { PairingRequests } from './pairing.ts';
 import { SendQueue } from './send-queue.ts';
@@ -70,6 +72,8 @@ export class TenantWorker {
   private readonly pipeline: InboundPipeline;
   private readonly backfill: Backfill;
   private readonly pairing: PairingRequests;
+  /** Fetches the files of media messages; only for an engine with the `media` capability. */
+  readonly media: MediaFetcher | undefined;
   private heartbeat: Loop | undefined;
   /** One connection for both channels: rule changes (all tenants) and this worker's control requests. */
   private subscriber: Redis | undefined;
@@ -112,8 +116,24 @@ export class TenantWorker {
         this.applyPendingAck(waMessageId);
       },
     });
+    if (this.engine.capabilities.media) {
+      this.media = new MediaFetcher({
+        db,
+        tenantId: tenant.id,
+        engine: this.engine,
+        store: new LocalMediaStore(config.MEDIA_DIR, {
+          maxFileBytes: config.MEDIA_MAX_FILE_BYTES,
+          maxTenantBytes: config.MEDIA_MAX_TENANT_BYTES,
+        }),
+        log,
+        baseMs: config.MEDIA_RETRY_BASE_MS,
+        maxMs: config.MEDIA_RETRY_MAX_MS,
+        maxAttempts: config.MEDIA_MAX_ATTEMPTS,
+      });
+    }
     this.pipeline = new InboundPipeline({
       messages: this.messages,
+      onMediaPending: (id) => this.media?.enqueue(id),
       rules: this.rules,
       enqueueSend: (id) => this.sendQueue.enqueue(id),
       onAckUnmatched: (waMessageId, status) => this.rememberAck(waMessageId, status),
@@ -175,6 +195,10 @@ export class TenantWorker {
     const { log } = this.deps;
     await this.sendQueue.close();
     this.engine.removeAllListeners();
+    // A download cut short leaves its row PENDING/RETRYING: the next start fetches it again.
+    await withTimeout(this.media?.stop() ?? Promise.resolve(), BACKFILL_STOP_MS, 'media stop').catch(
+      () => undefined,
+    );
     // Bounded: a backfill stuck on a hanging database must not eat the shutdown grace.
     await withTimeout(this.backfill.stop(), BACKFILL_STOP_MS, 'backfill stop').catch(() => undefined);
     await this.pipeline.stop();
@@ -209,6 +233,7 @@ export class TenantWorker {
     this.isStopping = true;
     this.engine.removeAllListeners();
     void this.backfill.stop();
+    void this.media?.stop();
     await this.pipeline.stop(0).catch(() => undefined);
     await this.heartbeat?.stop().catch(() => undefined);
     await this.status
@@ -240,6 +265,10 @@ export class TenantWorker {
       this.sendQueue.setSending(true);
       // Whatever arrived while nobody listened (stopped, crashed, hung, disconnected) is fetched now.
       this.backfill.request('connected');
+      // Files whose download failed or never started (a restart, a dropped connection) are tried again.
+      this.media
+        ?.sweep()
+        .catch((err: unknown) => this.deps.log.warn({ err }, 'media sweep failed; the next connect retries'));
     });
     engine.on('disconnected', () => this.sendQueue.setSending(false));
     engine.on('logged_out', () => this.sendQueue.setSending(false));

@@ -18,7 +18,9 @@ import {
   type WwebjsChatLike,
   type WwebjsClientLike,
   type WwebjsClientSettings,
+  type WwebjsMessage,
 } from '../src/engine/wwebjs/index.ts';
+import { samplePdf, samplePng, sampleWav } from '@wa-fleet/simulator';
 import { TenantWorker } from '../src/tenant-worker.ts';
 import {
   createSuite,
@@ -78,6 +80,12 @@ class FakeWwebjsClient extends EventEmitter implements WwebjsClientLike {
     return code;
   }
 
+  /** Messages the library can still find by id (for downloads after a restart). */
+  readonly byId = new Map<string, WwebjsMessage>();
+  async getMessageById(messageId: string) {
+    return this.byId.get(messageId) ?? null;
+  }
+
   async sendMessage(chatId: string, content: string) {
     this.sent.push({ chatId, content });
     const serialized = `true_${chatId}_3EB0${String(this.sent.length).padStart(16, '0')}`;
@@ -109,6 +117,8 @@ async function startFakeWorker(tenant: { id: string; slug: string }) {
     WWEBJS_SESSION_DIR: sessionDir,
     HEARTBEAT_INTERVAL_MS: '500',
     SEND_RATE_PER_MIN: '600',
+    MEDIA_DIR: path.join(sessionDir, 'media'),
+    MEDIA_RETRY_BASE_MS: '200',
   };
   const config = loadWorkerConfig(env);
   const log = await createTenantLogger(tenant.slug, {
@@ -372,6 +382,147 @@ describe('wwebjs engine', () => {
     );
     const stored = await inbound();
     expect(stored.map((m) => m.body)).toEqual(['during the blip', 'me too', 'written while down']);
+    expect(fatal).toEqual([]);
+    await close();
+  });
+
+  it('maps media (hasMedia + downloadMedia, failing twice first), locations, vCards, reactions and unknown types (fake client)', async () => {
+    const tenant = await createTenant(suite);
+    const me = '15550003333';
+    const { clients, fatal, close } = await startFakeWorker(tenant);
+    await waitFor('client initialized', () => clients[0]?.isInitialized);
+    const client = clients[0]!;
+    client.info = { wid: { user: me, server: 'c.us', _serialized: `${me}@c.us` }, pushname: 'Acme' };
+    client.emit('ready');
+    await waitForSessionState(suite, tenant.id, 'CONNECTED');
+
+    let imageDownloads = 0;
+    const png = samplePng();
+    const image = {
+      ...wwebjsMessage('19990008888', me, 'look at this', 'IMG1'),
+      type: 'image',
+      hasMedia: true,
+      _data: { mimetype: 'image/png', size: png.length, width: 96, height: 64 },
+      downloadMedia: async () => {
+        imageDownloads += 1;
+        if (imageDownloads <= 2) throw new Error('Evaluation failed: media not ready');
+        return { mimetype: 'image/png', data: png.toString('base64'), filename: null };
+      },
+    };
+    const wav = sampleWav(1, 200);
+    const ptt = {
+      ...wwebjsMessage('19990008888', me, '', 'PTT1'),
+      type: 'ptt',
+      hasMedia: true,
+      duration: '1',
+      _data: { mimetype: 'audio/ogg; codecs=opus', size: wav.length },
+      downloadMedia: async () => ({ mimetype: 'audio/ogg; codecs=opus', data: wav.toString('base64') }),
+    };
+    const pdf = samplePdf();
+    // Not emitted live: the worker finds it by id (as after a restart) through getMessageById.
+    const doc = {
+      ...wwebjsMessage('19990008888', me, '', 'DOC1'),
+      type: 'document',
+      hasMedia: true,
+      _data: { mimetype: 'application/pdf', filename: 'offer.pdf', size: pdf.length },
+      downloadMedia: async () => ({
+        mimetype: 'application/pdf',
+        data: pdf.toString('base64'),
+        filename: 'offer.pdf',
+      }),
+    };
+    client.byId.set(doc.id._serialized, doc);
+    await suite.db.messageLog.create({
+      data: {
+        tenantId: tenant.id,
+        direction: 'IN',
+        fromNumber: '19990008888',
+        toNumber: me,
+        body: '',
+        status: 'RECEIVED',
+        waMessageId: doc.id._serialized,
+        type: 'DOCUMENT',
+        mediaStatus: 'PENDING',
+      },
+    });
+    client.emit('message', image);
+    client.emit('message', ptt);
+    client.emit('message', {
+      ...wwebjsMessage('19990008888', me, '/9j/4AAQSkZJRgABAQ-thumbnail', 'LOC1'),
+      type: 'location',
+      location: { latitude: '51.5007', longitude: '-0.1246', description: 'Big Ben' },
+    });
+    client.emit('message', {
+      ...wwebjsMessage('19990008888', me, 'BEGIN:VCARD\nFN:Grace\nEND:VCARD', 'VCF1'),
+      type: 'vcard',
+      vCards: ['BEGIN:VCARD\nFN:Grace\nEND:VCARD'],
+    });
+    client.emit('message', { ...wwebjsMessage('19990008888', me, '', 'POLL1'), type: 'poll_creation' });
+    client.emit('message_reaction', {
+      id: { _serialized: 'false_19990008888@c.us_RCT1', fromMe: false },
+      reaction: '😂',
+      msgId: { _serialized: image.id._serialized },
+      senderId: '19990008888@c.us',
+      timestamp: Math.floor(Date.now() / 1000),
+    });
+    // Our own reaction (from another device of ours) is not an inbound message.
+    client.emit('message_reaction', {
+      id: { _serialized: 'true_19990008888@c.us_RCT2', fromMe: true },
+      reaction: '👍',
+      msgId: { _serialized: image.id._serialized },
+      senderId: `${me}@c.us`,
+    });
+    // The reconnect sweep picks up the DOCUMENT row nobody queued.
+    client.emit('ready');
+
+    const rows = await waitFor(
+      'six messages stored, files settled',
+      async () => {
+        const all = await suite.db.messageLog.findMany({ where: { tenantId: tenant.id, direction: 'IN' } });
+        const done = all.filter((r) => r.mediaStatus === null || r.mediaStatus === 'STORED');
+        return all.length === 7 && done.length === 7 ? all : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    const by = new Map(rows.map((r) => [r.waMessageId!.split('_').at(-1), r]));
+    expect(by.get('IMG1')).toMatchObject({
+      type: 'IMAGE',
+      rawType: 'image',
+      body: 'look at this',
+      mediaMime: 'image/png',
+      mediaAttempts: 3,
+      meta: { caption: 'look at this', mimeType: 'image/png', width: 96, height: 64, size: png.length },
+    });
+    expect(imageDownloads).toBe(3);
+    // Declared as Ogg by the sender; the bytes are a WAV, and the stored type says so.
+    expect(by.get('PTT1')).toMatchObject({ type: 'VOICE', mediaMime: 'audio/wav', meta: { durationS: 1 } });
+    expect(by.get('DOC1')).toMatchObject({
+      mediaStatus: 'STORED',
+      mediaMime: 'application/pdf',
+      mediaSize: pdf.length,
+    });
+    expect(by.get('LOC1')).toMatchObject({
+      type: 'LOCATION',
+      body: 'Big Ben',
+      meta: { latitude: 51.5007, longitude: -0.1246, locationName: 'Big Ben' },
+    });
+    expect(by.get('VCF1')).toMatchObject({
+      type: 'CONTACT',
+      meta: { vcard: 'BEGIN:VCARD\nFN:Grace\nEND:VCARD' },
+    });
+    expect(by.get('POLL1')).toMatchObject({
+      type: 'UNSUPPORTED',
+      rawType: 'poll_creation',
+      mediaStatus: null,
+    });
+    expect(by.get('RCT1')).toMatchObject({
+      type: 'REACTION',
+      fromNumber: '19990008888',
+      toNumber: me,
+      body: '😂',
+      meta: { emoji: '😂', targetWaMessageId: image.id._serialized },
+    });
+    expect(rows.some((r) => r.waMessageId?.endsWith('RCT2'))).toBe(false);
     expect(fatal).toEqual([]);
     await close();
   });

@@ -121,6 +121,11 @@ export const controlPlaneSchema = z.object({
   /** The workers' LocalAuth data (WWEBJS_SESSION_DIR of the workers): a deleted tenant's folder goes too. */
   WWEBJS_SESSION_DIR: z.string().default(path.join(dataDir, 'sessions')),
   /**
+   * Message files the workers store (MEDIA_DIR of the workers, handed to them): served to the portal,
+   * deleted with their rows by retention and with a deleted tenant.
+   */
+  MEDIA_DIR: z.string().default(path.join(dataDir, 'media')),
+  /**
    * Self-healing: a worker marked ERROR for a stale heartbeat is killed and started again, at once the
    * first time in an hour, then after this delay doubled per restart already done in the last hour.
    */
@@ -136,7 +141,7 @@ export const controlPlaneSchema = z.object({
  * variable the worker does not read, secret or not, never reaches a worker's environment.
  */
 const WORKER_TUNING =
-  /^(SIM_|SEND_|WWEBJS_|INBOUND_|DB_RETRY_|CHROMIUM_PATH$|LOG_MAX_SIZE_BYTES$|LOG_MAX_FILES$)/;
+  /^(SIM_|SEND_|WWEBJS_|INBOUND_|MEDIA_|DB_RETRY_|CHROMIUM_PATH$|LOG_MAX_SIZE_BYTES$|LOG_MAX_FILES$)/;
 /**
  * The engines' own settings. Each engine declares its schema in its folder (apps/worker/src/engine/<name>/
  * config.ts), which this package cannot import; the worker's registry test fails when an engine declares

@@ -25,6 +25,17 @@ export const workerSchema = z.object({
   INBOUND_SPOOL_AFTER_MS: intMs(1_000),
   /** Durable per-tenant spool of inbound events the database could not take (mode 700). */
   INBOUND_SPOOL_DIR: z.string().default(path.join(dataDir, 'spool')),
+  /** Message files (photos, voice notes, documents), per tenant, content-addressed (folders 0700). */
+  MEDIA_DIR: z.string().default(path.join(dataDir, 'media')),
+  /** A file larger than this is not stored (the message keeps its metadata, media FAILED). 32 MiB. */
+  MEDIA_MAX_FILE_BYTES: positiveInt(32 * 1024 * 1024),
+  /** All of a tenant's files together at most (further files are FAILED with the reason). 5 GiB. */
+  MEDIA_MAX_TENANT_BYTES: positiveInt(5 * 1024 * 1024 * 1024),
+  /** A failed download is retried after this, doubling up to MEDIA_RETRY_MAX_MS. */
+  MEDIA_RETRY_BASE_MS: positiveInt(1_000),
+  MEDIA_RETRY_MAX_MS: positiveInt(60_000),
+  /** Downloads tried per file before it is marked FAILED. */
+  MEDIA_MAX_ATTEMPTS: positiveInt(8),
   /**
    * The fleet's engine when the tenant row names none. Any text here: the worker checks it against the
    * engine registry after reading its tenant, so a wrong name ends as the worker's readable lastError.

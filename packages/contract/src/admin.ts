@@ -7,6 +7,7 @@ import {
   IdParams,
   Items,
   LogLevelSchema,
+  MessageTypeSchema,
   Nullable,
   NullableDateTime,
   Page,
@@ -194,7 +195,7 @@ export const adminRoutes = {
     summary:
       'Simulated WhatsApp network of a simulator tenant: `inbound` stores a customer message on its phone ' +
       '(whether or not a worker runs; the worker takes it live or by backfill), other types are session ' +
-      'commands for the running worker. 409 when the tenant runs another engine',
+      'commands for the running worker; `fail_media` makes the next `count` media downloads fail. 409 when the tenant runs another engine',
     params: TenantParams,
     body: Type.Object(
       {
@@ -207,6 +208,20 @@ export const adminRoutes = {
         count: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
         /** `enter_pairing_code`: the code typed on the simulated phone. */
         code: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+        /**
+         * `inbound`: what the customer sends (default TEXT). A type with a file gets a small real one
+         * made by the simulator (PNG, WAV, PDF, MP4, WebP); `text` is then the caption.
+         */
+        messageType: Type.Optional(MessageTypeSchema),
+        /** `inbound` UNSUPPORTED: the network's own name of the type. */
+        rawType: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
+        longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+        locationName: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+        /** `inbound` REACTION: the emoji and the WhatsApp id of the message reacted to. */
+        emoji: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+        targetId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
       },
       { additionalProperties: false },
     ),

@@ -14,6 +14,8 @@ import {
   MESSAGE_STATUSES,
   SENDER_KINDS,
   LOG_LEVELS,
+  MESSAGE_TYPES,
+  MEDIA_STATUSES,
 } from '@wa-fleet/shared';
 
 // Building blocks of the route schemas. Every enum comes from @wa-fleet/shared (which the database
@@ -71,6 +73,8 @@ export const ProcessStateSchema = Type.Enum([...PROCESS_STATES]);
 export const MessageDirectionSchema = Type.Enum([...MESSAGE_DIRECTIONS]);
 export const MessageStatusSchema = Type.Enum([...MESSAGE_STATUSES]);
 export const SentByKindSchema = Type.Enum([...SENDER_KINDS]);
+export const MessageTypeSchema = Type.Enum([...MESSAGE_TYPES]);
+export const MediaStatusSchema = Type.Enum([...MEDIA_STATUSES]);
 export const MatchTypeSchema = Type.Enum([...REPLY_MATCH_TYPES]);
 export const SetupRequestStatusSchema = Type.Enum([...SETUP_REQUEST_STATUSES]);
 export const LogLevelSchema = Type.Enum([...LOG_LEVELS]);

@@ -3,11 +3,14 @@ import {
   DateTime,
   errorResponses,
   IdParams,
+  Uuid,
   Items,
   MatchTypeSchema,
   MembershipSchema,
   MessageDirectionSchema,
   MessageStatusSchema,
+  MessageTypeSchema,
+  MediaStatusSchema,
   Nullable,
   NullableDateTime,
   Page,
@@ -45,6 +48,40 @@ export const MessageSchema = Type.Object({
       label: Nullable(Type.String()),
     }),
   ),
+  /** TEXT, IMAGE, VIDEO, AUDIO, VOICE (a voice note), DOCUMENT, STICKER, LOCATION, CONTACT, REACTION, UNSUPPORTED. */
+  type: MessageTypeSchema,
+  /** The network's own name of the type (always set for UNSUPPORTED, e.g. `poll_creation`). */
+  rawType: Nullable(Type.String()),
+  /** What WhatsApp told about the content; each field only where it applies and is known. */
+  meta: Type.Object({
+    caption: Type.Optional(Type.String()),
+    fileName: Type.Optional(Type.String()),
+    /** As the sender declared it; `media.mimeType` is what the stored bytes are. */
+    mimeType: Type.Optional(Type.String()),
+    size: Type.Optional(Type.Number()),
+    durationS: Type.Optional(Type.Number()),
+    width: Type.Optional(Type.Number()),
+    height: Type.Optional(Type.Number()),
+    latitude: Type.Optional(Type.Number()),
+    longitude: Type.Optional(Type.Number()),
+    locationName: Type.Optional(Type.String()),
+    vcard: Type.Optional(Type.String()),
+    emoji: Type.Optional(Type.String()),
+    /** REACTION: the WhatsApp id of the message reacted to. */
+    targetWaMessageId: Type.Optional(Type.String()),
+  }),
+  /** Messages with a file: where the file is (null for the other types). */
+  media: Nullable(
+    Type.Object({
+      /** PENDING (not fetched yet), RETRYING (a download failed, `error` says why), STORED, FAILED. */
+      status: MediaStatusSchema,
+      /** The type read from the stored bytes. */
+      mimeType: Nullable(Type.String()),
+      size: Nullable(Type.Integer()),
+      attempts: Type.Integer(),
+      error: Nullable(Type.String()),
+    }),
+  ),
   createdAt: DateTime,
   updatedAt: DateTime,
 });
@@ -53,6 +90,7 @@ export const MessageSchema = Type.Object({
 export const messageFilterFields = {
   direction: Type.Optional(MessageDirectionSchema),
   status: Type.Optional(MessageStatusSchema),
+  type: Type.Optional(MessageTypeSchema),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'text in body or numbers' })),
   from: Type.Optional(DateTime),
   to: Type.Optional(DateTime),
@@ -264,6 +302,67 @@ export const portalRoutes = {
       202: Type.Object({ id: Type.String(), status: MessageStatusSchema, isDuplicate: Type.Boolean() }),
       ...errorResponses,
     },
+  },
+  'GET /portal/tenant/current/messages/:id/media': {
+    tags,
+    summary:
+      "A message's file (the caller's tenant only; another tenant's id is 404). `variant=thumbnail`: a JPEG of at most 320 px for images and stickers",
+    params: IdParams,
+    querystring: Type.Object(
+      { variant: Type.Optional(Type.Enum(['original', 'thumbnail'], { description: 'default original' })) },
+      { additionalProperties: false },
+    ),
+    response: {
+      200: {
+        description: 'the file, with its type read from its bytes',
+        content: {
+          'application/octet-stream': {
+            schema: Type.Unsafe<Uint8Array>({ type: 'string', format: 'binary' }),
+          },
+        },
+      },
+      ...errorResponses,
+    },
+  },
+  'GET /portal/tenant/current/conversations': {
+    tags,
+    summary:
+      'Chats of the tenant, newest activity first: the contact, the last message and how many inbound ones came since the tenant last read the chat',
+    querystring: Type.Object(
+      { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'default 50' })) },
+      { additionalProperties: false },
+    ),
+    response: {
+      200: Items(
+        Type.Object({
+          contact: Type.String(),
+          lastMessage: MessageSchema,
+          unread: Type.Integer(),
+          lastReadAt: NullableDateTime,
+        }),
+      ),
+      ...errorResponses,
+    },
+  },
+  'GET /portal/tenant/current/conversations/:contact/messages': {
+    tags,
+    summary:
+      'One chat, oldest first: the newest `limit` messages (reactions included; `before` pages back by a message id)',
+    params: Type.Object({ contact: Type.String({ pattern: '^[0-9A-Za-z@._-]{1,64}$' }) }),
+    querystring: Type.Object(
+      {
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'default 100' })),
+        before: Type.Optional(Uuid),
+      },
+      { additionalProperties: false },
+    ),
+    response: { 200: Items(MessageSchema), ...errorResponses },
+  },
+  'POST /portal/tenant/current/conversations/:contact/read': {
+    tags,
+    summary: 'The tenant has read this chat up to now: its unread count starts again from zero',
+    params: Type.Object({ contact: Type.String({ pattern: '^[0-9A-Za-z@._-]{1,64}$' }) }),
+    response: { 200: Type.Object({ contact: Type.String(), lastReadAt: DateTime }), ...errorResponses },
   },
   'GET /portal/tenant/current/auto-replies': {
     tags,

@@ -39,6 +39,10 @@ const exampleMessage = {
     id: '0b5c6f3e-8d2a-4c1b-9e7f-1a2b3c4d5e6f',
     label: 'CRM integration (wak_3k9x2m7q4t1z)',
   },
+  type: 'TEXT',
+  rawType: null,
+  meta: {},
+  media: null,
   createdAt: '2026-12-02T09:30:00.000Z',
   updatedAt: '2026-12-02T09:30:02.000Z',
 };

@@ -38,6 +38,7 @@ export type QrDto = RouteResponse<'GET /portal/tenant/current/qr'>;
 export type StatsDto = RouteResponse<'GET /portal/tenant/current/stats'>;
 export type DiagnosticsDto = RouteResponse<'GET /admin/tenants/:tenant/diagnostics'>;
 export type MessagePageDto = RouteResponse<'GET /portal/tenant/current/logs'>;
+export type ConversationDto = RouteResponse<'GET /portal/tenant/current/conversations'>['items'][number];
 export type RuleInput = RouteBody<'POST /portal/tenant/current/auto-replies'>;
 export type MembershipInput = NonNullable<RouteBody<'POST /admin/users'>['memberships']>[number];
 
@@ -46,6 +47,8 @@ export type {
   LogLevel,
   MessageDirection,
   MessageStatus,
+  MessageType,
+  MediaStatus,
   ProcessState,
   ReplyMatchType,
   Role,

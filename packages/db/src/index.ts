@@ -14,6 +14,8 @@ export {
   SessionState,
   MessageDirection,
   MessageStatus,
+  MessageType,
+  MediaStatus,
   MatchType,
   SetupRequestStatus,
   SenderKind,

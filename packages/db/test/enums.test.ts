@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   MESSAGE_DIRECTIONS,
+  MEDIA_STATUSES,
   MESSAGE_STATUSES,
+  MESSAGE_TYPES,
   REPLY_MATCH_TYPES,
   ROLES,
   SENDER_KINDS,
@@ -13,7 +15,9 @@ import {
 import {
   MatchType,
   MessageDirection,
+  MediaStatus,
   MessageStatus,
+  MessageType,
   Role,
   SenderKind,
   SessionState,
@@ -35,6 +39,8 @@ describe('shared unions match the schema enums', () => {
     ['MatchType', MatchType, REPLY_MATCH_TYPES],
     ['SetupRequestStatus', SetupRequestStatus, SETUP_REQUEST_STATUSES],
     ['SenderKind', SenderKind, SENDER_KINDS],
+    ['MessageType', MessageType, MESSAGE_TYPES],
+    ['MediaStatus', MediaStatus, MEDIA_STATUSES],
   ] as const)('%s', (_name, schemaEnum, shared) => {
     expect(Object.values(schemaEnum).sort()).toEqual([...shared].sort());
   });

@@ -6,3 +6,4 @@ export * from './mask.ts';
 export * from './loop.ts';
 export * from './timeout.ts';
 export * from './send-job.ts';
+export * from './message-types.ts';

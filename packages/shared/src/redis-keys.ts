@@ -1,3 +1,4 @@
+import type { MessageType } from './message-types.ts';
 // Names shared by the processes that meet in Redis (control plane, worker, tests). Every key starts
 // with the deployment's REDIS_PREFIX so several fleets (or test runs) can share one Redis.
 
@@ -38,6 +39,7 @@ export const SIMULATOR_COMMANDS = [
   'auth_failure',
   'fail_sends',
   'enter_pairing_code',
+  'fail_media',
 ] as const;
 export type SimulatorCommandType = (typeof SIMULATOR_COMMANDS)[number];
 
@@ -53,4 +55,19 @@ export interface SimulatorCommand {
   count?: number;
   /** For `enter_pairing_code`: the code the phone's owner types (what the engine showed, or not). */
   code?: string;
+  /**
+   * For `inbound`: what the customer sends (default TEXT). A type with a file gets a small real one
+   * made by the simulator (PNG, WAV, PDF, MP4, WebP); `text` is then the caption.
+   */
+  messageType?: MessageType;
+  /** For an UNSUPPORTED `inbound`: the network's own name of the type (e.g. `poll_creation`). */
+  rawType?: string;
+  fileName?: string;
+  /** For a LOCATION `inbound`. */
+  latitude?: number;
+  longitude?: number;
+  locationName?: string;
+  /** For a REACTION `inbound`: the emoji and the WhatsApp id of the message it is on. */
+  emoji?: string;
+  targetId?: string;
 }

@@ -9,3 +9,14 @@ export {
   type NetworkAck,
   type NetworkSend,
 } from './network.ts';
+export type { InboundContent } from './network.ts';
+export {
+  sampleMediaFor,
+  sampleMp4,
+  samplePdf,
+  samplePng,
+  sampleVcard,
+  sampleWav,
+  sampleWebp,
+  type SampleMedia,
+} from './samples.ts';

@@ -1,6 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { simulatorChannel, type SimulatorCommand } from '@wa-fleet/shared';
+import {
+  cleanMessageMeta,
+  simulatorChannel,
+  type MessageMeta,
+  type MessageType,
+  type SimulatorCommand,
+} from '@wa-fleet/shared';
+import { sampleMediaFor, sampleVcard } from './samples.ts';
 
 /** The phone keeps this many messages (and pending acks); older ones are trimmed, as a phone would. */
 const STREAM_MAX_LEN = 100_000;
@@ -28,6 +35,10 @@ export function simulatorNetworkKeys(prefix: string, tenantId: string) {
     acksRead: `${base}:acks-read`,
     /** Our linked number: its presence means "auth data valid", so a restart skips the QR. */
     auth: `${base}:auth`,
+    /** Hash waMessageId -> the bytes of the message's file (what a phone downloads from WhatsApp). */
+    media: `${base}:media`,
+    /** `fail_media`: how many of the next media downloads fail (a flaky media server). */
+    mediaFailures: `${base}:media-failures`,
   };
 }
 
@@ -46,6 +57,19 @@ export interface NetworkInbound {
   to: string;
   body: string;
   timestamp: Date;
+  /** Absent for plain text. */
+  type?: MessageType;
+  rawType?: string;
+  meta?: MessageMeta;
+}
+
+/** What a customer sends besides text (see deliverInbound). */
+export interface InboundContent {
+  type?: MessageType | undefined;
+  rawType?: string | undefined;
+  meta?: MessageMeta | undefined;
+  /** The file; for a type with a file and none given, the simulator makes a sample one. */
+  media?: Buffer | undefined;
 }
 
 export interface NetworkAck {
@@ -109,24 +133,45 @@ export class SimulatorNetwork {
   /** A customer writes to the tenant's number: the phone stores it whether or not a worker runs. */
   async deliverInbound(
     tenantId: string,
-    msg: { from: string; text: string; id?: string | undefined },
+    msg: { from: string; text: string; id?: string | undefined } & InboundContent,
   ): Promise<{ waMessageId: string; entryId: string }> {
     const from = msg.from.replace(/[^0-9]/g, '');
     const waMessageId = msg.id ?? `false_${from}@c.us_${randomBytes(10).toString('hex').toUpperCase()}`;
+    const keys = this.keys(tenantId);
+    const type = msg.type ?? 'TEXT';
+    const sample = msg.media ? undefined : sampleMediaFor(type);
+    const media = msg.media ?? sample?.data;
+    const meta: MessageMeta = { ...sample?.meta, ...msg.meta };
+    if (media) {
+      meta.size = media.length;
+      // The file is on the network before the message that points at it, as on WhatsApp's servers.
+      await this.redis.hset(keys.media, waMessageId, media);
+    }
+    const fields = ['id', waMessageId, 'from', from, 'body', msg.text];
+    if (type !== 'TEXT') fields.push('type', type);
+    if (msg.rawType) fields.push('rawType', msg.rawType);
+    if (Object.keys(meta).length > 0) fields.push('meta', JSON.stringify(meta));
     const entryId = (await this.redis.xadd(
-      this.keys(tenantId).inbox,
+      keys.inbox,
       'MAXLEN',
       '~',
       String(STREAM_MAX_LEN),
       '*',
-      'id',
-      waMessageId,
-      'from',
-      from,
-      'body',
-      msg.text,
+      ...fields,
     )) as string;
     return { waMessageId, entryId };
+  }
+
+  /**
+   * The file of a message, as a phone downloads it; undefined when the network has none. Fails while
+   * `fail_media` has failures left (each download attempt uses one).
+   */
+  async downloadMedia(tenantId: string, waMessageId: string): Promise<Buffer | undefined> {
+    const keys = this.keys(tenantId);
+    const left = await this.redis.decr(keys.mediaFailures);
+    if (left >= 0) throw new Error('simulated media download failure');
+    await this.redis.set(keys.mediaFailures, '0');
+    return (await this.redis.hgetBuffer(keys.media, waMessageId)) ?? undefined;
   }
 
   /**
@@ -143,8 +188,17 @@ export class SimulatorNetwork {
         from: cmd.from,
         text: cmd.text ?? '',
         id: cmd.id,
+        ...contentOf(cmd),
       });
       return { delivered: 1, waMessageId };
+    }
+    if (cmd.type === 'fail_media') {
+      // A network-side fault: it holds whether or not a worker runs, and across worker restarts.
+      await this.redis.set(
+        this.keys(tenantId).mediaFailures,
+        String(Math.max(0, Math.floor(cmd.count ?? 0))),
+      );
+      return { delivered: 1 };
     }
     return { delivered: await this.redis.publish(this.keys(tenantId).commands, JSON.stringify(cmd)) };
   }
@@ -282,7 +336,7 @@ export class SimulatorNetwork {
 
 function toInbound(entryId: string, raw: string[], to: string): NetworkInbound {
   const f = fieldsOf(raw);
-  return {
+  const message: NetworkInbound = {
     entryId,
     waMessageId: f.id ?? entryId,
     from: f.from ?? '',
@@ -290,4 +344,33 @@ function toInbound(entryId: string, raw: string[], to: string): NetworkInbound {
     body: f.body ?? '',
     timestamp: entryTime(entryId),
   };
+  if (f.type) message.type = f.type as MessageType;
+  if (f.rawType) message.rawType = f.rawType;
+  if (f.meta) message.meta = cleanMessageMeta(JSON.parse(f.meta));
+  return message;
+}
+
+/** The content of a simulate `inbound` command beyond its text. */
+function contentOf(cmd: SimulatorCommand): InboundContent {
+  const type = cmd.messageType ?? 'TEXT';
+  const meta: MessageMeta = {};
+  const text = cmd.text ?? '';
+  if (cmd.fileName) meta.fileName = cmd.fileName;
+  switch (type) {
+    case 'LOCATION':
+      meta.latitude = cmd.latitude ?? 52.52;
+      meta.longitude = cmd.longitude ?? 13.405;
+      if (cmd.locationName) meta.locationName = cmd.locationName;
+      break;
+    case 'CONTACT':
+      meta.vcard = sampleVcard();
+      break;
+    case 'REACTION':
+      meta.emoji = cmd.emoji ?? '👍';
+      if (cmd.targetId) meta.targetWaMessageId = cmd.targetId;
+      break;
+    default:
+      if (text && type !== 'TEXT') meta.caption = text;
+  }
+  return { type, rawType: type === 'UNSUPPORTED' ? (cmd.rawType ?? 'unknown') : cmd.rawType, meta };
 }

@@ -2,6 +2,7 @@ import type { DbClient, Prisma } from '@wa-fleet/db';
 import type { RouteQuery } from '@wa-fleet/contract';
 import { AppError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from '../routes/mappers.ts';
+import { richFields } from './message-media.ts';
 
 // The message list and single-message reads of one tenant, shared by the portal
 // (GET /portal/tenant/current/logs) and the public API (GET /v1/messages, /v1/messages/:id), so both
@@ -23,6 +24,7 @@ export function toMessageDto(m: Prisma.MessageLogGetPayload<object>) {
     replyToId: m.replyToId,
     attempts: m.attempts,
     sentBy: m.sentByKind ? { kind: m.sentByKind, id: m.sentById, label: m.sentByLabel } : null,
+    ...richFields(m),
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
   };
@@ -35,6 +37,7 @@ export async function listTenantMessages(db: DbClient, tenantId: string, query: 
   const and: Prisma.MessageLogWhereInput[] = [{ tenantId }];
   if (direction) and.push({ direction });
   if (status) and.push({ status });
+  if (query.type) and.push({ type: query.type });
   if (from) and.push({ createdAt: { gte: new Date(from) } });
   if (to) and.push({ createdAt: { lt: new Date(to) } });
   if (q) {

@@ -9,7 +9,7 @@ import type { TenantRef } from './tenant-resolver.ts';
  * (`LOG_DIR/<slug>.log*`), PM2's capture of its worker's output (`LOG_DIR/pm2/wa-tenant-<slug>-*.log`) and
  * its WhatsApp session data (`WWEBJS_SESSION_DIR/session-<tenant id>`, whatsapp-web.js LocalAuth: it
  * would let anyone holding the folder act as the linked number). Names are built from the tenant row,
- * checked again here; slugs hold no dot, so `<slug>.log` never prefixes another tenant's file.
+ * and its message files (`MEDIA_DIR/<tenant id>`), checked again here; slugs hold no dot, so `<slug>.log` never prefixes another tenant's file.
  * Returns the paths removed, relative to their folder.
  */
 export async function removeTenantFiles(config: ControlPlaneConfig, tenant: TenantRef): Promise<string[]> {
@@ -34,6 +34,12 @@ export async function removeTenantFiles(config: ControlPlaneConfig, tenant: Tena
   if ((await listDir(sessionDir)).includes(session)) {
     await rm(path.join(sessionDir, session), { recursive: true, force: true });
     removed.push(session);
+  }
+  const mediaDir = path.resolve(config.MEDIA_DIR);
+  const media = tenant.id.toLowerCase();
+  if ((await listDir(mediaDir)).includes(media)) {
+    await rm(path.join(mediaDir, media), { recursive: true, force: true });
+    removed.push(`media/${media}`);
   }
   return removed;
 }

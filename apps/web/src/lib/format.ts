@@ -61,3 +61,18 @@ export function formatDateTime(iso: string | null | undefined): string {
 export function formatLogTime(iso: string | null | undefined): string {
   return formatLocal(iso, true);
 }
+
+/** The viewer's UTC offset at `d`, e.g. "UTC+01:00" (the zone every time in the chat views carries). */
+export function utcOffset(d: Date): string {
+  const minutes = -d.getTimezoneOffset();
+  const sign = minutes >= 0 ? '+' : '-';
+  const abs = Math.abs(minutes);
+  return `UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** Local date and time with the zone, e.g. "2026-11-22 14:03:07 UTC+01:00". */
+export function formatDateTimeZone(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${formatDateTime(iso)} ${utcOffset(d)}`;
+}

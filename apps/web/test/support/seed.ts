@@ -56,7 +56,7 @@ export async function startWorker(stack: E2eStack, slug: string): Promise<void> 
 export async function simulate(
   stack: E2eStack,
   slug: string,
-  command: { type: string; from?: string; text?: string; code?: string },
+  command: { type: string; from?: string; text?: string; code?: string } & Record<string, unknown>,
 ): Promise<void> {
   const res = await stack.admin('POST', `/admin/tenants/${slug}/simulate`, command);
   const delivered = (res.body as { delivered?: number } | null)?.delivered;

@@ -63,6 +63,8 @@ export async function startStack(): Promise<E2eStack> {
       LOG_DIR: logDir,
       LOG_LEVEL: 'info',
       PM2_HOME: pm2Home,
+      // Handed to the workers too (MEDIA_*): message files stay in this run's temp folder.
+      MEDIA_DIR: path.join(tmp, 'media'),
       CONTROL_PLANE_HOST: '127.0.0.1',
       CONTROL_PLANE_PORT: String(cpPort),
       WA_ENGINE: 'simulator',

@@ -7,6 +7,7 @@ export type {
   EngineContext,
   EngineDefinition,
   InboundMessage,
+  DownloadedMedia,
   AckStatus,
   SendOptions,
 } from './types.ts';

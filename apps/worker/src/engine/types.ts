@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Logger } from '@wa-fleet/logger';
-import type { WaEngineName } from '@wa-fleet/shared';
+import type { MessageMeta, MessageType, WaEngineName } from '@wa-fleet/shared';
 
 /** An inbound WhatsApp message in the engine-independent shape the pipeline stores. */
 export interface InboundMessage {
@@ -12,9 +12,24 @@ export interface InboundMessage {
   from: string;
   /** Our own number (digits). */
   to: string;
+  /** The text, or a media message's caption ('' when none). */
   body: string;
   /** When WhatsApp says the message was sent. */
   timestamp: Date;
+  /** Absent = TEXT. A type the engine cannot map is UNSUPPORTED with `rawType` set, never dropped. */
+  type?: MessageType;
+  /** The engine's own name of the type (always kept for UNSUPPORTED). */
+  rawType?: string;
+  /** What WhatsApp tells about the content (file name, size, location, vCard, reaction, ...). */
+  meta?: MessageMeta;
+}
+
+/** A message's file as the engine downloaded it. */
+export interface DownloadedMedia {
+  data: Buffer;
+  /** What the engine was told; the stored type is checked from the bytes. */
+  mimeType?: string;
+  fileName?: string;
 }
 
 /** Delivery states an acknowledgement can report, in the order a message moves through them. */
@@ -85,6 +100,11 @@ export interface WaEngine extends EventEmitter<EngineEvents> {
    * Only with `capabilities.backfill`; the pipeline's unique key makes overlap harmless.
    */
   fetchMessagesSince?(since: Date, limit: number): Promise<InboundMessage[]>;
+  /**
+   * Only with `capabilities.media`: the file of an inbound message (by WhatsApp id). Rejects when the
+   * download fails (the worker retries with back-off); undefined when WhatsApp no longer has it.
+   */
+  downloadMedia?(waMessageId: string): Promise<DownloadedMedia | undefined>;
 }
 
 /** What every engine gets from the worker. */

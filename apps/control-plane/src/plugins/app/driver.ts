@@ -72,7 +72,7 @@ export default fp<DriverPluginOptions>(
               'retention',
               app.config.RETENTION_INTERVAL_MS,
               async () => {
-                await runRetention(app.db, app.config.MESSAGE_RETENTION_DAYS, log);
+                await runRetention(app.db, app.config.MESSAGE_RETENTION_DAYS, log, app.config.MEDIA_DIR);
               },
               log,
               { runNow: true },

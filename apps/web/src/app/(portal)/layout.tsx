@@ -29,7 +29,11 @@ export default async function PortalLayout({ children }: { children: React.React
   const hasTenant =
     session.memberships.length > 0 || (session.isSuperAdmin === true && session.tenantSlug !== undefined);
   if (hasTenant) {
-    items.push({ href: '/overview', label: 'Overview' }, { href: '/messages', label: 'Messages' });
+    items.push(
+      { href: '/overview', label: 'Overview' },
+      { href: '/conversations', label: 'Conversations' },
+      { href: '/messages', label: 'Messages' },
+    );
     if (can('OPERATOR')) items.push({ href: '/send', label: 'Send message' });
     if (can('TENANT_ADMIN')) items.push({ href: '/auto-replies', label: 'Auto-replies' });
     if (can('TENANT_ADMIN')) items.push({ href: '/api-keys', label: 'API keys' });

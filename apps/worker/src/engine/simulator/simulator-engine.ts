@@ -4,7 +4,14 @@ import type { Redis } from 'ioredis';
 import { SimulatorNetwork, simulatedPhoneNumber } from '@wa-fleet/simulator';
 import { SIMULATOR_COMMANDS, type SimulatorCommand } from '@wa-fleet/shared';
 import { EngineError, EngineNotReadyError, PermanentSendError } from '../errors.ts';
-import type { EngineContext, EngineEvents, InboundMessage, SendOptions, WaEngine } from '../types.ts';
+import type {
+  DownloadedMedia,
+  EngineContext,
+  EngineEvents,
+  InboundMessage,
+  SendOptions,
+  WaEngine,
+} from '../types.ts';
 
 export interface SimulatorOptions extends EngineContext {
   /** Negative: link only on the `link` command. */
@@ -35,7 +42,7 @@ const PAIRING_CODE_LENGTH = 8;
  */
 export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEngine {
   readonly name = 'simulator';
-  readonly capabilities = { idempotentClientRef: true, backfill: true, pairingCode: true, media: false };
+  readonly capabilities = { idempotentClientRef: true, backfill: true, pairingCode: true, media: true };
   private readonly opts: SimulatorOptions;
   private readonly network: SimulatorNetwork;
   private phone: string;
@@ -156,6 +163,11 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
   async fetchMessagesSince(since: Date, limit: number): Promise<InboundMessage[]> {
     const found = await this.network.inboxSince(this.opts.tenantId, since, limit);
     return found.map(({ entryId: _entryId, ...message }) => message);
+  }
+
+  async downloadMedia(waMessageId: string): Promise<DownloadedMedia | undefined> {
+    const data = await this.network.downloadMedia(this.opts.tenantId, waMessageId);
+    return data ? { data } : undefined;
   }
 
   private later(ms: number, fn: () => void | Promise<void>): void {

@@ -32,5 +32,6 @@ export {
   type WwebjsChatLike,
   type WwebjsClientFactory,
   type WwebjsClientSettings,
+  type WwebjsMessage,
 } from './wwebjs-engine.ts';
 export { findProcessesMentioning, killBrowsersUsing } from './browser-processes.ts';

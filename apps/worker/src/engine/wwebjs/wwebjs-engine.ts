@@ -1,10 +1,17 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from '@wa-fleet/logger';
-import { TimeoutError, withTimeout } from '@wa-fleet/shared';
+import {
+  cleanMessageMeta,
+  TimeoutError,
+  withTimeout,
+  type MessageMeta,
+  type MessageType,
+} from '@wa-fleet/shared';
 import { EngineError, EngineNotReadyError, PermanentSendError, describeError } from '../errors.ts';
 import {
   type AckStatus,
+  type DownloadedMedia,
   type EngineEvents,
   type InboundMessage,
   type SendOptions,
@@ -23,6 +30,8 @@ export interface WwebjsClientLike {
   getChats?(): Promise<WwebjsChatLike[]>;
   /** Asks for a pairing code; the code (and each refresh) also arrives as the `code` event. */
   requestPairingCode?(phoneNumber: string, showNotification?: boolean, intervalMs?: number): Promise<string>;
+  /** For media downloads of messages no longer in memory. */
+  getMessageById?(messageId: string): Promise<WwebjsMessage | null | undefined>;
   info?: { wid?: { user?: string } } | undefined;
 }
 
@@ -35,13 +44,40 @@ export interface WwebjsChatLike {
 }
 
 /** whatsapp-web.js's Message, as far as the adapter reads it. */
-interface WwebjsMessage {
+export interface WwebjsMessage {
   id: { _serialized: string };
   from: string;
   to: string;
+  /** The text, or a media message's caption. */
   body?: string;
   timestamp?: number;
   fromMe?: boolean;
+  /** The library's MessageTypes value: chat, image, video, audio, ptt, document, sticker, location, vcard, ... */
+  type?: string;
+  hasMedia?: boolean;
+  /** Seconds, as the library passes it (a string or a number). */
+  duration?: string | number;
+  location?: {
+    latitude?: number | string;
+    longitude?: number | string;
+    name?: string;
+    address?: string;
+    description?: string;
+  };
+  vCards?: string[];
+  /** The raw WhatsApp Web model: mimetype, filename, size, width, height of a media message. */
+  _data?: Record<string, unknown>;
+  downloadMedia?(): Promise<{ mimetype?: string; data: string; filename?: string | null } | undefined>;
+}
+
+/** whatsapp-web.js's Reaction (the `message_reaction` event). */
+interface WwebjsReaction {
+  id: { _serialized: string; fromMe?: boolean };
+  /** The emoji; '' when the reaction was taken back. */
+  reaction?: string;
+  msgId?: { _serialized: string };
+  senderId?: string;
+  timestamp?: number;
 }
 
 export interface WwebjsClientSettings {
@@ -94,6 +130,8 @@ const REINIT_DELAY_MS = 5_000;
 /** Backfill reads at most this many recent messages per chat with activity since the gap began. */
 const BACKFILL_PER_CHAT = 100;
 const DESTROY_TIMEOUT_MS = 5_000;
+/** Media messages kept in memory for their download (older ones are looked up by id). */
+const RECENT_MEDIA_MAX = 500;
 
 export const createRealWwebjsClient: WwebjsClientFactory = async (settings) => {
   // Loaded lazily: simulator workers never pay for puppeteer.
@@ -126,12 +164,14 @@ export const PAIRING_CODE_INTERVAL_MS = 180_000;
 /** whatsapp-web.js (Chromium running WhatsApp Web) behind the engine interface. */
 export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine {
   readonly name = 'wwebjs';
-  readonly capabilities = { idempotentClientRef: false, backfill: true, pairingCode: true, media: false };
+  readonly capabilities = { idempotentClientRef: false, backfill: true, pairingCode: true, media: true };
   private readonly opts: WwebjsOptions;
   private client: WwebjsClientLike | undefined;
   private isReady = false;
   private isStopped = false;
   private reinitTimer: NodeJS.Timeout | undefined;
+  /** Recent media messages by id: their downloadMedia() needs the library's object. */
+  private readonly recentMedia = new Map<string, WwebjsMessage>();
 
   constructor(opts: WwebjsOptions) {
     super();
@@ -212,6 +252,12 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
     });
     on('message', (msg: WwebjsMessage) => {
       const message = toInbound(msg);
+      if (!message) return;
+      if (msg.hasMedia) this.rememberMedia(msg);
+      this.emit('message', message);
+    });
+    on('message_reaction', (reaction: WwebjsReaction) => {
+      const message = reactionToInbound(reaction, client.info?.wid?.user ?? '');
       if (message) this.emit('message', message);
     });
     on('message_ack', (msg: WwebjsMessage, ack: number) => {
@@ -249,6 +295,30 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
     }
     found.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     return found.slice(0, limit);
+  }
+
+  private rememberMedia(msg: WwebjsMessage): void {
+    this.recentMedia.delete(msg.id._serialized);
+    this.recentMedia.set(msg.id._serialized, msg);
+    while (this.recentMedia.size > RECENT_MEDIA_MAX) {
+      this.recentMedia.delete(this.recentMedia.keys().next().value!);
+    }
+  }
+
+  /** The file through the library's downloadMedia(); undefined when WhatsApp no longer has it. */
+  async downloadMedia(waMessageId: string): Promise<DownloadedMedia | undefined> {
+    const client = this.client;
+    if (!client || !this.isReady) throw new EngineNotReadyError();
+    const msg =
+      this.recentMedia.get(waMessageId) ?? (await client.getMessageById?.(waMessageId)) ?? undefined;
+    if (!msg?.downloadMedia) return undefined;
+    const media = await msg.downloadMedia();
+    if (!media?.data) return undefined;
+    const out: DownloadedMedia = { data: Buffer.from(media.data, 'base64') };
+    if (media.mimetype) out.mimeType = media.mimetype;
+    if (media.filename) out.fileName = media.filename;
+    this.recentMedia.delete(waMessageId);
+    return out;
   }
 
   private scheduleReinitialize(): void {
@@ -295,16 +365,85 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
   }
 }
 
+/** whatsapp-web.js's MessageTypes -> ours; anything else is UNSUPPORTED with its name kept. */
+const TYPE_OF: Record<string, MessageType> = {
+  chat: 'TEXT',
+  image: 'IMAGE',
+  video: 'VIDEO',
+  gif: 'VIDEO',
+  audio: 'AUDIO',
+  ptt: 'VOICE',
+  document: 'DOCUMENT',
+  sticker: 'STICKER',
+  location: 'LOCATION',
+  vcard: 'CONTACT',
+  multi_vcard: 'CONTACT',
+};
+
 /** A message from someone else, in our shape; undefined for our own and for status updates. */
-function toInbound(msg: WwebjsMessage): InboundMessage | undefined {
+export function toInbound(msg: WwebjsMessage): InboundMessage | undefined {
   if (msg.fromMe || msg.from === 'status@broadcast') return undefined;
-  return {
+  const message: InboundMessage = {
     waMessageId: msg.id._serialized,
     from: jidToNumber(msg.from),
     to: jidToNumber(msg.to),
     body: msg.body ?? '',
     timestamp: msg.timestamp ? new Date(msg.timestamp * 1000) : new Date(),
   };
+  const rawType = msg.type ?? 'chat';
+  const type = TYPE_OF[rawType] ?? 'UNSUPPORTED';
+  if (type === 'TEXT') return message;
+  message.type = type;
+  message.rawType = rawType;
+  const data = msg._data ?? {};
+  const meta: MessageMeta = cleanMessageMeta({
+    mimeType: data.mimetype,
+    fileName: data.filename,
+    size: numberOf(data.size),
+    width: numberOf(data.width),
+    height: numberOf(data.height),
+    durationS: numberOf(msg.duration),
+  });
+  if (msg.hasMedia && msg.body) meta.caption = msg.body.slice(0, 4096);
+  if (type === 'LOCATION' && msg.location) {
+    Object.assign(
+      meta,
+      cleanMessageMeta({
+        latitude: numberOf(msg.location.latitude),
+        longitude: numberOf(msg.location.longitude),
+        locationName: msg.location.name ?? msg.location.description ?? msg.location.address,
+      }),
+    );
+    // The library puts the location's thumbnail (base64) in body: not text anyone wrote.
+    message.body = meta.locationName ?? '';
+  }
+  if (type === 'CONTACT') {
+    const cards = msg.vCards?.length ? msg.vCards : msg.body ? [msg.body] : [];
+    Object.assign(meta, cleanMessageMeta({ vcard: cards.join('\n\n') }));
+  }
+  message.meta = meta;
+  return message;
+}
+
+/** A reaction someone else put on a message, as a REACTION message (`body` the emoji). */
+export function reactionToInbound(r: WwebjsReaction, ownNumber: string): InboundMessage | undefined {
+  if (r.id.fromMe || !r.senderId || !r.msgId) return undefined;
+  const emoji = r.reaction ?? '';
+  return {
+    waMessageId: r.id._serialized,
+    from: jidToNumber(r.senderId),
+    to: ownNumber,
+    body: emoji,
+    timestamp: r.timestamp ? new Date(r.timestamp * 1000) : new Date(),
+    type: 'REACTION',
+    rawType: 'reaction',
+    meta: cleanMessageMeta({ emoji, targetWaMessageId: r.msgId._serialized }),
+  };
+}
+
+function numberOf(value: unknown): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
 
 /** The library passes strings for these events; anything else is shown as JSON, never "[object Object]". */

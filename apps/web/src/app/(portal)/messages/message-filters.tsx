@@ -1,7 +1,13 @@
 'use client';
 import { formText } from '@/lib/form.ts';
 import { Field, Options } from '@/components/field.tsx';
-import { EMPTY_FILTERS, MESSAGE_STATUS_OPTIONS, type MessageFilters } from './message-filter-state.ts';
+import {
+  EMPTY_FILTERS,
+  MESSAGE_STATUS_OPTIONS,
+  MESSAGE_TYPE_LABELS,
+  MESSAGE_TYPE_OPTIONS,
+  type MessageFilters,
+} from './message-filter-state.ts';
 
 export function MessageFiltersForm({
   value,
@@ -16,6 +22,7 @@ export function MessageFiltersForm({
     onApply({
       direction: formText(form, 'direction'),
       status: formText(form, 'status'),
+      type: formText(form, 'type'),
       from: formText(form, 'from'),
       to: formText(form, 'to'),
       q: formText(form, 'q').trim(),
@@ -44,6 +51,18 @@ export function MessageFiltersForm({
           <select {...control} name="status" defaultValue={value.status}>
             <option value="">Any</option>
             <Options values={MESSAGE_STATUS_OPTIONS} />
+          </select>
+        )}
+      </Field>
+      <Field id="f-type" label="Type">
+        {(control) => (
+          <select {...control} name="type" defaultValue={value.type}>
+            <option value="">Any</option>
+            {MESSAGE_TYPE_OPTIONS.map((t) => (
+              <option key={t} value={t}>
+                {MESSAGE_TYPE_LABELS[t]}
+              </option>
+            ))}
           </select>
         )}
       </Field>

@@ -14,6 +14,7 @@ import {
   hasAnyFilter,
   toFilterQuery,
   toSearch,
+  MESSAGE_TYPE_LABELS,
   type MessageFilters,
 } from './message-filter-state.ts';
 
@@ -222,6 +223,11 @@ function MessagesTable({ items }: { items: MessageDto[] }) {
             {m.direction === 'IN' ? m.from : m.to}
           </td>
           <td className="text" data-label="Text">
+            {m.type !== 'TEXT' && (
+              <span className="badge" data-testid="message-type">
+                {MESSAGE_TYPE_LABELS[m.type]}
+              </span>
+            )}{' '}
             {m.body}
           </td>
           <td data-label="Status">
