@@ -266,15 +266,20 @@ export class InboundPipeline {
   private async handleMessages(records: MessageRecord[]): Promise<void> {
     const { messages, rules, enqueueSend, log } = this.deps;
     const context = { waMessageId: records[0]!.waMessageId, count: records.length };
-    const items: InboundToStore[] = [];
-    for (const record of records) {
-      const message = { ...record, timestamp: new Date(record.timestamp) };
-      const rule = await this.retry('reading auto-reply rules', () => rules.match(message.body), context);
-      items.push({ message, reply: rule ? { body: rule.reply, ruleId: rule.id } : undefined });
-    }
+    const messagesIn = records.map((record) => ({ ...record, timestamp: new Date(record.timestamp) }));
+    let items: InboundToStore[] = [];
+    // The rules are read inside the retried unit: a message is stored together with its reply, so
+    // reading what to reply is part of storing it.
     const stored = await this.retry(
-      records.length === 1 ? 'storing an inbound message' : 'storing inbound messages',
-      () => messages.storeInboundBatch(items),
+      'storing an inbound message',
+      async () => {
+        items = [];
+        for (const message of messagesIn) {
+          const rule = await rules.match(message.body);
+          items.push({ message, reply: rule ? { body: rule.reply, ruleId: rule.id } : undefined });
+        }
+        return messages.storeInboundBatch(items);
+      },
       context,
     );
     for (const [i, { message, reply }] of items.entries()) {
