@@ -86,7 +86,7 @@ export async function seedMessages(url: string, size: SeedSize, log: (m: string)
     const s = seeded.rows[0];
     if (s && s.tenants === size.tenants && s.rows_per_tenant === size.rowsPerTenant) {
       log(`reusing the seeded table (${size.tenants} x ${size.rowsPerTenant} rows)`);
-      return tenantIds();
+      return await tenantIds();
     }
     log(`seeding ${size.tenants} tenants x ${size.rowsPerTenant} messages`);
     await db.query('TRUNCATE message_logs, message_stats_hourly, bench_seed');
