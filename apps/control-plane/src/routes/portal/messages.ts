@@ -137,12 +137,14 @@ const routes: FastifyPluginAsync = async (app) => {
     });
     rows.pipe(csv);
     const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="messages-${tenant.slug}-${stamp}.csv"`)
-      .header('cache-control', 'no-store')
-      // A stream is piped as it is (no serialization); the contract's type names only JSON bodies.
-      .send(csv as unknown as string);
+    return (
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="messages-${tenant.slug}-${stamp}.csv"`)
+        .header('cache-control', 'no-store')
+        // A stream is piped as it is (no serialization); the contract's type names only JSON bodies.
+        .send(csv as unknown as string)
+    );
   });
 
   serve(
