@@ -75,6 +75,7 @@ describe('API contract', () => {
       'GET /portal/tenant/current/qr',
       'POST /portal/tenant/current/pairing-code',
       'GET /portal/tenant/current/logs',
+      'GET /portal/tenant/current/logs/export',
       'POST /portal/tenant/current/messages',
       'GET /portal/tenant/current/messages/{id}/media',
       'GET /portal/tenant/current/conversations',

@@ -37,6 +37,8 @@ const READS = [
   '/portal/tenant/current',
   '/portal/tenant/current/qr',
   '/portal/tenant/current/logs',
+  '/portal/tenant/current/logs?q=secret',
+  '/portal/tenant/current/logs/export',
   '/portal/tenant/current/auto-replies',
   '/portal/tenant/current/setup-requests',
   '/portal/tenant/current/stats?days=3',

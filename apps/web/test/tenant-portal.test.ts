@@ -109,10 +109,15 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
       async () => (await rows.count()) === 3 && (await owner.locator('[data-direction="OUT"]').count()) === 0,
     );
 
-    await owner.getByLabel('Text contains').fill('pizza');
+    await owner.getByLabel('Search').fill('pizz');
     await owner.getByRole('button', { name: 'Apply filters' }).click();
     await waitFor('two pizza rows', async () => (await rows.count()) === 2);
     for (const text of await rows.allTextContents()) expect(text.toLowerCase()).toContain('pizza');
+    // The matched word is marked in each row (full-text search: "pizz" starts "pizza" and "Pizza").
+    const marks = owner.getByTestId('search-highlight');
+    await waitFor('a highlight in each row', async () => (await marks.count()) === 2);
+    expect((await marks.allTextContents()).map((t) => t.toLowerCase())).toEqual(['pizza', 'pizza']);
+    expect(await owner.locator('mark', { hasText: 'tonight' }).count()).toBe(0);
     await saveScreenshot(owner, 'messages.png', 'messages.png');
 
     const [download] = await Promise.all([
@@ -122,7 +127,7 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
     expect(download.suggestedFilename()).toMatch(/^messages-demo-.*\.csv$/);
     const csv = readFileSync(await download.path(), 'utf8');
     const lines = csv.trim().split(/\r\n/);
-    expect(lines[0]).toBe('time,direction,from,to,status,text,error,id');
+    expect(lines[0]).toBe('time_utc,direction,from,to,status,text,error,sent_by,id');
     expect(lines).toHaveLength(3);
     expect(csv).toContain('Do you deliver pizza tonight?');
     expect(csv).toContain('Pizza with extra cheese please');

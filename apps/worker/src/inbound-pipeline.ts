@@ -4,22 +4,26 @@ import type { AutoReplyRuleCache } from './auto-reply-rules.ts';
 import { RetryAbortedError, retryUntilDone, type RetryPolicy } from './db-retry.ts';
 import type { AckStatus, InboundMessage } from './engine/index.ts';
 import type { InboundSpool, SpoolRecord } from './inbound-spool.ts';
-import type { MessageRepository } from './message-repository.ts';
+import type { InboundToStore, MessageRepository } from './message-repository.ts';
+
+type MessageRecord = Extract<SpoolRecord, { kind: 'message' }>;
 
 /** How often waiting events are checked for spilling to the spool while the database fails. */
 const SPILL_CHECK_MS = 200;
 /** A graceful stop lets a healthy pipeline finish this long before spooling what is left. */
 const STOP_DRAIN_MS = 2_000;
+/** Inbound messages in a row (no ack between them) stored by one statement at most. */
+export const INBOUND_BATCH_MAX = 200;
 
 export interface InboundPipelineDeps {
   messages: MessageRepository;
   rules: AutoReplyRuleCache;
   enqueueSend: (messageId: string) => Promise<void>;
+  /** A stored message has a file to fetch (its row is PENDING): the worker's media fetcher takes it. */
+  onMediaPending?: (messageId: string) => void;
   /** An ack no row could take yet (the row is not SENT yet): the worker keeps it for later. */
   onAckUnmatched: (waMessageId: string, status: AckStatus) => void;
   spool: InboundSpool;
-  /** A stored message has a file to fetch (its row is PENDING): the worker's media fetcher takes it. */
-  onMediaPending?: (messageId: string) => void;
   retry: RetryPolicy;
   /** Events held in memory at most (older ones go to the spool). */
   bufferMax: number;
@@ -36,8 +40,11 @@ interface Waiting {
 }
 
 /**
- * Engine events (inbound messages, acks) -> the database, one at a time and in arrival order:
- * message stored once -> auto-reply rule -> reply stored QUEUED -> enqueued; ack applied.
+ * Engine events (inbound messages, acks) -> the database, in arrival order: auto-reply rule -> message
+ * stored once with its reply QUEUED (one statement) -> reply enqueued; ack applied. Messages that wait
+ * in a row (no ack between them, at most INBOUND_BATCH_MAX) are stored by one statement together; a
+ * batch the database refuses for its content is retried one message at a time, so only the bad one is
+ * set aside.
  *
  * Nothing is dropped. A database write that fails is retried with back-off until it succeeds. Events
  * wait in memory (at most bufferMax); past the bound, after spoolAfterMs of a failing database, and
@@ -49,8 +56,8 @@ interface Waiting {
 export class InboundPipeline {
   private readonly deps: InboundPipelineDeps;
   private readonly waiting: Waiting[] = [];
-  /** The event being written now (taken from memory or from a spool segment). */
-  private current: Waiting | undefined;
+  /** The events being written now (taken from memory or from a spool segment), oldest first. */
+  private current: Waiting[] = [];
   private running: Promise<void> | undefined;
   private isFailing = false;
   private isStopping = false;
@@ -92,7 +99,7 @@ export class InboundPipeline {
 
   /** Events not yet in the database, in memory (the rest is in the spool). */
   get inMemory(): number {
-    return this.waiting.length + (this.current && !this.current.isOnDisk ? 1 : 0);
+    return this.waiting.length + this.current.filter((w) => !w.isOnDisk).length;
   }
 
   /** Resolves when everything pushed so far has been handled (or spooled by stop()). */
@@ -148,12 +155,12 @@ export class InboundPipeline {
       n += 1;
     }
     const out: SpoolRecord[] = [];
-    // The event being written is older than anything waiting, so it goes first whenever anything goes,
-    // and stays being retried (if that write wins, its spooled copy is a duplicate the unique key
-    // drops at replay).
-    const current = this.current;
-    const withCurrent = !!current && !current.isOnDisk && (n > 0 || everything || isOld(current));
-    if (withCurrent) out.push(current.record);
+    // The events being written are older than anything waiting, so they go first whenever anything
+    // goes, and stay being retried (if that write wins, their spooled copies are duplicates the unique
+    // key drops at replay).
+    const current = this.current.filter((w) => !w.isOnDisk);
+    const withCurrent = current.length > 0 && (n > 0 || everything || current.some((w) => isOld(w)));
+    if (withCurrent) out.push(...current.map((w) => w.record));
     out.push(...this.waiting.slice(0, n).map((w) => w.record));
     if (out.length === 0) return;
     try {
@@ -163,7 +170,7 @@ export class InboundPipeline {
       log.error({ err, count: out.length }, 'spooling inbound events to disk failed');
       return;
     }
-    if (withCurrent) current.isOnDisk = true;
+    if (withCurrent) for (const w of current) w.isOnDisk = true;
     this.waiting.splice(0, n);
     log.warn(
       { count: out.length, reason: everything ? 'stopping' : 'database not keeping up' },
@@ -187,39 +194,60 @@ export class InboundPipeline {
     while (!this.isStopped) {
       const segment = spool.takeOldest();
       if (segment) {
-        for (const record of segment.records) {
-          if (!(await this.write({ record, receivedAt: Date.now(), isOnDisk: true }))) return;
+        const records = segment.records.map((record) => ({ record, receivedAt: Date.now(), isOnDisk: true }));
+        for (let i = 0; i < records.length;) {
+          const batch = takeBatch(records.slice(i, i + INBOUND_BATCH_MAX));
+          if (!(await this.write(batch))) return;
+          i += batch.length;
         }
         spool.remove(segment.seq);
         this.deps.log.info({ count: segment.records.length }, 'inbound spool segment replayed');
         continue;
       }
-      const next = this.waiting.shift();
-      if (!next) return;
-      if (!(await this.write(next))) return;
+      if (this.waiting.length === 0) return;
+      const batch = takeBatch(this.waiting.slice(0, INBOUND_BATCH_MAX));
+      this.waiting.splice(0, batch.length);
+      if (!(await this.write(batch))) return;
     }
   }
 
-  /** Writes one event, retrying the database until it works; false when stopped first. */
-  private async write(item: Waiting): Promise<boolean> {
-    this.current = item;
+  /**
+   * Writes one ack or a run of messages, retrying the database until it works; false when stopped
+   * first. What the database refuses for its content is set aside (one message at a time).
+   */
+  private async write(items: Waiting[], pending: Waiting[] = items): Promise<boolean> {
+    // `pending`: everything of this write not stored yet (spilled on stop), items and what follows.
+    this.current = pending;
     try {
-      if (item.record.kind === 'message') await this.handleMessage(item.record);
-      else await this.handleAck(item.record.waMessageId, item.record.status);
+      const first = items[0]!.record;
+      if (first.kind === 'ack') await this.handleAck(first.waMessageId, first.status);
+      else await this.handleMessages(items.map((w) => w.record as MessageRecord));
       return true;
     } catch (err) {
       if (err instanceof RetryAbortedError) return false;
+      if (items.length > 1) {
+        this.deps.log.warn(
+          { count: items.length },
+          'a batch of inbound messages was refused by the database; storing them one by one',
+        );
+        for (let i = 0; i < items.length; i++) {
+          // The rest of the batch stays "being written" (spilled on stop) until its turn.
+          if (!(await this.write([items[i]!], items.slice(i)))) return false;
+        }
+        return true;
+      }
       // The database refused this event for what is in it: waiting cannot help, and holding it would
       // block every event behind it. It is kept on disk for a person, with the reason.
+      const record = items[0]!.record;
       const reason = err instanceof Error ? err.message.slice(-500) : String(err);
-      this.deps.spool.reject(item.record, reason);
+      this.deps.spool.reject(record, reason);
       this.deps.log.error(
-        { err, kind: item.record.kind, waMessageId: item.record.waMessageId },
+        { err, kind: record.kind, waMessageId: record.waMessageId },
         'inbound event refused by the database; kept in the spool folder (rejected.jsonl)',
       );
       return true;
     } finally {
-      this.current = undefined;
+      this.current = [];
     }
   }
 
@@ -240,42 +268,56 @@ export class InboundPipeline {
     );
   }
 
-  private async handleMessage(record: Extract<SpoolRecord, { kind: 'message' }>): Promise<void> {
+  private async handleMessages(records: MessageRecord[]): Promise<void> {
     const { messages, rules, enqueueSend, log } = this.deps;
-    const { kind: _kind, ...fields } = record;
-    const message: InboundMessage = { ...fields, timestamp: new Date(record.timestamp) };
-    const context = { waMessageId: message.waMessageId };
-    const inbound = await this.retry(
+    const context = { waMessageId: records[0]!.waMessageId, count: records.length };
+    const messagesIn: InboundMessage[] = records.map(({ kind: _kind, ...fields }) => ({
+      ...fields,
+      timestamp: new Date(fields.timestamp),
+    }));
+    let items: InboundToStore[] = [];
+    // The rules are read inside the retried unit: a message is stored together with its reply, so
+    // reading what to reply is part of storing it.
+    const stored = await this.retry(
       'storing an inbound message',
-      () => messages.storeInbound(message),
+      async () => {
+        items = [];
+        for (const message of messagesIn) {
+          const rule = await rules.match(message.body);
+          items.push({ message, reply: rule ? { body: rule.reply, ruleId: rule.id } : undefined });
+        }
+        return messages.storeInboundBatch(items);
+      },
       context,
     );
-    if (!inbound) {
-      log.debug(context, 'duplicate inbound message dropped');
-      return;
+    for (const [i, { message, reply }] of items.entries()) {
+      const row = stored[i];
+      if (!row) {
+        log.debug({ waMessageId: message.waMessageId }, 'duplicate inbound message dropped');
+        continue;
+      }
+      const { inbound, replyId } = row;
+      log.info(
+        { messageId: inbound.id, from: maskPhone(message.from), type: message.type ?? 'TEXT' },
+        'inbound message stored',
+      );
+      if (inbound.mediaPending) this.deps.onMediaPending?.(inbound.id);
+      log.debug({ messageId: inbound.id, body: message.body }, 'inbound message body');
+      if (!replyId || !reply) continue;
+      log.info(
+        {
+          messageId: replyId,
+          replyToId: inbound.id,
+          ruleId: reply.ruleId,
+          to: maskPhone(inbound.fromNumber),
+        },
+        'auto-reply queued',
+      );
+      // If this fails the row is still QUEUED, and the queue's sweep enqueues it.
+      await enqueueSend(replyId).catch((err: unknown) =>
+        log.warn({ err, messageId: replyId }, 'enqueueing an auto-reply failed; the sweep will'),
+      );
     }
-    log.info(
-      { messageId: inbound.id, from: maskPhone(message.from), type: message.type ?? 'TEXT' },
-      'inbound message stored',
-    );
-    if (inbound.mediaPending) this.deps.onMediaPending?.(inbound.id);
-    log.debug({ messageId: inbound.id, body: message.body }, 'inbound message body');
-    const rule = await this.retry('reading auto-reply rules', () => rules.match(message.body), context);
-    if (!rule) return;
-    const reply = await this.retry(
-      'storing an auto-reply',
-      () => messages.queueAutoReply(inbound, rule.reply, rule.id),
-      context,
-    );
-    if (!reply) return;
-    log.info(
-      { messageId: reply.id, replyToId: inbound.id, ruleId: rule.id, to: maskPhone(inbound.fromNumber) },
-      'auto-reply queued',
-    );
-    // If this fails the row is still QUEUED, and the queue's sweep enqueues it.
-    await enqueueSend(reply.id).catch((err: unknown) =>
-      log.warn({ err, messageId: reply.id }, 'enqueueing an auto-reply failed; the sweep will'),
-    );
   }
 
   private async handleAck(waMessageId: string, status: AckStatus): Promise<void> {
@@ -287,6 +329,13 @@ export class InboundPipeline {
     if (isApplied) this.deps.log.debug({ waMessageId, status }, 'message acknowledged');
     else this.deps.onAckUnmatched(waMessageId, status);
   }
+}
+
+/** The first ack alone, or the run of messages at the start of `items` (up to the first ack). */
+function takeBatch(items: Waiting[]): Waiting[] {
+  if (items[0]?.record.kind !== 'message') return items.slice(0, 1);
+  const end = items.findIndex((w) => w.record.kind !== 'message');
+  return end === -1 ? items : items.slice(0, end);
 }
 
 /** Waits for `work` for at most `ms`; past that the caller goes on (the work is left to finish or not). */

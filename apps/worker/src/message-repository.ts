@@ -1,9 +1,10 @@
 // message_logs and message_stats_hourly, as the worker writes them. Every status move is conditional
 // (a row never goes backwards, a second writer changes nothing) and every counter moves in the same
 // statement as the row it counts, so statistics cannot drift from the rows after a crash.
-import { Prisma, isUniqueViolation, type DbClient } from '@wa-fleet/db';
+import { Prisma, type DbClient } from '@wa-fleet/db';
 import { hasMediaFile } from '@wa-fleet/shared';
 import type { AckStatus, InboundMessage } from './engine/index.ts';
+import { uuidv7 } from './message-ids.ts';
 
 export interface StoredInbound {
   id: string;
@@ -11,6 +12,18 @@ export interface StoredInbound {
   toNumber: string;
   /** The message has a file to fetch (its media status is PENDING). */
   mediaPending?: boolean;
+}
+
+/** One inbound message to store, with the auto-reply its rule gives (if any). */
+export interface InboundToStore {
+  message: InboundMessage;
+  reply?: { body: string; ruleId: string } | undefined;
+}
+
+export interface StoredBatchItem {
+  inbound: StoredInbound;
+  /** The queued auto-reply, null when the message got none. */
+  replyId: string | null;
 }
 
 export type SendOutcome = { status: 'SENT'; waMessageId: string } | { status: 'FAILED'; error: string };
@@ -38,70 +51,79 @@ export class MessageRepository {
     this.tenantId = tenantId;
   }
 
-  /** Stores an inbound message once; undefined when WhatsApp delivered this id before. */
-  async storeInbound(msg: InboundMessage): Promise<StoredInbound | undefined> {
-    const type = msg.type ?? 'TEXT';
-    const mediaPending = hasMediaFile(type);
-    try {
-      const [row] = await this.db.$transaction([
-        this.db.messageLog.create({
-          data: {
-            tenantId: this.tenantId,
-            direction: 'IN',
-            fromNumber: msg.from.slice(0, 64),
-            toNumber: msg.to.slice(0, 64),
-            body: msg.body,
-            waMessageId: msg.waMessageId.slice(0, 128),
-            status: 'RECEIVED',
-            type,
-            rawType: msg.rawType?.slice(0, 64) ?? null,
-            meta: msg.meta && Object.keys(msg.meta).length > 0 ? { ...msg.meta } : Prisma.DbNull,
-            mediaStatus: mediaPending ? 'PENDING' : null,
-          },
-          select: { id: true, fromNumber: true, toNumber: true },
-        }),
-        this.countStat('inbound'),
-      ]);
-      return mediaPending ? { ...row, mediaPending } : row;
-    } catch (err) {
-      if (isUniqueViolation(err)) return undefined;
-      throw err;
-    }
-  }
-
   /**
-   * Stores the auto-reply to `inbound` as QUEUED. The idempotency key is derived from the inbound row,
-   * so however the pipeline is re-run for a message, it gets one reply. Undefined if it already has one.
+   * Stores inbound messages in one statement, in the given order: each message once (the unique key
+   * (tenant, direction, wa id) drops one WhatsApp delivered before, or twice in the batch), its
+   * auto-reply (when given) QUEUED with the idempotency key auto:<inbound id>, and both counters, all
+   * or nothing. A message is never stored without its reply, so a replay after a crash (which finds
+   * the message stored, a duplicate) has no reply left to make. One answer per input, in order:
+   * undefined for a duplicate.
    */
-  async queueAutoReply(
-    inbound: StoredInbound,
-    body: string,
-    ruleId?: string,
-  ): Promise<{ id: string } | undefined> {
-    try {
-      const [row] = await this.db.$transaction([
-        this.db.messageLog.create({
-          data: {
-            tenantId: this.tenantId,
-            direction: 'OUT',
-            fromNumber: inbound.toNumber,
-            toNumber: inbound.fromNumber,
-            body,
-            status: 'QUEUED',
-            idempotencyKey: `auto:${inbound.id}`,
-            replyToId: inbound.id,
-            sentByKind: 'AUTO_REPLY',
-            sentById: ruleId ?? null,
-          },
-          select: { id: true },
-        }),
-        this.countStat('auto_replies'),
-      ]);
-      return row;
-    } catch (err) {
-      if (isUniqueViolation(err)) return undefined;
-      throw err;
-    }
+  async storeInboundBatch(items: readonly InboundToStore[]): Promise<(StoredBatchItem | undefined)[]> {
+    if (items.length === 0) return [];
+    const rows = items.map(({ message, reply }) => ({
+      id: uuidv7(),
+      type: message.type ?? 'TEXT',
+      rawType: message.rawType?.slice(0, 64) ?? null,
+      meta: message.meta && Object.keys(message.meta).length > 0 ? JSON.stringify(message.meta) : null,
+      mediaStatus: hasMediaFile(message.type ?? 'TEXT') ? 'PENDING' : null,
+      fromNumber: message.from.slice(0, 64),
+      toNumber: message.to.slice(0, 64),
+      body: message.body,
+      waMessageId: message.waMessageId.slice(0, 128),
+      // Made right after its message's id: a reply sorts just after the message it answers.
+      replyId: reply ? uuidv7() : null,
+      replyBody: reply?.body ?? null,
+      ruleId: reply?.ruleId ?? null,
+    }));
+    const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
+    const stored = await this.db.$queryRaw<{ id: string; replyId: string | null }[]>`
+      WITH input AS (
+        SELECT * FROM unnest(${col('id')}::uuid[], ${col('fromNumber')}::text[], ${col('toNumber')}::text[],
+          ${col('body')}::text[], ${col('waMessageId')}::text[], ${col('replyId')}::uuid[],
+          ${col('replyBody')}::text[], ${col('ruleId')}::text[], ${col('type')}::text[], ${col('rawType')}::text[],
+          ${col('meta')}::text[], ${col('mediaStatus')}::text[])
+          WITH ORDINALITY AS u(id, from_number, to_number, body, wa_message_id, reply_id, reply_body, rule_id,
+            type, raw_type, meta, media_status, ord)
+      ), ins AS (
+        INSERT INTO message_logs (id, tenant_id, direction, from_number, to_number, body, wa_message_id, status,
+          type, raw_type, meta, media_status, updated_at)
+        SELECT id, ${this.tenantId}::uuid, 'IN'::"MessageDirection", from_number, to_number, body, wa_message_id,
+          'RECEIVED'::"MessageStatus", type::"MessageType", raw_type, meta::jsonb, media_status::"MediaStatus", now()
+        FROM input ORDER BY ord
+        ON CONFLICT (tenant_id, direction, wa_message_id) DO NOTHING
+        RETURNING id
+      ), replies AS (
+        INSERT INTO message_logs (id, tenant_id, direction, from_number, to_number, body, status,
+          idempotency_key, reply_to_id, sent_by_kind, sent_by_id, updated_at)
+        SELECT i.reply_id, ${this.tenantId}::uuid, 'OUT'::"MessageDirection", i.to_number, i.from_number, i.reply_body,
+          'QUEUED'::"MessageStatus", 'auto:' || i.id, i.id, 'AUTO_REPLY'::"SenderKind", i.rule_id, now()
+        FROM input i JOIN ins ON ins.id = i.id WHERE i.reply_id IS NOT NULL ORDER BY i.ord
+        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+        RETURNING id, reply_to_id
+      ), counted AS (
+        INSERT INTO message_stats_hourly (tenant_id, hour, inbound, auto_replies)
+        SELECT ${this.tenantId}::uuid, date_trunc('hour', now()), (SELECT count(*) FROM ins), (SELECT count(*) FROM replies)
+        WHERE EXISTS (SELECT 1 FROM ins)
+        ON CONFLICT (tenant_id, hour) DO UPDATE SET
+          inbound = message_stats_hourly.inbound + EXCLUDED.inbound,
+          auto_replies = message_stats_hourly.auto_replies + EXCLUDED.auto_replies
+      )
+      SELECT ins.id::text AS id, r.id::text AS "replyId" FROM ins LEFT JOIN replies r ON r.reply_to_id = ins.id`;
+    const byId = new Map(stored.map((s) => [s.id, s.replyId]));
+    return rows.map((r) =>
+      byId.has(r.id)
+        ? {
+            inbound: {
+              id: r.id,
+              fromNumber: r.fromNumber,
+              toNumber: r.toNumber,
+              ...(r.mediaStatus ? { mediaPending: true } : {}),
+            },
+            replyId: byId.get(r.id) ?? null,
+          }
+        : undefined,
+    );
   }
 
   /**
@@ -161,16 +183,5 @@ export class MessageRepository {
       take: limit,
     });
     return rows.map((r) => r.id);
-  }
-
-  private countStat(column: 'inbound' | 'auto_replies') {
-    // Column names cannot be parameters; both spellings are fixed here, never taken from input.
-    return column === 'inbound'
-      ? this.db.$executeRaw`
-          INSERT INTO message_stats_hourly (tenant_id, hour, inbound) VALUES (${this.tenantId}::uuid, date_trunc('hour', now()), 1)
-          ON CONFLICT (tenant_id, hour) DO UPDATE SET inbound = message_stats_hourly.inbound + 1`
-      : this.db.$executeRaw`
-          INSERT INTO message_stats_hourly (tenant_id, hour, auto_replies) VALUES (${this.tenantId}::uuid, date_trunc('hour', now()), 1)
-          ON CONFLICT (tenant_id, hour) DO UPDATE SET auto_replies = message_stats_hourly.auto_replies + 1`;
   }
 }

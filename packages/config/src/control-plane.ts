@@ -105,6 +105,8 @@ export const controlPlaneSchema = z.object({
   WEBHOOK_PAUSE_AFTER_FAILING_MS: positiveInt(72 * 3_600_000),
   /** Webhook events, deliveries and attempts older than this many days are deleted; 0 keeps all. */
   WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  /** Rows one CSV export may hold; an export matching more answers 413 before sending anything. */
+  MESSAGE_EXPORT_MAX_ROWS: positiveInt(100_000),
   /** A started worker must write its first heartbeat within this long, or the start counts as failed. */
   WORKER_LISTEN_TIMEOUT_MS: positiveInt(30_000),
   /** Followed log streams (SSE) one caller (user, or the admin key) may hold open at once. */

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import {
   DateTime,
+  ErrorBody,
   errorResponses,
   IdParams,
   Uuid,
@@ -84,17 +85,39 @@ export const MessageSchema = Type.Object({
   ),
   createdAt: DateTime,
   updatedAt: DateTime,
+  /**
+   * Only when the list was searched (q): the matched words of body, as [start, end) offsets in UTF-16
+   * code units (JavaScript string indexes), in text order. Empty when only a number matched.
+   */
+  highlights: Type.Optional(
+    Type.Array(Type.Object({ start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) })),
+  ),
 });
 
-/** The filter of the message list; the CSV export takes the same (it pages by itself). */
+/** The filter of the message list; the CSV export takes the same. */
 export const messageFilterFields = {
   direction: Type.Optional(MessageDirectionSchema),
   status: Type.Optional(MessageStatusSchema),
   type: Type.Optional(MessageTypeSchema),
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'text in body or numbers' })),
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description:
+        'full-text search: every word of q must start a word of the text (case-insensitive, any language: ' +
+        '"pizz deliv" finds "Do you deliver pizza?"); 3 or more digits (spaces, +, -, (, ) ignored) ' +
+        'also find messages whose from or to number contains them',
+    }),
+  ),
   from: Type.Optional(DateTime),
   to: Type.Optional(DateTime),
 };
+
+export const MessageSortSchema = Type.Union([Type.Literal('relevance'), Type.Literal('newest')], {
+  description:
+    'relevance (the default when q is given): best match first (ts_rank), then newest; newest (the ' +
+    'default without q): newest first on (createdAt, id)',
+});
 export const MessageFilterQuery = Type.Object(messageFilterFields, { additionalProperties: false });
 
 export const RuleSchema = Type.Object({
@@ -275,11 +298,28 @@ export const portalRoutes = {
       {
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'default 50' })),
         cursor: Type.Optional(Type.String({ maxLength: 200 })),
+        sort: Type.Optional(MessageSortSchema),
         ...messageFilterFields,
       },
       { additionalProperties: false },
     ),
     response: { 200: Page(MessageSchema), ...errorResponses },
+  },
+  'GET /portal/tenant/current/logs/export': {
+    tags,
+    summary:
+      "CSV of every message of the list's filter, newest first, streamed from one database cursor. " +
+      '413 when more than MESSAGE_EXPORT_MAX_ROWS match (nothing is sent: narrow the filter)',
+    description:
+      'Columns: time_utc (ISO 8601, UTC), direction, from, to, status, text, error, sent_by, id. RFC 4180 ' +
+      'quoting; a cell starting with = + - @ (or tab / carriage return) gets a leading apostrophe so a ' +
+      'spreadsheet never runs it as a formula.',
+    querystring: MessageFilterQuery,
+    response: {
+      200: { description: 'text/csv', content: { 'text/csv': { schema: Type.String() } } },
+      413: ErrorBody,
+      ...errorResponses,
+    },
   },
   'POST /portal/tenant/current/messages': {
     tags,

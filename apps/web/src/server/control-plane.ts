@@ -87,10 +87,13 @@ export async function openRoute<K extends RouteKey>(key: K, input: RouteInput<K>
   for (const [name, value] of Object.entries<QueryValue>(input.query ?? {})) {
     if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
   }
-  const isStream = template.endsWith('/stream');
+  // Streams (event streams, CSV downloads) may run longer than one request's timeout.
+  const isEvents = template.endsWith('/stream');
+  const isCsv = template.endsWith('/export');
+  const isStream = isEvents || isCsv;
   const headers: Record<string, string> = {
     'x-portal-key': PORTAL_INTERNAL_KEY,
-    accept: isStream ? 'text/event-stream' : 'application/json',
+    accept: isEvents ? 'text/event-stream' : isCsv ? 'text/csv, application/json' : 'application/json',
   };
   // The only place the portal's identity headers are set. The control plane trusts x-client-address only
   // because this request also carries the portal key.

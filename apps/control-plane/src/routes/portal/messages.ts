@@ -1,12 +1,54 @@
+import { Transform } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
+import pg from 'pg';
+import QueryStream from 'pg-query-stream';
+import { AppError } from '../../errors.ts';
 import { portalAuditUser } from '../../services/audit.ts';
-import { listTenantMessages } from '../../services/message-queries.ts';
+import { toCsvRow } from '../../services/csv.ts';
+import {
+  listTenantMessages,
+  messageExportCountSql,
+  messageExportSql,
+  type MessageRow,
+} from '../../services/message-queries.ts';
 import { queueOutboundMessage } from '../../services/outbound-messages.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { listConversations, listThread, markConversationRead } from '../../services/conversations.ts';
 import { mediaStore, readMessageMedia } from '../../services/message-media.ts';
 import { serve } from '../serve.ts';
 import { currentTenant } from './tenant.ts';
+
+/** Exports running at once; one more waits up to EXPORT_CONNECT_TIMEOUT_MS for a slot, then gets 503. */
+const EXPORT_CONNECTIONS = 2;
+const EXPORT_CONNECT_TIMEOUT_MS = 5_000;
+/** Rows the database cursor hands over per round trip. */
+const EXPORT_BATCH_ROWS = 500;
+
+export const EXPORT_COLUMNS = [
+  'time_utc',
+  'direction',
+  'from',
+  'to',
+  'status',
+  'text',
+  'error',
+  'sent_by',
+  'id',
+] as const;
+
+function toExportRow(m: MessageRow): string {
+  return toCsvRow([
+    m.createdAt.toISOString(),
+    m.direction,
+    m.fromNumber,
+    m.toNumber,
+    m.status,
+    m.body,
+    m.error,
+    m.sentByKind ? `${m.sentByKind}${m.sentByLabel ? `: ${m.sentByLabel}` : ''}` : null,
+    m.id,
+  ]);
+}
 
 const routes: FastifyPluginAsync = async (app) => {
   const store = mediaStore(app.config.MEDIA_DIR);
@@ -53,6 +95,101 @@ const routes: FastifyPluginAsync = async (app) => {
   serve(app, 'GET /portal/tenant/current/logs', async (request) =>
     listTenantMessages(app.db, currentTenant(request).id, request.query),
   );
+
+  // The export reads through its own small pool: a server-side cursor holds its connection for the
+  // whole download, which must not starve the Prisma pool that serves every other request.
+  let exportPool: pg.Pool | undefined;
+  app.addHook('onClose', async () => exportPool?.end());
+
+  serve(app, 'GET /portal/tenant/current/logs/export', async (request, reply) => {
+    const tenant = currentTenant(request);
+    const cap = app.config.MESSAGE_EXPORT_MAX_ROWS;
+    const filter = request.query;
+    const countSql = messageExportCountSql(tenant.id, filter, cap);
+    const rowsSql = messageExportSql(tenant.id, filter);
+    exportPool ??= new pg.Pool({
+      connectionString: app.config.DATABASE_URL,
+      max: EXPORT_CONNECTIONS,
+      connectionTimeoutMillis: EXPORT_CONNECT_TIMEOUT_MS,
+      application_name: 'wa-control-plane:export',
+    });
+    let client: pg.PoolClient;
+    try {
+      client = await exportPool.connect();
+    } catch (err) {
+      request.log.warn({ err }, 'no database connection for a CSV export');
+      throw new AppError('BUSY', 'too many CSV exports at once; try again shortly', { retryAfterSeconds: 5 });
+    }
+    let isReleased = false;
+    // A connection left inside a transaction or an open cursor is closed, never reused.
+    const release = (isBroken: boolean) => {
+      if (isReleased) return;
+      isReleased = true;
+      client.release(isBroken);
+    };
+    try {
+      // One snapshot for the count and the rows: the cap check is about exactly the rows sent.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const counted = await client.query<{ n: number }>(countSql.text, countSql.values);
+      if ((counted.rows[0]?.n ?? 0) > cap) {
+        throw new AppError(
+          'EXPORT_TOO_LARGE',
+          `more than ${cap} messages match; narrow the filter (a shorter date range, a direction or a status)`,
+        );
+      }
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      release(false);
+      throw err;
+    }
+    const rows = client.query(
+      new QueryStream(rowsSql.text, rowsSql.values, { batchSize: EXPORT_BATCH_ROWS }),
+    );
+    let isHeaderSent = false;
+    const csv = new Transform({
+      writableObjectMode: true,
+      transform(row: MessageRow, _enc, done) {
+        const head = isHeaderSent ? '' : toCsvRow(EXPORT_COLUMNS);
+        isHeaderSent = true;
+        done(null, head + toExportRow(row));
+      },
+      flush(done) {
+        if (!isHeaderSent) this.push(toCsvRow(EXPORT_COLUMNS));
+        client.query('COMMIT').then(
+          () => {
+            release(false);
+            done();
+          },
+          (err: Error) => {
+            release(true);
+            done(err);
+          },
+        );
+      },
+    });
+    rows.on('error', (err) => {
+      request.log.error({ err }, 'CSV export failed while reading');
+      release(true);
+      csv.destroy(err);
+    });
+    // The download ended early (client gone): stop reading and drop the connection.
+    csv.on('close', () => {
+      if (!isReleased) {
+        rows.destroy();
+        release(true);
+      }
+    });
+    rows.pipe(csv);
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    return (
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="messages-${tenant.slug}-${stamp}.csv"`)
+        .header('cache-control', 'no-store')
+        // A stream is piped as it is (no serialization); the contract's type names only JSON bodies.
+        .send(csv as unknown as string)
+    );
+  });
 
   serve(
     app,

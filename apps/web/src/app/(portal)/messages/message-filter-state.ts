@@ -11,10 +11,10 @@ export interface MessageFilters {
   q: string;
 }
 
-/** The message list's filter as the contract types it (the list's page size and cursor apart). */
+/** The message list's filter as the contract types it (the list's page size, cursor and order apart). */
 export type MessageFilterQuery = Omit<
   NonNullable<RouteQuery<'GET /portal/tenant/current/logs'>>,
-  'limit' | 'cursor'
+  'limit' | 'cursor' | 'sort'
 >;
 
 export const EMPTY_FILTERS: MessageFilters = {

@@ -72,14 +72,14 @@ export function MessageFiltersForm({
       <Field id="f-to" label="To date">
         {(control) => <input {...control} name="to" type="date" defaultValue={value.to} />}
       </Field>
-      <Field id="f-q" label="Text contains" style={{ flex: '1 1 12rem' }}>
+      <Field id="f-q" label="Search" style={{ flex: '1 1 12rem' }}>
         {(control) => (
           <input
             {...control}
             name="q"
             type="search"
             defaultValue={value.q}
-            placeholder="Search message text or number"
+            placeholder="Words (best match first) or a number"
           />
         )}
       </Field>

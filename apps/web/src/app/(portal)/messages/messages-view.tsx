@@ -1,5 +1,5 @@
 'use client';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { MessageDto, SessionState } from '@wa-fleet/contract';
 import { callRoute, type ApiError } from '@/lib/api-client.ts';
 import { formatDateTime } from '@/lib/format.ts';
@@ -35,6 +35,12 @@ function mergeNewest(shown: MessageDto[], fresh: MessageDto[]): MessageDto[] {
   const byId = new Map(shown.map((m) => [m.id, m]));
   for (const m of fresh) byId.set(m.id, m);
   return [...byId.values()].sort(compareNewestFirst);
+}
+
+/** The same for a search, ordered best match first: the fresh first page leads, the rest keep their place. */
+function mergeRanked(shown: MessageDto[], fresh: MessageDto[]): MessageDto[] {
+  const ids = new Set(fresh.map((m) => m.id));
+  return [...fresh, ...shown.filter((m) => !ids.has(m.id))];
 }
 
 export function MessagesView() {
@@ -90,7 +96,8 @@ export function MessagesView() {
       const res = await fetchPage(null);
       if (stopped || key !== filterKeyRef.current) return;
       if (res.ok) {
-        setItems((shown) => mergeNewest(shown, res.data.items));
+        const merge = queryRef.current.q ? mergeRanked : mergeNewest;
+        setItems((shown) => merge(shown, res.data.items));
         setNextCursor((cursor) => cursor ?? res.data.nextCursor);
         setError(undefined);
         setRefreshedAt(new Date().toISOString());
@@ -149,7 +156,7 @@ export function MessagesView() {
           failed={error !== undefined}
         />
       ) : (
-        <MessagesTable items={items} />
+        <MessagesTable items={items} isSearch={Boolean(query.q)} />
       )}
       {nextCursor && items.length > 0 && (
         <div className="actions" style={{ marginTop: '0.75rem' }}>
@@ -198,10 +205,29 @@ const SENT_BY_TEXT: Record<SentBy['kind'], (sentBy: SentBy) => string> = {
 
 const sentByText = (sentBy: SentBy) => SENT_BY_TEXT[sentBy.kind](sentBy);
 
-function MessagesTable({ items }: { items: MessageDto[] }) {
+/** The text with the search's matched words marked; ranges are [start, end) offsets from the API. */
+function HighlightedText({ text, ranges }: { text: string; ranges: MessageDto['highlights'] }) {
+  if (!ranges || ranges.length === 0) return <>{text}</>;
+  const parts: ReactNode[] = [];
+  let at = 0;
+  for (const { start, end } of ranges) {
+    if (start < at || end > text.length || end <= start) continue;
+    if (start > at) parts.push(text.slice(at, start));
+    parts.push(
+      <mark key={start} data-testid="search-highlight">
+        {text.slice(start, end)}
+      </mark>,
+    );
+    at = end;
+  }
+  parts.push(text.slice(at));
+  return <>{parts}</>;
+}
+
+function MessagesTable({ items, isSearch }: { items: MessageDto[]; isSearch: boolean }) {
   return (
     <DataTable
-      caption="Messages, newest first"
+      caption={isSearch ? 'Messages, best match first' : 'Messages, newest first'}
       columns={['Time', 'Direction', 'Contact', 'Text', 'Status']}
       testId="messages-table"
       cardsOnPhone
@@ -228,7 +254,7 @@ function MessagesTable({ items }: { items: MessageDto[] }) {
                 {MESSAGE_TYPE_LABELS[m.type]}
               </span>
             )}{' '}
-            {m.body}
+            <HighlightedText text={m.body} ranges={m.highlights} />
           </td>
           <td data-label="Status">
             <StatusBadge value={m.status} />
