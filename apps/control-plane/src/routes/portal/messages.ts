@@ -2,7 +2,6 @@ import { Transform } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import pg from 'pg';
 import QueryStream from 'pg-query-stream';
-import { AppError } from '../../errors.ts';
 import { portalAuditUser } from '../../services/audit.ts';
 import { toCsvRow } from '../../services/csv.ts';
 import {
