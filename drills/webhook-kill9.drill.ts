@@ -128,6 +128,12 @@ export const drill: Drill = {
         sendIds.filter((id) => statusSent(receiver.received, id).length > 0).length,
         DOWN_SENDS,
       );
+      report.expect(
+        'control plane kill: sends delivered as "sent" under more than one event id',
+        sendIds.filter((id) => new Set(statusSent(receiver.received, id).map((r) => r.eventId)).size > 1)
+          .length,
+        0,
+      );
       report.atMost(
         'control plane kill: duplicate message.status "sent" deliveries (at least once allowed)',
         sendIds.reduce((n, id) => n + Math.max(0, statusSent(receiver.received, id).length - 1), 0),
