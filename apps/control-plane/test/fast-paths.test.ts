@@ -97,6 +97,8 @@ type WorkersBody = {
 async function workers(target: FastifyInstance): Promise<WorkersBody> {
   const res = await target.inject({ method: 'GET', url: '/admin/workers', headers: adminHeaders });
   expect(res.statusCode).toBe(200);
+  // The portal relays only answers typed JSON; anything else reaches its pages as no data.
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
   return res.json<WorkersBody>();
 }
 const item = (body: WorkersBody, slug: string) => body.items.find((i) => i.tenantSlug === slug)!;

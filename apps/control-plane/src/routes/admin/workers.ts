@@ -42,7 +42,8 @@ const routes: FastifyPluginAsync = async (app) => {
   serve(app, 'GET /admin/workers', async (_request, reply) => {
     // The body is built field by field below; the schema serializer would run its nullable-branch check
     // on every field of every worker (most of this route's CPU at a hundred workers).
-    reply.serializer(JSON.stringify);
+    // A custom serializer leaves the content type to us: without it the answer is not JSON to clients.
+    reply.serializer(JSON.stringify).type('application/json; charset=utf-8');
     // Statuses from PostgreSQL in one round trip (the rows as one JSON value: cheaper to decode than a
     // hundred rows of columns); processes from the in-memory snapshot, never a driver call per request.
     const [result, snapshot] = await Promise.all([
