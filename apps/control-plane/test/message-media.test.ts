@@ -149,6 +149,14 @@ describe('message media route', () => {
       headers: a,
     });
     expect(read.statusCode).toBe(200);
+    // A chat the tenant does not have is not marked read: 404, and no row is written for it.
+    const made = await app.inject({
+      method: 'POST',
+      url: '/portal/tenant/current/conversations/4915199999999/read',
+      headers: a,
+    });
+    expect(made.statusCode).toBe(404);
+    expect(await stack.db.conversationRead.count({ where: { contact: '4915199999999' } })).toBe(0);
     await mediaRow(tenants.a.id, null, { type: 'TEXT', mediaStatus: null, body: 'one more' });
     const after = (await get('/portal/tenant/current/conversations', a)).json().items[0];
     expect(after).toMatchObject({ unread: 1, lastMessage: { body: 'one more' } });

@@ -1,6 +1,7 @@
 // Chats of a tenant: its messages grouped by the other side (from_number of inbound, to_number of
 // outbound rows), with how many inbound messages came since the tenant last read each chat.
 import { Prisma, type DbClient } from '@wa-fleet/db';
+import { notFound } from '../errors.ts';
 import { toMessageDto } from './message-queries.ts';
 
 const CONTACT_SQL = Prisma.sql`CASE WHEN m.direction = 'IN' THEN m.from_number ELSE m.to_number END`;
@@ -77,9 +78,18 @@ export async function listThread(
 }
 
 export async function markConversationRead(db: DbClient, tenantId: string, contact: string) {
+  // Only a chat the tenant has: a made-up contact writes nothing (404), so no request leaves rows
+  // for chats that do not exist.
   const [row] = await db.$queryRaw<{ last_read_at: Date }[]>`
-    INSERT INTO conversation_reads (tenant_id, contact, last_read_at) VALUES (${tenantId}::uuid, ${contact}, now())
+    INSERT INTO conversation_reads (tenant_id, contact, last_read_at)
+    SELECT ${tenantId}::uuid, ${contact}, now()
+    WHERE EXISTS (
+      SELECT 1 FROM message_logs
+      WHERE tenant_id = ${tenantId}::uuid
+        AND ((direction = 'IN' AND from_number = ${contact}) OR (direction = 'OUT' AND to_number = ${contact}))
+    )
     ON CONFLICT (tenant_id, contact) DO UPDATE SET last_read_at = EXCLUDED.last_read_at
     RETURNING last_read_at`;
-  return { contact, lastReadAt: row!.last_read_at.toISOString() };
+  if (!row) throw notFound('chat');
+  return { contact, lastReadAt: row.last_read_at.toISOString() };
 }
