@@ -54,7 +54,11 @@ async function cookieValue(context: BrowserContext): Promise<string> {
 }
 
 function apiGet(path: string, cookie: string) {
-  return fetch(`${base}${path}`, { headers: { cookie: `${COOKIE}=${cookie}` }, redirect: 'manual' });
+  return fetch(`${base}${path}`, {
+    headers: { cookie: `${COOKIE}=${cookie}` },
+    redirect: 'manual',
+    signal: AbortSignal.timeout(30_000),
+  });
 }
 
 async function userId(email: string): Promise<string> {
