@@ -420,6 +420,159 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('delivery limits (real receivers)', () => {
+  // A short time-out, a small excerpt and room for long Retry-After delays; the retry base stays 40 ms,
+  // so any delay of seconds below comes from the receiver's Retry-After, not from the schedule.
+  const LIMITS = {
+    ...FAST,
+    WEBHOOK_TIMEOUT_MS: '500',
+    WEBHOOK_RESPONSE_EXCERPT_BYTES: '100',
+    WEBHOOK_RETRY_MAX_DELAY_MS: '20000',
+  };
+  const target = new WebhookReceiver();
+
+  beforeAll(async () => {
+    await app.close();
+    app = await buildTestApp(stack, { runWebhooks: true }, LIMITS);
+    await target.up();
+  });
+
+  afterAll(async () => {
+    await target.down();
+  });
+
+  // Polled in the database (the API key's rate limit is shared by the whole file); read once through
+  // the API when there, as an integration sees it.
+  const finished = async (id: string, status: string) => {
+    await waitFor(
+      `a ${status} delivery of ${id}`,
+      async () => {
+        const rows = await stack.db.webhookDelivery.findMany({ where: { endpointId: id } });
+        return rows.length === 1 && rows[0]!.status === status ? true : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    const [delivery] = await deliveries(id);
+    return delivery!;
+  };
+
+  it('a receiver that never answers within the time-out is a failed attempt with its error, and is retried', async () => {
+    const route = '/hang';
+    receiver.respond = (req) =>
+      req.path === route && receiver.on(route).length === 0
+        ? { hang: true }
+        : { status: 200, body: 'late ok' };
+    const { endpoint } = await createEndpoint(receiver.url(route));
+    await inbound('slow receiver');
+    const done = await finished(endpoint.id, 'SUCCEEDED');
+    expect(done.attemptLog).toHaveLength(2);
+    expect(done.attemptLog[0]).toMatchObject({
+      statusCode: null,
+      error: 'timed out after 500 ms',
+      responseExcerpt: null,
+    });
+    expect(done.attemptLog[1]).toMatchObject({ statusCode: 200, error: null, responseExcerpt: 'late ok' });
+    // The receiver saw both: the held request (cut by the sender) and the retry, under one event id.
+    const got = receiver.on(route);
+    expect(got.map((r) => r.status)).toEqual([0, 200]);
+    expect(got[0]!.cutBySender).toBe(true);
+    expect(new Set(got.map((r) => eventOf(r.raw).id))).toEqual(new Set([done.eventId]));
+    await api('DELETE', `/v1/webhooks/${endpoint.id}`);
+  });
+
+  it('an endless answer is cut: the attempt keeps the first WEBHOOK_RESPONSE_EXCERPT_BYTES, ends well inside the time-out', async () => {
+    const route = '/huge';
+    const pattern = '0123456789abcdefghijklmnopqrstuvwxyz'.repeat(1820); // about 64 KiB per write
+    receiver.respond = (req) => (req.path === route ? { status: 200, endless: pattern } : { status: 200 });
+    const { endpoint } = await createEndpoint(receiver.url(route));
+    await inbound('flood me');
+    const done = await finished(endpoint.id, 'SUCCEEDED');
+    // One attempt, not a time-out: the sender stopped reading at its cap and took the 200.
+    expect(done.attemptLog).toHaveLength(1);
+    expect(done.attemptLog[0]).toMatchObject({ statusCode: 200, error: null });
+    expect(done.attemptLog[0]!.responseExcerpt).toBe(pattern.slice(0, 100));
+    const [got] = receiver.on(route);
+    await waitFor('connection cut by the sender', () => got!.cutBySender || undefined);
+    // The receiver could have sent 256 MiB; the sender hung up after its 64 KiB read cap (what else
+    // went out sat in socket buffers).
+    expect(got!.sent).toBeLessThan(32 * 1024 * 1024);
+    expect(got!.sent).toBeGreaterThanOrEqual(64 * 1024);
+    await api('DELETE', `/v1/webhooks/${endpoint.id}`);
+  });
+
+  it('a 3xx redirect is not followed: the attempt records it as a failure, the redirect target gets nothing', async () => {
+    receiver.respond = (req) =>
+      req.path === '/moved'
+        ? { status: 302, headers: { location: target.url('/new-home') }, body: 'moved' }
+        : { status: 200 };
+    target.respond = () => ({ status: 200, body: 'target' });
+    const moved = await createEndpoint(receiver.url('/moved'));
+    // Positive control: an endpoint at the redirect target itself is reached with the same event.
+    const direct = await createEndpoint(target.url('/new-home'));
+    await inbound('where are you');
+    const failed = await finished(moved.endpoint.id, 'FAILED');
+    const ok = await finished(direct.endpoint.id, 'SUCCEEDED');
+    expect(failed.eventId).toBe(ok.eventId);
+    expect(failed.attemptLog).toHaveLength(1);
+    expect(failed.attemptLog[0]).toMatchObject({
+      statusCode: 302,
+      error: 'HTTP 302',
+      responseExcerpt: 'moved',
+    });
+    expect(receiver.on('/moved')).toHaveLength(1);
+    const atTarget = target.on('/new-home');
+    expect(atTarget).toHaveLength(1);
+    const [t, v1] = String(atTarget[0]!.headers['wa-fleet-signature'])
+      .split(',')
+      .map((p) => p.slice(p.indexOf('=') + 1));
+    const { createHmac } = await import('node:crypto');
+    expect(v1).toBe(createHmac('sha256', direct.secret).update(`${t}.${atTarget[0]!.raw}`).digest('hex'));
+    for (const e of [moved, direct]) await api('DELETE', `/v1/webhooks/${e.endpoint.id}`);
+  });
+
+  it('a 429 and a 503 with Retry-After push the next attempt back by at least that (recorded next-attempt time)', async () => {
+    const route = '/retry-after';
+    receiver.respond = (req) => {
+      if (req.path !== route) return { status: 200 };
+      const n = receiver.on(route).length;
+      if (n === 0) return { status: 429, headers: { 'retry-after': '2' }, body: 'slow down' };
+      if (n === 1) return { status: 503, headers: { 'retry-after': '3' }, body: 'maintenance' };
+      return { status: 200 };
+    };
+    const { endpoint } = await createEndpoint(receiver.url(route));
+    await inbound('be patient');
+    const row = async () =>
+      stack.db.webhookDelivery.findFirst({
+        where: { endpointId: endpoint.id },
+        include: { attemptRows: { orderBy: { id: 'asc' } } },
+      });
+    // After each failed attempt the delivery waits with its next-attempt time in the database.
+    const scheduled: { attemptStarted: Date; nextAttemptAt: Date }[] = [];
+    for (const attempts of [1, 2]) {
+      const waiting = await waitFor(`delivery waiting after attempt ${attempts}`, async () => {
+        const r = await row();
+        return r?.status === 'PENDING' && r.attempts === attempts && r.attemptRows.length === attempts
+          ? r
+          : undefined;
+      });
+      scheduled.push({
+        attemptStarted: waiting.attemptRows.at(-1)!.startedAt,
+        nextAttemptAt: waiting.nextAttemptAt,
+      });
+    }
+    const delays = scheduled.map((s) => s.nextAttemptAt.getTime() - s.attemptStarted.getTime());
+    expect(delays[0]).toBeGreaterThanOrEqual(2_000);
+    expect(delays[1]).toBeGreaterThanOrEqual(3_000);
+    const done = await finished(endpoint.id, 'SUCCEEDED');
+    expect(done.attemptLog.map((a) => a.statusCode)).toEqual([429, 503, 200]);
+    // And the dispatcher kept to it: each retry started no earlier than the time it was scheduled for.
+    const attempts = (await row())!.attemptRows;
+    expect(attempts[1]!.startedAt.getTime()).toBeGreaterThanOrEqual(scheduled[0]!.nextAttemptAt.getTime());
+    expect(attempts[2]!.startedAt.getTime()).toBeGreaterThanOrEqual(scheduled[1]!.nextAttemptAt.getTime());
+    await api('DELETE', `/v1/webhooks/${endpoint.id}`);
+  });
+});
+
 describe('webhook retention', () => {
   it('deletes events older than the setting with their deliveries and attempts; keeps pending and recent ones', async () => {
     // Disabled, so the running dispatcher leaves the pending delivery alone.

@@ -102,4 +102,135 @@ describe('Webhooks page (real control plane, real receiver, Chromium)', () => {
     await saveScreenshot(page, 'webhooks.png');
     await page.context().close();
   });
+
+  it("a dead letter replayed from the page reaches the receiver under its event id; “Replay failed” replays only that endpoint's", async () => {
+    // A second receiver: each path answers what `answers` says (400 is final: the delivery FAILS at once).
+    const answers = new Map([
+      ['/dead-a', 400],
+      ['/dead-b', 400],
+    ]);
+    const got: { path: string; id: string; status: number }[] = [];
+    const dead = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const path = req.url ?? '/';
+        const status = answers.get(path) ?? 404;
+        const { id } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string };
+        got.push({ path, id, status });
+        res.writeHead(status).end(status === 200 ? 'ok now' : 'rejected');
+      });
+    });
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const at = (path: string) => got.filter((r) => r.path === path);
+    const base = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    const started = new Date();
+    const page = await (await newContext(browser)).newPage();
+    try {
+      await signIn(page, stack.portalUrl, DEMO.owner, TEST_PASSWORD);
+      await page.goto(`${stack.portalUrl}/webhooks`);
+      const rowOf = (url: string) => page.getByTestId('webhooks-table').locator('tr', { hasText: url });
+      for (const path of ['/dead-a', '/dead-b']) {
+        await page.getByLabel('URL').fill(`${base}${path}`);
+        await page.getByLabel(/message\.received/).check();
+        await page.getByRole('button', { name: 'Add endpoint' }).click();
+        await page.getByRole('button', { name: 'I have stored it' }).click();
+        await rowOf(`${base}${path}`).waitFor();
+      }
+      // Two dead letters for A, one for B: each test event is answered 400 once and FAILS.
+      for (const [path, times] of [
+        ['/dead-a', 2],
+        ['/dead-b', 1],
+      ] as const) {
+        for (let i = 1; i <= times; i += 1) {
+          await rowOf(`${base}${path}`).getByRole('button', { name: 'Send test event' }).click();
+          await waitFor(`${path} request ${i}`, () => at(path).length === i || undefined);
+        }
+      }
+      const [a1, a2] = at('/dead-a').map((r) => r.id);
+      const [b1] = at('/dead-b').map((r) => r.id);
+
+      await rowOf(`${base}/dead-a`).getByRole('button', { name: 'Deliveries' }).click();
+      await page.getByRole('heading', { name: `Deliveries to ${base}/dead-a` }).waitFor();
+      const deliveryRow = (eventId: string) =>
+        page.getByTestId('deliveries-table').locator('tr', { hasText: eventId });
+      const shown = (eventId: string, status: string, ...attempts: string[]) =>
+        waitFor(
+          `${eventId} shown ${status}`,
+          async () => {
+            const row = deliveryRow(eventId);
+            const badge = await row
+              .locator('[data-status]')
+              .textContent({ timeout: 1_000 })
+              .catch(() => '');
+            const text =
+              (await row
+                .getByTestId('attempts')
+                .textContent({ timeout: 1_000 })
+                .catch(() => '')) ?? '';
+            return badge === status && attempts.every((a) => text.includes(a)) ? text : undefined;
+          },
+          { timeoutMs: 15_000, intervalMs: 250 },
+        );
+      await shown(a1!, 'FAILED', 'HTTP 400');
+      await shown(a2!, 'FAILED', 'HTTP 400');
+      answers.set('/dead-a', 200);
+      answers.set('/dead-b', 200);
+
+      // One replay, from the delivery's own button: the receiver gets the same event id, now answered 200.
+      await deliveryRow(a1!).getByRole('button', { name: 'Replay' }).click();
+      await waitFor(
+        'a1 replayed',
+        () => at('/dead-a').some((r) => r.id === a1 && r.status === 200) || undefined,
+      );
+      // The page shows the new attempt after the old one.
+      const a1Attempts = await shown(a1!, 'SUCCEEDED', 'HTTP 400', 'HTTP 200');
+      expect(a1Attempts.indexOf('HTTP 400')).toBeLessThan(a1Attempts.indexOf('HTTP 200'));
+      await shown(a2!, 'FAILED', 'HTTP 400');
+      expect(at('/dead-a').filter((r) => r.id === a2)).toHaveLength(1);
+
+      // “Replay failed” since before the test: A's other dead letter goes out again, B's does not.
+      const since = await page.evaluate((iso) => {
+        const d = new Date(iso);
+        const p = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+      }, started.toISOString());
+      await page.getByLabel('Replay failed deliveries since').fill(since);
+      await page.getByRole('button', { name: 'Replay failed' }).click();
+      await page.getByText('Failed deliveries queued again.').waitFor();
+      await waitFor(
+        'a2 replayed',
+        () => at('/dead-a').some((r) => r.id === a2 && r.status === 200) || undefined,
+      );
+      await shown(a2!, 'SUCCEEDED', 'HTTP 400', 'HTTP 200');
+      // A's already delivered one was not sent again: one 400, one 200 each.
+      for (const id of [a1, a2]) {
+        expect(
+          at('/dead-a')
+            .filter((r) => r.id === id)
+            .map((r) => r.status),
+        ).toEqual([400, 200]);
+      }
+      // B untouched: its receiver still has only the first 400, its delivery is still FAILED, first round.
+      expect(at('/dead-b').map((r) => r.status)).toEqual([400]);
+      const bRow = await stack.db.webhookDelivery.findFirstOrThrow({ where: { eventId: b1 } });
+      expect(bRow).toMatchObject({ status: 'FAILED', round: 0 });
+
+      // Positive control for B: its receiver answers 200 now, so a replay of its own does arrive.
+      await rowOf(`${base}/dead-b`).getByRole('button', { name: 'Deliveries' }).click();
+      await page.getByRole('heading', { name: `Deliveries to ${base}/dead-b` }).waitFor();
+      await shown(b1!, 'FAILED', 'HTTP 400');
+      await deliveryRow(b1!).getByRole('button', { name: 'Replay' }).click();
+      await waitFor(
+        'b1 replayed',
+        () => at('/dead-b').some((r) => r.id === b1 && r.status === 200) || undefined,
+      );
+      await shown(b1!, 'SUCCEEDED', 'HTTP 400', 'HTTP 200');
+      expect(await findAccessibilityProblems(page)).toEqual([]);
+      await saveScreenshot(page, 'webhooks-replayed.png');
+    } finally {
+      await page.context().close();
+      await new Promise<void>((resolve) => dead.close(() => resolve()));
+    }
+  });
 });
