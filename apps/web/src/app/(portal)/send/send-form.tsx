@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
-import { OUTBOUND_MEDIA_TYPES } from '@wa-fleet/shared';
+// The subpath: the package's index also holds server-only code (node:fs), which a browser bundle cannot take.
+import { OUTBOUND_MEDIA_TYPES } from '@wa-fleet/shared/message-types';
 import { callRoute, type ApiResult } from '@/lib/api-client.ts';
 import type { PortalResponse } from '@/lib/portal-api.ts';
 import { formText } from '@/lib/form.ts';
