@@ -37,7 +37,10 @@ function send(secret: string, payload: object) {
 }
 
 async function outboundRows(tenantId: string) {
-  return stack.db.messageLog.findMany({ where: { tenantId, direction: 'OUT' }, orderBy: { createdAt: 'asc' } });
+  return stack.db.messageLog.findMany({
+    where: { tenantId, direction: 'OUT' },
+    orderBy: { createdAt: 'asc' },
+  });
 }
 
 beforeAll(async () => {
@@ -67,7 +70,13 @@ describe('sending a file through POST /v1/messages', () => {
     const mp3 = sampleMp3();
     const cases = [
       { data: png, caption: 'Your parcel', fileName: 'parcel.png', type: 'IMAGE', mime: 'image/png' },
-      { data: pdf, caption: 'Invoice 1042', fileName: 'invoice-1042.pdf', type: 'DOCUMENT', mime: 'application/pdf' },
+      {
+        data: pdf,
+        caption: 'Invoice 1042',
+        fileName: 'invoice-1042.pdf',
+        type: 'DOCUMENT',
+        mime: 'application/pdf',
+      },
       { data: mp3, caption: undefined, fileName: undefined, type: 'AUDIO', mime: 'audio/mpeg' },
     ] as const;
     for (const c of cases) {
@@ -102,7 +111,10 @@ describe('sending a file through POST /v1/messages', () => {
       expect(shown.json()).toMatchObject({
         type: c.type,
         body: c.caption ?? '',
-        meta: { ...(c.caption ? { caption: c.caption } : {}), ...(c.fileName ? { fileName: c.fileName } : {}) },
+        meta: {
+          ...(c.caption ? { caption: c.caption } : {}),
+          ...(c.fileName ? { fileName: c.fileName } : {}),
+        },
         media: { status: 'STORED', mimeType: c.mime, size: c.data.length },
       });
       const file = await app.inject({
@@ -202,7 +214,12 @@ describe('sending a file through POST /v1/messages', () => {
   it('a retry with the same idempotency key is one message and one file; the key reused with another file still returns the first message', async () => {
     const { id: tenantId, secret } = tenants.a;
     const png = samplePng(30, 20);
-    const body = { to: '4915112345678', text: 'retry me', media: { data: b64(png) }, idempotencyKey: 'retry-1' };
+    const body = {
+      to: '4915112345678',
+      text: 'retry me',
+      media: { data: b64(png) },
+      idempotencyKey: 'retry-1',
+    };
     const first = await send(secret, body);
     expect(first.statusCode).toBe(202);
     expect(first.json().isDuplicate).toBe(false);
@@ -243,7 +260,11 @@ describe('sending a file through POST /v1/messages', () => {
     expect((await outboundRows(tenants.b.id)).length).toBe(bRows);
 
     // A's message is unknown to B's key and to B's portal users, as a made-up id is.
-    const byB = await app.inject({ method: 'GET', url: `/v1/messages/${idA}`, headers: bearer(tenants.b.secret) });
+    const byB = await app.inject({
+      method: 'GET',
+      url: `/v1/messages/${idA}`,
+      headers: bearer(tenants.b.secret),
+    });
     expect(byB.statusCode).toBe(404);
     const fileByB = await app.inject({
       method: 'GET',

@@ -251,11 +251,16 @@ describe('rich messages (simulator network, real worker process)', () => {
       fileName: 'invoice-7.pdf',
       caption: 'Invoice 7',
     });
-    expect(byRef.get(audio.id)?.media).toEqual({ sha256: audio.sha256, size: mp3.length, mimeType: 'audio/mpeg' });
+    expect(byRef.get(audio.id)?.media).toEqual({
+      sha256: audio.sha256,
+      size: mp3.length,
+      mimeType: 'audio/mpeg',
+    });
     expect(byRef.get(text.id)).toBeDefined();
     expect(byRef.get(text.id)?.media).toBeUndefined();
     expect(byRef.has(gone.id)).toBe(false);
-    for (const id of [image.id, doc.id, audio.id, text.id]) expect(rows.get(id)?.waMessageId).toBe(byRef.get(id)?.waMessageId);
+    for (const id of [image.id, doc.id, audio.id, text.id])
+      expect(rows.get(id)?.waMessageId).toBe(byRef.get(id)?.waMessageId);
     const attempts = await networkSendAttempts(suite, tenant.id);
     expect([image.id, doc.id, audio.id, text.id].map((id) => attempts.get(id))).toEqual([1, 1, 1, 1]);
     expect(attempts.has(gone.id)).toBe(false);

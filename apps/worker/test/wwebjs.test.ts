@@ -543,7 +543,10 @@ describe('wwebjs engine', () => {
     await waitForSessionState(suite, tenant.id, 'CONNECTED');
 
     // Rows as the control plane writes them: the file in the tenant's media folder first.
-    const store = new LocalMediaStore(path.join(sessionDir, 'media'), { maxFileBytes: 1e9, maxTenantBytes: 1e9 });
+    const store = new LocalMediaStore(path.join(sessionDir, 'media'), {
+      maxFileBytes: 1e9,
+      maxTenantBytes: 1e9,
+    });
     const png = samplePng(40, 30);
     const pdf = samplePdf('order 9');
     const rows = [];
@@ -565,7 +568,12 @@ describe('wwebjs engine', () => {
             type: m.type,
             meta: m.meta,
             ...(stored
-              ? { mediaStatus: 'STORED', mediaSha256: stored.sha256, mediaMime: stored.mimeType, mediaSize: stored.size }
+              ? {
+                  mediaStatus: 'STORED',
+                  mediaSha256: stored.sha256,
+                  mediaMime: stored.mimeType,
+                  mediaSize: stored.size,
+                }
               : {}),
           },
         }),
@@ -580,7 +588,9 @@ describe('wwebjs engine', () => {
     await waitFor(
       'all three SENT',
       async () =>
-        (await suite.db.messageLog.count({ where: { tenantId: tenant.id, direction: 'OUT', status: 'SENT' } })) === 3,
+        (await suite.db.messageLog.count({
+          where: { tenantId: tenant.id, direction: 'OUT', status: 'SENT' },
+        })) === 3,
       { timeoutMs: 15_000, intervalMs: 100 },
     );
 

@@ -160,7 +160,10 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** The file's bytes and the type it is sent as; 400 / 413 / 415 naming what is wrong. */
 async function checkMedia(data: string, maxBytes: number): Promise<{ data: Buffer; type: MessageType }> {
   if (data.length % 4 !== 0 || !BASE64.test(data)) {
-    throw new AppError('VALIDATION_ERROR', 'body/media/data must be base64 (A-Z, a-z, 0-9, +, / and = padding)');
+    throw new AppError(
+      'VALIDATION_ERROR',
+      'body/media/data must be base64 (A-Z, a-z, 0-9, +, / and = padding)',
+    );
   }
   const bytes = Buffer.from(data, 'base64');
   if (bytes.length === 0) throw new AppError('VALIDATION_ERROR', 'body/media/data holds no bytes');

@@ -41,9 +41,16 @@ export function SendForm() {
         let media: { data: string; fileName: string; mimeType?: string } | undefined;
         if (file instanceof File && file.size > 0) {
           try {
-            media = { data: await readAsBase64(file), fileName: file.name, ...(file.type ? { mimeType: file.type } : {}) };
+            media = {
+              data: await readAsBase64(file),
+              fileName: file.name,
+              ...(file.type ? { mimeType: file.type } : {}),
+            };
           } catch {
-            return { ok: false, error: { status: 0, code: 'FILE_UNREADABLE', message: 'The file could not be read.' } };
+            return {
+              ok: false,
+              error: { status: 0, code: 'FILE_UNREADABLE', message: 'The file could not be read.' },
+            };
           }
         }
         return callRoute('POST /portal/tenant/current/messages', {
