@@ -12,6 +12,7 @@ import { workerControlChannel } from '@wa-fleet/shared';
 import {
   CHROMIUM_ARGS,
   WwebjsEngine,
+  createRealWwebjsMedia,
   findProcessesMentioning,
   wwebjsEngine,
   wwebjsOptions,
@@ -22,7 +23,6 @@ import {
   type WwebjsMessage,
 } from '../src/engine/wwebjs/index.ts';
 import { Queue } from 'bullmq';
-import wwebjsLibrary from 'whatsapp-web.js';
 import { LocalMediaStore } from '@wa-fleet/media';
 import { sendJob, sendQueueName } from '@wa-fleet/shared';
 import { samplePdf, samplePng, sampleWav } from '@wa-fleet/simulator';
@@ -596,14 +596,19 @@ describe('wwebjs engine', () => {
 
     expect(client.sent).toHaveLength(3);
     const [image, doc, text] = client.sent;
+    // The library's own class (made through the adapter's factory, which imports whatsapp-web.js).
+    const MessageMedia = (
+      await createRealWwebjsMedia({ mimetype: 'text/plain', data: '', filename: undefined, filesize: 0 })
+    ).constructor;
+    expect(MessageMedia.name).toBe('MessageMedia');
     // A real MessageMedia (the library tells a file from text by its class), base64 of the stored bytes.
-    expect(image!.content).toBeInstanceOf(wwebjsLibrary.MessageMedia);
+    expect(image!.content).toBeInstanceOf(MessageMedia);
     expect(image).toMatchObject({
       chatId: '19990005555@c.us',
       content: { mimetype: 'image/png', data: png.toString('base64'), filesize: png.length },
       options: { caption: 'Your parcel' },
     });
-    expect(doc!.content).toBeInstanceOf(wwebjsLibrary.MessageMedia);
+    expect(doc!.content).toBeInstanceOf(MessageMedia);
     expect(doc).toMatchObject({
       content: { mimetype: 'application/pdf', data: pdf.toString('base64'), filename: 'order-9.pdf' },
       options: {},
