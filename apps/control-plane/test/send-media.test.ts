@@ -196,6 +196,13 @@ describe('sending a file through POST /v1/messages', () => {
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error).toMatchObject({ code: 'BODY_TOO_LARGE' });
     expect(huge.json().error.message).toMatch(/the request body is over this route's limit of \d+ bytes/);
+    // Without a key the same body is refused for the key, before the body is parsed.
+    const anonymous = await app.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      payload: { to: '4915112345678', media: { data: 'A'.repeat(Math.ceil(MAX_FILE / 3) * 4 + 70 * 1024) } },
+    });
+    expect(anonymous.statusCode).toBe(401);
 
     expect((await outboundRows(tenantId)).length).toBe(rowsBefore);
     expect(await store.usage(tenantId)).toBe(usageBefore);
@@ -283,6 +290,40 @@ describe('sending a file through POST /v1/messages', () => {
     const fromB = await send(tenants.b.secret, { to: '4915112345678', media: { data: b64(png) } });
     expect(fromB.statusCode).toBe(202);
     expect(readFileSync(store.filePath(tenants.b.id, sha256(png))).equals(png)).toBe(true);
+  });
+});
+
+describe('the tenant media quota', () => {
+  it('refuses a file that would take the tenant past MEDIA_MAX_TENANT_BYTES with 413, storing nothing; a smaller one fits', async () => {
+    const { id: tenantId, secret } = tenants.a;
+    const used = await store.usage(tenantId);
+    const small = await buildTestApp(stack, {}, { MEDIA_MAX_TENANT_BYTES: String(used + 2_000) });
+    try {
+      const big = samplePng(60, 60);
+      expect(big.length).toBeGreaterThan(2_000);
+      const refused = await small.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: bearer(secret),
+        payload: { to: '4915112345678', media: { data: b64(big) } },
+      });
+      expect(refused.statusCode).toBe(413);
+      expect(refused.json().error).toMatchObject({ code: 'MEDIA_TOO_LARGE' });
+      expect(refused.json().error.message).toMatch(/tenant media quota of \d+ bytes reached/);
+      expect(await store.usage(tenantId)).toBe(used);
+
+      const tiny = sampleMp3(1);
+      const fits = await small.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: bearer(secret),
+        payload: { to: '4915112345678', media: { data: b64(tiny) } },
+      });
+      expect(fits.statusCode, fits.body).toBe(202);
+      expect(await store.usage(tenantId)).toBe(used + tiny.length);
+    } finally {
+      await small.close();
+    }
   });
 });
 
