@@ -543,5 +543,14 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
     const file = await owner.request.get(`${stack.portalUrl}/api/tenant/messages/${row.id}/media`);
     expect(file.status()).toBe(200);
     expect((await file.body()).equals(png)).toBe(true);
+
+    // In the flat list, as an outbound image row with its caption and sender.
+    await owner.goto(`${stack.portalUrl}/messages`);
+    const listed = owner.locator('[data-testid="message-row"][data-direction="OUT"]', {
+      hasText: 'Here is the replacement part',
+    });
+    await listed.waitFor({ timeout: 15_000 });
+    await expect(listed.getByTestId('message-type').textContent()).resolves.toBe('Image');
+    await expect(listed.getByTestId('message-sent-by').textContent()).resolves.toContain(DEMO.owner);
   });
 });
