@@ -200,7 +200,7 @@ function runToEnd(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = roo
 const PORTAL_BUILD_ENV =
   /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|NEXT_TELEMETRY_DISABLED|npm_config_[a-z_]+|PNPM_HOME|COREPACK_[A-Z_]+|XDG_[A-Z_]+)$/;
 const PORTAL_ENV = new RegExp(
-  `${PORTAL_BUILD_ENV.source}|^(CONTROL_PLANE_URL|PORTAL_INTERNAL_KEY|SESSION_SECRET|COOKIE_SECURE|TRUST_PROXY_HOPS|LOG_LEVEL)$`,
+  `${PORTAL_BUILD_ENV.source}|^(CONTROL_PLANE_URL|PORTAL_INTERNAL_KEY|SESSION_SECRET|COOKIE_SECURE|TRUST_PROXY_HOPS|SEND_MEDIA_MAX_BYTES|LOG_LEVEL)$`,
 );
 
 function pickEnv(env: NodeJS.ProcessEnv, allowed: RegExp): NodeJS.ProcessEnv {

@@ -13,6 +13,10 @@ export const ERROR_STATUS = {
   ENGINE_MISMATCH: 409,
   /** A CSV export that would pass MESSAGE_EXPORT_MAX_ROWS: nothing is sent. */
   EXPORT_TOO_LARGE: 413,
+  /** A file sent with a message over SEND_MEDIA_MAX_BYTES, or past the tenant's media quota. */
+  MEDIA_TOO_LARGE: 413,
+  /** A file sent with a message whose bytes are not an allowed type (OUTBOUND_MEDIA_TYPES). */
+  MEDIA_TYPE_NOT_ALLOWED: 415,
   RATE_LIMITED: 429,
   LOG_UNAVAILABLE: 404,
   WORKER_START_FAILED: 502,

@@ -167,11 +167,18 @@ describe('API contract', () => {
         expect(String(op.summary), `${method} ${p}`).toMatch(
           /scope (messages:read|messages:send|session:read|webhooks:manage)/,
         );
-        expect(JSON.stringify(op), `${method} ${p}`).toMatch(/"example"/);
+        expect(JSON.stringify(op), `${method} ${p}`).toMatch(/"examples?"/);
       }
     }
+    // Two examples of a send: a text, and a file with its caption.
     const send = doc.paths['/v1/messages'].post;
-    expect(send.requestBody.content['application/json'].example).toMatchObject({ to: '+4915112345678' });
+    const examples = Object.values(
+      send.requestBody.content['application/json'].examples as Record<string, { value: unknown }>,
+    ).map((e) => e.value);
+    expect(examples).toMatchObject([
+      { to: '+4915112345678', text: 'Your order 1042 has shipped.' },
+      { to: '+4915112345678', media: { fileName: 'invoice-1042.pdf', mimeType: 'application/pdf' } },
+    ]);
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
-import { simulatedPhoneNumber } from '@wa-fleet/simulator';
+import { samplePng, simulatedPhoneNumber } from '@wa-fleet/simulator';
 import { fitsWidth, launchBrowser, newContext, saveScreenshot, signIn } from './support/browser.ts';
 import { TEST_PASSWORD } from './support/keys.ts';
 import { DEMO, createSecondTenant, seedDemo, simulate, startWorker } from './support/seed.ts';
@@ -462,5 +462,95 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
       const texts = await owner.getByTestId('message-row').allTextContents();
       return texts.length === 1 && texts[0]!.includes('Voice note');
     });
+  });
+
+  it('sends an image with a caption from the Send page; it goes out and shows in the chat like a received one; a disguised file is refused', async () => {
+    await simulate(stack, DEMO.tenant, { type: 'link' });
+    await waitFor(
+      'demo linked',
+      async () =>
+        (await stack.db.whatsAppSession.findUnique({ where: { tenantId: demoTenantId } }))?.state ===
+        'CONNECTED',
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const to = '4915550009';
+    const before = await stack.db.messageLog.count({ where: { tenantId: demoTenantId, direction: 'OUT' } });
+    await owner.goto(`${stack.portalUrl}/send`);
+
+    // A text file named .png: refused by the control plane from its bytes, nothing written.
+    await owner.getByLabel(/^To/).fill(to);
+    await owner.getByLabel('File (optional)').setInputFiles({
+      name: 'holiday.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('these are words, not pixels\n'),
+    });
+    // With a file the text is an optional caption.
+    await owner.getByLabel('Caption (optional)').waitFor();
+    await owner.getByRole('button', { name: 'Send' }).click();
+    await owner.getByText(/the file's bytes are text\/plain, which cannot be sent/).waitFor();
+    expect(await stack.db.messageLog.count({ where: { tenantId: demoTenantId, direction: 'OUT' } })).toBe(
+      before,
+    );
+
+    const png = samplePng(200, 120);
+    await owner.getByLabel('File (optional)').setInputFiles({
+      name: 'replacement.png',
+      mimeType: 'image/png',
+      buffer: png,
+    });
+    await owner.getByLabel('Caption (optional)').fill('Here is the replacement part');
+    await owner.getByRole('button', { name: 'Send' }).click();
+    await owner.getByText('Message accepted').waitFor();
+    await saveScreenshot(owner, 'send-media.png');
+
+    // Sent by the worker through the simulated network, and read there.
+    const row = await waitFor(
+      'the image READ',
+      async () => {
+        const r = await stack.db.messageLog.findFirst({
+          where: { tenantId: demoTenantId, direction: 'OUT', type: 'IMAGE' },
+        });
+        return r?.status === 'READ' ? r : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(row).toMatchObject({
+      toNumber: to,
+      body: 'Here is the replacement part',
+      mediaStatus: 'STORED',
+      mediaMime: 'image/png',
+      mediaSize: png.length,
+      attempts: 1,
+      sentByKind: 'USER',
+      sentByLabel: DEMO.owner,
+    });
+    expect(await stack.db.messageLog.count({ where: { tenantId: demoTenantId, direction: 'OUT' } })).toBe(
+      before + 1,
+    );
+
+    // In the chat, as an outbound bubble with its thumbnail (from the stored file) and its caption.
+    await owner.goto(`${stack.portalUrl}/conversations`);
+    await owner.locator(`[data-testid="conversation"][data-contact="${to}"]`).click();
+    const bubble = owner.locator(`[data-testid="bubble"][data-id="${row.id}"]`);
+    await bubble.waitFor({ timeout: 15_000 });
+    expect(await bubble.getAttribute('class')).toContain('out');
+    expect(await bubble.getAttribute('data-type')).toBe('IMAGE');
+    await waitFor('thumbnail decoded', () =>
+      bubble.getByTestId('thumbnail').evaluate((img) => (img as HTMLImageElement).naturalWidth > 0),
+    );
+    await expect(bubble.textContent()).resolves.toContain('Here is the replacement part');
+    await saveScreenshot(owner, 'conversation-sent-image.png');
+    const file = await owner.request.get(`${stack.portalUrl}/api/tenant/messages/${row.id}/media`);
+    expect(file.status()).toBe(200);
+    expect((await file.body()).equals(png)).toBe(true);
+
+    // In the flat list, as an outbound image row with its caption and sender.
+    await owner.goto(`${stack.portalUrl}/messages`);
+    const listed = owner.locator('[data-testid="message-row"][data-direction="OUT"]', {
+      hasText: 'Here is the replacement part',
+    });
+    await listed.waitFor({ timeout: 15_000 });
+    await expect(listed.getByTestId('message-type').textContent()).resolves.toBe('Image');
+    await expect(listed.getByTestId('message-sent-by').textContent()).resolves.toContain(DEMO.owner);
   });
 });

@@ -32,6 +32,11 @@ export interface SendAttempt {
   attempts: number;
   toNumber: string;
   body: string;
+  /** Set when the message carries a file (stored on upload, before the row was written). */
+  mediaSha256: string | null;
+  mediaMime: string | null;
+  /** The row's meta (fileName of a file). */
+  meta: unknown;
 }
 
 /** Statuses an acknowledgement may move a row out of: acks arrive out of order and must not regress it. */
@@ -134,7 +139,8 @@ export class MessageRepository {
     const rows = await this.db.$queryRaw<SendAttempt[]>`
       UPDATE message_logs SET attempts = attempts + 1, updated_at = now()
       WHERE id = ${messageId}::uuid AND tenant_id = ${this.tenantId}::uuid AND direction = 'OUT' AND status = 'QUEUED'
-      RETURNING attempts, to_number AS "toNumber", body`;
+      RETURNING attempts, to_number AS "toNumber", body, media_sha256 AS "mediaSha256",
+        media_mime AS "mediaMime", meta`;
     return rows[0];
   }
 

@@ -1,7 +1,9 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { MediaStore } from '@wa-fleet/media';
 import type { Logger } from '@wa-fleet/logger';
 import {
+  cleanMessageMeta,
   isUuid,
   maskPhone,
   sendJob,
@@ -11,8 +13,8 @@ import {
   type SendJobData,
 } from '@wa-fleet/shared';
 import { RetryAbortedError, retryUntilDone, type RetryPolicy } from './db-retry.ts';
-import { isRetryableEngineError, type WaEngine } from './engine/index.ts';
-import type { MessageRepository } from './message-repository.ts';
+import { isRetryableEngineError, PermanentSendError, type WaEngine } from './engine/index.ts';
+import type { MessageRepository, SendAttempt } from './message-repository.ts';
 
 export interface SendQueueOptions {
   tenantId: string;
@@ -26,6 +28,8 @@ export interface SendQueueOptions {
   dbRetry: RetryPolicy;
   engine: WaEngine;
   messages: MessageRepository;
+  /** The tenant's files: an outbound message with a file is read from here when it is sent. */
+  mediaStore: MediaStore;
   log: Logger;
   /** Called after a row became SENT (applies acks that overtook the write). */
   onSent: (messageId: string, waMessageId: string) => void;
@@ -206,7 +210,7 @@ export class SendQueue {
     }
     let waMessageId: string;
     try {
-      ({ waMessageId } = await engine.sendText(attempt.toNumber, attempt.body, { clientRef: messageId }));
+      ({ waMessageId } = await this.sendOne(messageId, attempt));
     } catch (err) {
       await this.handleSendError(job, token, messageId, attempt.attempts, err);
       return;
@@ -220,6 +224,28 @@ export class SendQueue {
       log.info({ messageId, to: maskPhone(attempt.toNumber), attempt: attempt.attempts }, 'message sent');
       this.opts.onSent(messageId, waMessageId);
     }
+  }
+
+  /** Text, or a file with its caption (the row's body), through the engine. */
+  private async sendOne(messageId: string, attempt: SendAttempt): Promise<{ waMessageId: string }> {
+    const { engine } = this.opts;
+    const opts = { clientRef: messageId };
+    if (!attempt.mediaSha256) return engine.sendText(attempt.toNumber, attempt.body, opts);
+    if (!engine.capabilities.media || !engine.sendMedia) {
+      throw new PermanentSendError(`the ${engine.name} engine cannot send files`);
+    }
+    const data = await this.opts.mediaStore.read(this.opts.tenantId, attempt.mediaSha256);
+    if (!data) throw new PermanentSendError('the file of this message is no longer stored');
+    return engine.sendMedia(
+      attempt.toNumber,
+      {
+        data,
+        mimeType: attempt.mediaMime ?? 'application/octet-stream',
+        fileName: cleanMessageMeta(attempt.meta).fileName,
+        caption: attempt.body || undefined,
+      },
+      opts,
+    );
   }
 
   private async handleSendError(

@@ -97,6 +97,10 @@ export class TenantWorker {
     this.rules = new AutoReplyRuleCache(db, tenant.id, log);
     this.session = new SessionRecorder(db, tenant.id, log);
     this.engine = deps.engine;
+    const mediaStore = new LocalMediaStore(config.MEDIA_DIR, {
+      maxFileBytes: config.MEDIA_MAX_FILE_BYTES,
+      maxTenantBytes: config.MEDIA_MAX_TENANT_BYTES,
+    });
     this.sendQueue = new SendQueue({
       tenantId: tenant.id,
       redisUrl: config.REDIS_URL,
@@ -108,6 +112,7 @@ export class TenantWorker {
       dbRetry: { baseMs: config.DB_RETRY_BASE_MS, maxMs: config.DB_RETRY_MAX_MS },
       engine: this.engine,
       messages: this.messages,
+      mediaStore,
       log,
       onSent: (messageId, waMessageId) => {
         const now = Date.now();
@@ -121,10 +126,7 @@ export class TenantWorker {
         db,
         tenantId: tenant.id,
         engine: this.engine,
-        store: new LocalMediaStore(config.MEDIA_DIR, {
-          maxFileBytes: config.MEDIA_MAX_FILE_BYTES,
-          maxTenantBytes: config.MEDIA_MAX_TENANT_BYTES,
-        }),
+        store: mediaStore,
         log,
         baseMs: config.MEDIA_RETRY_BASE_MS,
         maxMs: config.MEDIA_RETRY_MAX_MS,

@@ -4,12 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
-import type { MessageMeta } from '@wa-fleet/shared';
-import { samplePdf, samplePng } from '@wa-fleet/simulator';
+import { Queue } from 'bullmq';
+import { LocalMediaStore } from '@wa-fleet/media';
+import { sendJob, sendQueueName, type MessageMeta, type MessageType } from '@wa-fleet/shared';
+import { sampleMp3, samplePdf, samplePng } from '@wa-fleet/simulator';
 import {
   createSuite,
   createTenant,
   expectLogsAreJsonWithTime,
+  networkSendAttempts,
+  networkSends,
   sendCommand,
   spawnWorker,
   tenantEnv,
@@ -156,5 +160,112 @@ describe('rich messages (simulator network, real worker process)', () => {
     worker.kill('SIGINT');
     expect((await worker.exited).code).toBe(0);
     expectLogsAreJsonWithTime(suite.logDir);
+  });
+
+  it('sends a queued file with its caption once, as the network records it; a row whose file is gone fails without a send', async () => {
+    const tenant = await createTenant(suite);
+    const store = new LocalMediaStore(mediaDir, { maxFileBytes: 1e9, maxTenantBytes: 1e9 });
+    // The control plane's side of an accepted send with a file: stored first, then the row, then the job.
+    async function acceptFile(data: Buffer | null, type: MessageType, body: string, meta: MessageMeta = {}) {
+      const stored = data ? await store.put(tenant.id, data) : undefined;
+      const row = await suite.db.messageLog.create({
+        data: {
+          tenantId: tenant.id,
+          direction: 'OUT',
+          fromNumber: '15550000000',
+          toNumber: '14440000001',
+          body,
+          status: 'QUEUED',
+          type,
+          meta: { ...meta, ...(body ? { caption: body } : {}) },
+          mediaStatus: 'STORED',
+          mediaSha256: stored?.sha256 ?? 'f'.repeat(64),
+          mediaMime: stored?.mimeType ?? 'image/png',
+          mediaSize: stored?.size ?? 1,
+        },
+      });
+      return { id: row.id, sha256: stored?.sha256 };
+    }
+    const png = samplePng(64, 48);
+    const pdf = samplePdf('invoice 7');
+    const mp3 = sampleMp3();
+    const image = await acceptFile(png, 'IMAGE', 'Your parcel');
+    const doc = await acceptFile(pdf, 'DOCUMENT', 'Invoice 7', { fileName: 'invoice-7.pdf' });
+    const audio = await acceptFile(mp3, 'AUDIO', '');
+    const gone = await acceptFile(null, 'IMAGE', 'no file');
+    const text = await suite.db.messageLog.create({
+      data: {
+        tenantId: tenant.id,
+        direction: 'OUT',
+        fromNumber: '15550000000',
+        toNumber: '14440000001',
+        body: 'plain text',
+        status: 'QUEUED',
+      },
+    });
+    const ids = [image.id, doc.id, audio.id, gone.id, text.id];
+    const queue = new Queue(sendQueueName(tenant.id), { connection: suite.redis, prefix: suite.prefix });
+    for (const id of ids) {
+      const job = sendJob(id);
+      await queue.add(job.name, job.data, job.opts);
+    }
+    await queue.close();
+
+    const worker = spawnWorker(
+      suite,
+      tenantEnv(tenant.id, { MEDIA_DIR: mediaDir, SEND_RATE_PER_MIN: '6000', SIM_ACK_DELAY_MS: '50' }),
+    );
+    const rows = await waitFor(
+      'every send finished',
+      async () => {
+        const all = await suite.db.messageLog.findMany({ where: { tenantId: tenant.id, direction: 'OUT' } });
+        const done = all.every((r) => r.status === 'READ' || r.status === 'FAILED');
+        return all.length === ids.length && done ? new Map(all.map((r) => [r.id, r])) : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    for (const id of [image.id, doc.id, audio.id, text.id]) {
+      expect(rows.get(id)).toMatchObject({ status: 'READ', attempts: 1 });
+    }
+    expect(rows.get(gone.id)).toMatchObject({
+      status: 'FAILED',
+      attempts: 1,
+      error: 'the file of this message is no longer stored',
+    });
+
+    // What went out: each file once, byte-identical to the stored one (its hash), with its caption and
+    // name; the text without a file; nothing for the row whose file was gone.
+    const sends = await networkSends(suite, tenant.id);
+    const byRef = new Map(sends.map((x) => [x.clientRef, x]));
+    expect(sends).toHaveLength(4);
+    expect(byRef.get(image.id)?.media).toEqual({
+      sha256: image.sha256,
+      size: png.length,
+      mimeType: 'image/png',
+      caption: 'Your parcel',
+    });
+    expect(byRef.get(doc.id)?.media).toEqual({
+      sha256: doc.sha256,
+      size: pdf.length,
+      mimeType: 'application/pdf',
+      fileName: 'invoice-7.pdf',
+      caption: 'Invoice 7',
+    });
+    expect(byRef.get(audio.id)?.media).toEqual({
+      sha256: audio.sha256,
+      size: mp3.length,
+      mimeType: 'audio/mpeg',
+    });
+    expect(byRef.get(text.id)).toBeDefined();
+    expect(byRef.get(text.id)?.media).toBeUndefined();
+    expect(byRef.has(gone.id)).toBe(false);
+    for (const id of [image.id, doc.id, audio.id, text.id])
+      expect(rows.get(id)?.waMessageId).toBe(byRef.get(id)?.waMessageId);
+    const attempts = await networkSendAttempts(suite, tenant.id);
+    expect([image.id, doc.id, audio.id, text.id].map((id) => attempts.get(id))).toEqual([1, 1, 1, 1]);
+    expect(attempts.has(gone.id)).toBe(false);
+
+    worker.kill('SIGINT');
+    expect((await worker.exited).code).toBe(0);
   });
 });

@@ -12,14 +12,19 @@ import { workerControlChannel } from '@wa-fleet/shared';
 import {
   CHROMIUM_ARGS,
   WwebjsEngine,
+  createRealWwebjsMedia,
   findProcessesMentioning,
   wwebjsEngine,
   wwebjsOptions,
   type WwebjsChatLike,
   type WwebjsClientLike,
   type WwebjsClientSettings,
+  type WwebjsMediaLike,
   type WwebjsMessage,
 } from '../src/engine/wwebjs/index.ts';
+import { Queue } from 'bullmq';
+import { LocalMediaStore } from '@wa-fleet/media';
+import { sendJob, sendQueueName } from '@wa-fleet/shared';
 import { samplePdf, samplePng, sampleWav } from '@wa-fleet/simulator';
 import { TenantWorker } from '../src/tenant-worker.ts';
 import {
@@ -52,7 +57,7 @@ afterAll(async () => {
 /** Stands in for whatsapp-web.js's Client: same event names and payload shapes, no browser. */
 class FakeWwebjsClient extends EventEmitter implements WwebjsClientLike {
   info: { wid: { user: string; server: string; _serialized: string }; pushname: string } | undefined;
-  readonly sent: { chatId: string; content: string }[] = [];
+  readonly sent: { chatId: string; content: string | WwebjsMediaLike; options?: { caption?: string } }[] = [];
   /** What WhatsApp Web holds (backfill reads it through getChats / fetchMessages). */
   chats: WwebjsChatLike[] = [];
   isInitialized = false;
@@ -86,13 +91,13 @@ class FakeWwebjsClient extends EventEmitter implements WwebjsClientLike {
     return this.byId.get(messageId) ?? null;
   }
 
-  async sendMessage(chatId: string, content: string) {
-    this.sent.push({ chatId, content });
+  async sendMessage(chatId: string, content: string | WwebjsMediaLike, options?: { caption?: string }) {
+    this.sent.push(options === undefined ? { chatId, content } : { chatId, content, options });
     const serialized = `true_${chatId}_3EB0${String(this.sent.length).padStart(16, '0')}`;
     return {
       id: { fromMe: true, remote: chatId, id: serialized.slice(-20), _serialized: serialized },
       fromMe: true,
-      body: content,
+      body: typeof content === 'string' ? content : (options?.caption ?? ''),
     };
   }
 }
@@ -523,6 +528,96 @@ describe('wwebjs engine', () => {
       meta: { emoji: '😂', targetWaMessageId: image.id._serialized },
     });
     expect(rows.some((r) => r.waMessageId?.endsWith('RCT2'))).toBe(false);
+    expect(fatal).toEqual([]);
+    await close();
+  });
+
+  it("sends a file as the library's MessageMedia with the caption as an option, and text as before (fake client)", async () => {
+    const tenant = await createTenant(suite);
+    const me = '15550004444';
+    const { clients, fatal, close } = await startFakeWorker(tenant);
+    await waitFor('client initialized', () => clients[0]?.isInitialized);
+    const client = clients[0]!;
+    client.info = { wid: { user: me, server: 'c.us', _serialized: `${me}@c.us` }, pushname: 'Acme' };
+    client.emit('ready');
+    await waitForSessionState(suite, tenant.id, 'CONNECTED');
+
+    // Rows as the control plane writes them: the file in the tenant's media folder first.
+    const store = new LocalMediaStore(path.join(sessionDir, 'media'), {
+      maxFileBytes: 1e9,
+      maxTenantBytes: 1e9,
+    });
+    const png = samplePng(40, 30);
+    const pdf = samplePdf('order 9');
+    const rows = [];
+    for (const m of [
+      { data: png, type: 'IMAGE' as const, body: 'Your parcel', meta: { caption: 'Your parcel' } },
+      { data: pdf, type: 'DOCUMENT' as const, body: '', meta: { fileName: 'order-9.pdf' } },
+      { data: null, type: 'TEXT' as const, body: 'just text', meta: {} },
+    ]) {
+      const stored = m.data ? await store.put(tenant.id, m.data) : undefined;
+      rows.push(
+        await suite.db.messageLog.create({
+          data: {
+            tenantId: tenant.id,
+            direction: 'OUT',
+            fromNumber: me,
+            toNumber: '19990005555',
+            body: m.body,
+            status: 'QUEUED',
+            type: m.type,
+            meta: m.meta,
+            ...(stored
+              ? {
+                  mediaStatus: 'STORED',
+                  mediaSha256: stored.sha256,
+                  mediaMime: stored.mimeType,
+                  mediaSize: stored.size,
+                }
+              : {}),
+          },
+        }),
+      );
+    }
+    const queue = new Queue(sendQueueName(tenant.id), { connection: suite.redis, prefix: suite.prefix });
+    for (const row of rows) {
+      const job = sendJob(row.id);
+      await queue.add(job.name, job.data, job.opts);
+    }
+    await queue.close();
+    await waitFor(
+      'all three SENT',
+      async () =>
+        (await suite.db.messageLog.count({
+          where: { tenantId: tenant.id, direction: 'OUT', status: 'SENT' },
+        })) === 3,
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+
+    expect(client.sent).toHaveLength(3);
+    const [image, doc, text] = client.sent;
+    // The library's own class (made through the adapter's factory, which imports whatsapp-web.js).
+    const MessageMedia = (
+      await createRealWwebjsMedia({ mimetype: 'text/plain', data: '', filename: undefined, filesize: 0 })
+    ).constructor;
+    expect(MessageMedia.name).toBe('MessageMedia');
+    // A real MessageMedia (the library tells a file from text by its class), base64 of the stored bytes.
+    expect(image!.content).toBeInstanceOf(MessageMedia);
+    expect(image).toMatchObject({
+      chatId: '19990005555@c.us',
+      content: { mimetype: 'image/png', data: png.toString('base64'), filesize: png.length },
+      options: { caption: 'Your parcel' },
+    });
+    expect(doc!.content).toBeInstanceOf(MessageMedia);
+    expect(doc).toMatchObject({
+      content: { mimetype: 'application/pdf', data: pdf.toString('base64'), filename: 'order-9.pdf' },
+      options: {},
+    });
+    expect(doc!.options?.caption).toBeUndefined();
+    expect(text).toEqual({ chatId: '19990005555@c.us', content: 'just text' });
+    // Each row records the id the library gave its message.
+    const after = await suite.db.messageLog.findMany({ where: { tenantId: tenant.id, direction: 'OUT' } });
+    expect(after.every((r) => r.waMessageId?.startsWith('true_19990005555@c.us_'))).toBe(true);
     expect(fatal).toEqual([]);
     await close();
   });

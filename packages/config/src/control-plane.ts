@@ -128,6 +128,16 @@ export const controlPlaneSchema = z.object({
    */
   MEDIA_DIR: z.string().default(path.join(dataDir, 'media')),
   /**
+   * A file sent with a message (portal or POST /v1/messages) may have at most this many bytes; a larger
+   * one is refused with 413 and nothing is stored. 16 MiB (WhatsApp's limit for images and audio).
+   */
+  SEND_MEDIA_MAX_BYTES: positiveInt(16 * 1024 * 1024),
+  /**
+   * All of a tenant's files together at most: the workers' own limit (the same variable, handed to
+   * them); an upload that would pass it is refused with 413. 5 GiB.
+   */
+  MEDIA_MAX_TENANT_BYTES: positiveInt(5 * 1024 * 1024 * 1024),
+  /**
    * Self-healing: a worker marked ERROR for a stale heartbeat is killed and started again, at once the
    * first time in an hour, then after this delay doubled per restart already done in the last hour.
    */

@@ -14,6 +14,15 @@ export const webSchema = z.object({
    * Decides which address the control plane's per-address sign-in limit counts.
    */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * The control plane's limit on a file sent with a message (set both the same): the Send page's body
+   * may hold a file this large, base64. 16 MiB.
+   */
+  SEND_MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
 });
 
 export type WebConfig = z.infer<typeof webSchema>;

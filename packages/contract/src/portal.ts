@@ -29,6 +29,29 @@ import {
 
 const tags = ['portal'];
 
+/**
+ * A file sent with a message, inline as base64 (JSON like every other body, checked by the same
+ * schemas). Its type is read from the bytes and must be one the fleet may send (OUTBOUND_MEDIA_TYPES:
+ * JPEG, PNG, WebP, PDF, Ogg/Opus, MP3, M4A/MP4 audio, AAC, AMR); the size limit is the control plane's
+ * SEND_MEDIA_MAX_BYTES (16 MiB by default).
+ */
+export const SendMediaSchema = Type.Object(
+  {
+    data: Type.String({ minLength: 1, description: "the file's bytes, base64 (RFC 4648, with padding)" }),
+    fileName: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: 'shown to the recipient of a document' }),
+    ),
+    mimeType: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: 'as the caller declares it (kept in meta); the type sent is the one found in the bytes',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const MessageSchema = Type.Object({
   id: Type.String(),
   direction: MessageDirectionSchema,
@@ -331,7 +354,14 @@ export const portalRoutes = {
           pattern: '^\\+?[0-9]{5,20}$',
           description: 'phone number, digits with country code',
         }),
-        text: Type.String({ minLength: 1, maxLength: 4096 }),
+        text: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 4096,
+            description: 'the message; with media, its caption (required without media)',
+          }),
+        ),
+        media: Type.Optional(SendMediaSchema),
         idempotencyKey: Type.Optional(
           Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }),
         ),
@@ -340,6 +370,8 @@ export const portalRoutes = {
     ),
     response: {
       202: Type.Object({ id: Type.String(), status: MessageStatusSchema, isDuplicate: Type.Boolean() }),
+      413: ErrorBody,
+      415: ErrorBody,
       ...errorResponses,
     },
   },

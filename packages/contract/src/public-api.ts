@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import {
+  ErrorBody,
   errorResponses,
   IdParams,
   MessageStatusSchema,
@@ -54,11 +55,20 @@ export const publicApiRoutes = {
     summary: 'Queue an outbound message (scope messages:send)',
     description:
       'Stored QUEUED, then sent by the tenant worker. A repeated idempotencyKey returns the first message ' +
-      '(isDuplicate: true) instead of sending twice. The message records the key as its sender.',
+      '(isDuplicate: true) instead of sending twice. The message records the key as its sender. With ' +
+      '`media` (base64) it sends a file with `text` as its caption: the type is read from the bytes (JPEG, ' +
+      'PNG, WebP, PDF, Ogg/Opus, MP3, M4A, AAC, AMR; anything else is 415), a file over the size limit is ' +
+      '413; either writes nothing.',
     body: Type.Object(sendBody.properties, {
       additionalProperties: false,
       examples: [
         { to: '+4915112345678', text: 'Your order 1042 has shipped.', idempotencyKey: 'order-1042-shipped' },
+        {
+          to: '+4915112345678',
+          text: 'Your invoice for order 1042',
+          media: { data: 'JVBERi0xLjQK...', fileName: 'invoice-1042.pdf', mimeType: 'application/pdf' },
+          idempotencyKey: 'order-1042-invoice',
+        },
       ],
     }),
     response: {
@@ -66,6 +76,8 @@ export const publicApiRoutes = {
         { id: Type.String(), status: MessageStatusSchema, isDuplicate: Type.Boolean() },
         { examples: [{ id: exampleMessage.id, status: 'QUEUED', isDuplicate: false }] },
       ),
+      413: ErrorBody,
+      415: ErrorBody,
       ...errorResponses,
     },
   },

@@ -90,3 +90,27 @@ export function cleanMessageMeta(raw: unknown): MessageMeta {
   }
   return out;
 }
+
+/**
+ * The file types a tenant may send, as found in the file's bytes (never as declared), and the message
+ * type each goes out as. WhatsApp shows images inline, plays audio in the chat and offers documents as
+ * a download.
+ */
+export const OUTBOUND_MEDIA_TYPES: Readonly<Record<string, MessageType>> = {
+  'image/jpeg': 'IMAGE',
+  'image/png': 'IMAGE',
+  'image/webp': 'IMAGE',
+  'application/pdf': 'DOCUMENT',
+  'audio/ogg': 'AUDIO',
+  'audio/opus': 'AUDIO',
+  'audio/mpeg': 'AUDIO',
+  'audio/mp4': 'AUDIO',
+  'audio/x-m4a': 'AUDIO',
+  'audio/aac': 'AUDIO',
+  'audio/amr': 'AUDIO',
+};
+
+/** The message type a file of (detected) type `mimeType` is sent as; undefined when it may not be sent. */
+export function outboundMediaType(mimeType: string): MessageType | undefined {
+  return Object.hasOwn(OUTBOUND_MEDIA_TYPES, mimeType) ? OUTBOUND_MEDIA_TYPES[mimeType] : undefined;
+}

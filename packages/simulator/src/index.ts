@@ -8,10 +8,12 @@ export {
   type NetworkInbound,
   type NetworkAck,
   type NetworkSend,
+  type NetworkSendMedia,
 } from './network.ts';
 export type { InboundContent } from './network.ts';
 export {
   sampleMediaFor,
+  sampleMp3,
   sampleMp4,
   samplePdf,
   samplePng,

@@ -79,11 +79,22 @@ export interface NetworkAck {
   dueAt: number;
 }
 
+/** The file of a sent message, as the network received it (tests check what went out). */
+export interface NetworkSendMedia {
+  sha256: string;
+  size: number;
+  mimeType: string;
+  fileName?: string | undefined;
+  caption?: string | undefined;
+}
+
 export interface NetworkSend {
   clientRef: string;
   waMessageId: string;
   to: string;
   at: number;
+  /** Absent for plain text. */
+  media?: NetworkSendMedia;
 }
 
 // One atomic step, so a crash can never record a send without remembering it (or the reverse): the
@@ -283,12 +294,27 @@ export class SimulatorNetwork {
   /** Sends once per clientRef; the receipts come back `ackDelayMs` (delivered) and 2x (read) later. */
   async sendOnce(
     tenantId: string,
-    send: { clientRef: string; to: string; ackDelayMs: number },
+    send: {
+      clientRef: string;
+      to: string;
+      ackDelayMs: number;
+      media?: { data: Buffer; mimeType: string; fileName?: string | undefined; caption?: string | undefined };
+    },
   ): Promise<{ waMessageId: string }> {
     const keys = this.keys(tenantId);
     const candidate = `true_${send.to}@c.us_${randomBytes(10).toString('hex').toUpperCase()}`;
     const now = Date.now();
     const entry: NetworkSend = { clientRef: send.clientRef, waMessageId: candidate, to: send.to, at: now };
+    if (send.media) {
+      // The network keeps what identifies the file (its hash, size and type), not the bytes.
+      entry.media = {
+        sha256: createHash('sha256').update(send.media.data).digest('hex'),
+        size: send.media.data.length,
+        mimeType: send.media.mimeType,
+        fileName: send.media.fileName,
+        caption: send.media.caption,
+      };
+    }
     const waMessageId = (await this.redis.eval(
       SEND_ONCE_LUA,
       4,

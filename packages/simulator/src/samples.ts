@@ -127,6 +127,16 @@ export function sampleMp4(): Buffer {
   return Buffer.concat([ftyp, box('moov', box('mvhd', mvhd))]);
 }
 
+/**
+ * An MP3: `frames` MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz) of silence; the frame headers are real
+ * (a decoder plays it as a short silence), the audio data is zeros.
+ */
+export function sampleMp3(frames = 4): Buffer {
+  const frame = Buffer.alloc(417);
+  frame.set([0xff, 0xfb, 0x90, 0x64], 0);
+  return Buffer.concat(Array.from({ length: frames }, () => frame));
+}
+
 /** A 1x1 lossless WebP (the smallest valid sticker). */
 export function sampleWebp(): Buffer {
   return Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64');

@@ -30,6 +30,8 @@ export interface RouteOptions {
   config?: FastifyContextConfig;
   /** A guard of this route alone (the session check of sign-out, the optional /metrics token), run before validation. */
   onRequest?: onRequestAsyncHookHandler;
+  /** Bytes this route's body may have, instead of the server's bodyLimit (a send with a file). */
+  bodyLimit?: number;
 }
 
 /**
@@ -61,6 +63,7 @@ export function serve<K extends RouteKey>(
     schema,
     ...(options.config ? { config: options.config } : {}),
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     preValidation: refuseIllFormedText,
     handler,
   });

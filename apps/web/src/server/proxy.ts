@@ -169,7 +169,7 @@ type ParamContext = { params?: Promise<Record<string, string | string[] | undefi
  * anything is sent, then the answer is relayed. A tenant or id that is not a slug or uuid never reaches
  * a control-plane path.
  */
-export function proxyRoute<K extends RouteKey>(key: K) {
+export function proxyRoute<K extends RouteKey>(key: K, opts: { bodyLimit?: () => number } = {}) {
   return async (req: NextRequest, ctx: ParamContext = {}): Promise<Response> => {
     const input: Record<string, unknown> = {};
     if (routeHasPart(key, 'params')) {
@@ -184,7 +184,7 @@ export function proxyRoute<K extends RouteKey>(key: K) {
         input.query = query.value;
       }
       if (routeHasPart(key, 'body')) {
-        const body = await parseBody(req, key);
+        const body = await parseBody(req, key, opts.bodyLimit?.() ?? MAX_BODY_BYTES);
         if (!body.ok) return body.response;
         input.body = body.value;
       }

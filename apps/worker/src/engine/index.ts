@@ -10,6 +10,7 @@ export type {
   DownloadedMedia,
   AckStatus,
   SendOptions,
+  OutboundMedia,
 } from './types.ts';
 export {
   EngineError,

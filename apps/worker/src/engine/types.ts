@@ -32,6 +32,15 @@ export interface DownloadedMedia {
   fileName?: string;
 }
 
+/** A file to send, read from the tenant's media store (its type was checked from its bytes on upload). */
+export interface OutboundMedia {
+  data: Buffer;
+  mimeType: string;
+  fileName?: string | undefined;
+  /** Shown under the file ('' or undefined: none). */
+  caption?: string | undefined;
+}
+
 /** Delivery states an acknowledgement can report, in the order a message moves through them. */
 export type AckStatus = 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
 
@@ -89,6 +98,11 @@ export interface WaEngine extends EventEmitter<EngineEvents> {
   /** Releases everything the engine holds (browser, timers, connections). Safe to call twice. */
   stop(): Promise<void>;
   sendText(to: string, text: string, opts: SendOptions): Promise<{ waMessageId: string }>;
+  /**
+   * Only with `capabilities.media`: sends a file with its caption as one message. The same rules as
+   * sendText for readiness, recipients, clientRef and errors.
+   */
+  sendMedia?(to: string, media: OutboundMedia, opts: SendOptions): Promise<{ waMessageId: string }>;
   /**
    * Only with `capabilities.pairingCode`: link the number `phone` (digits, international) by a code
    * typed on that phone instead of a QR scan. Resolves once the first code was emitted as

@@ -52,6 +52,14 @@ export default fp(
         request.log.error({ err }, 'request failed');
         return reply.status(status).send({ error: { code: 'INTERNAL', message: 'internal error' } });
       }
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return reply.status(413).send({
+          error: {
+            code: 'BODY_TOO_LARGE',
+            message: `the request body is over this route's limit of ${request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes`,
+          },
+        });
+      }
       // Fastify's own 4xx (malformed JSON, unsupported media type, body too large): safe to show.
       return reply.status(status).send({
         error: {

@@ -10,7 +10,7 @@ import {
   messageExportSql,
   type MessageRow,
 } from '../../services/message-queries.ts';
-import { queueOutboundMessage } from '../../services/outbound-messages.ts';
+import { queueOutboundMessage, sendBodyLimit } from '../../services/outbound-messages.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { listConversations, listThread, markConversationRead } from '../../services/conversations.ts';
 import { mediaStore, readMessageMedia } from '../../services/message-media.ts';
@@ -193,12 +193,13 @@ const routes: FastifyPluginAsync = async (app) => {
   serve(
     app,
     'POST /portal/tenant/current/messages',
-    { config: { minRole: 'OPERATOR' } },
+    { config: { minRole: 'OPERATOR' }, bodyLimit: sendBodyLimit(app.config.SEND_MEDIA_MAX_BYTES) },
     async (request, reply) => {
       const message = await queueOutboundMessage(app, {
         tenant: currentTenant(request),
         to: request.body.to,
         text: request.body.text,
+        media: request.body.media,
         idempotencyKey: request.body.idempotencyKey,
         sender: {
           kind: request.actor === 'api-key' ? 'API_KEY' : 'USER',

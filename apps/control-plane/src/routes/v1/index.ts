@@ -3,7 +3,7 @@ import { notFound } from '../../errors.ts';
 import { currentApiKey } from '../../plugins/app/api-key-auth.ts';
 import { apiKeyLabel } from '../../services/api-keys.ts';
 import { findTenantMessage, listTenantMessages } from '../../services/message-queries.ts';
-import { queueOutboundMessage } from '../../services/outbound-messages.ts';
+import { queueOutboundMessage, sendBodyLimit } from '../../services/outbound-messages.ts';
 import { databaseNow, SESSION_SELECT, toSessionDto, toWorkerDto, WORKER_SELECT } from '../mappers.ts';
 import { serve } from '../serve.ts';
 import { apiKeyRoute } from './guard.ts';
@@ -14,12 +14,17 @@ import webhookRoutes from './webhooks.ts';
  * that key's tenant only; ids of another tenant are not found. Each key has its own rate limit.
  */
 const publicApiRoutes: FastifyPluginAsync = async (app) => {
-  serve(app, 'POST /v1/messages', apiKeyRoute(app, 'messages:send'), async (request, reply) => {
+  const sendOptions = {
+    ...apiKeyRoute(app, 'messages:send'),
+    bodyLimit: sendBodyLimit(app.config.SEND_MEDIA_MAX_BYTES),
+  };
+  serve(app, 'POST /v1/messages', sendOptions, async (request, reply) => {
     const key = currentApiKey(request);
     const message = await queueOutboundMessage(app, {
       tenant: key.tenant,
       to: request.body.to,
       text: request.body.text,
+      media: request.body.media,
       idempotencyKey: request.body.idempotencyKey,
       sender: { kind: 'API_KEY', id: key.id, label: apiKeyLabel(key) },
       actor: request.actor,

@@ -9,6 +9,7 @@ import type {
   EngineContext,
   EngineEvents,
   InboundMessage,
+  OutboundMedia,
   SendOptions,
   WaEngine,
 } from '../types.ts';
@@ -93,6 +94,18 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
   }
 
   async sendText(to: string, _text: string, opts: SendOptions): Promise<{ waMessageId: string }> {
+    return this.send(to, opts, undefined);
+  }
+
+  async sendMedia(to: string, media: OutboundMedia, opts: SendOptions): Promise<{ waMessageId: string }> {
+    return this.send(to, opts, media);
+  }
+
+  private async send(
+    to: string,
+    opts: SendOptions,
+    media: OutboundMedia | undefined,
+  ): Promise<{ waMessageId: string }> {
     if (!this.isConnected) throw new EngineNotReadyError();
     // Like WhatsApp: a recipient that is not a number can never receive anything, retrying is pointless.
     if (!/^\d{6,20}$/.test(to)) throw new PermanentSendError('recipient is not a phone number');
@@ -105,6 +118,7 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
       clientRef: opts.clientRef,
       to,
       ackDelayMs: this.opts.ackDelayMs,
+      ...(media ? { media } : {}),
     });
   }
 

@@ -26,6 +26,7 @@ export const wwebjsEngine = {
 export {
   WwebjsEngine,
   createRealWwebjsClient,
+  createRealWwebjsMedia,
   CHROMIUM_ARGS,
   CHROMIUM_MEMORY_ARGS,
   type WwebjsClientLike,
@@ -33,5 +34,7 @@ export {
   type WwebjsClientFactory,
   type WwebjsClientSettings,
   type WwebjsMessage,
+  type WwebjsMediaLike,
+  type WwebjsMediaFactory,
 } from './wwebjs-engine.ts';
 export { findProcessesMentioning, killBrowsersUsing } from './browser-processes.ts';

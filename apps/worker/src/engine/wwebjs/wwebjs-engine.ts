@@ -14,6 +14,7 @@ import {
   type DownloadedMedia,
   type EngineEvents,
   type InboundMessage,
+  type OutboundMedia,
   type SendOptions,
   type WaEngine,
 } from '../types.ts';
@@ -25,7 +26,12 @@ export interface WwebjsClientLike {
   removeAllListeners(): unknown;
   initialize(): Promise<void>;
   destroy(): Promise<void>;
-  sendMessage(chatId: string, content: string): Promise<{ id: { _serialized: string } }>;
+  /** Text, or a file (the library's MessageMedia) with `options.caption` under it. */
+  sendMessage(
+    chatId: string,
+    content: string | WwebjsMediaLike,
+    options?: { caption?: string },
+  ): Promise<{ id: { _serialized: string } }>;
   /** For backfill: the chats, newest activity first as the library returns them. */
   getChats?(): Promise<WwebjsChatLike[]>;
   /** Asks for a pairing code; the code (and each refresh) also arrives as the `code` event. */
@@ -34,6 +40,27 @@ export interface WwebjsClientLike {
   getMessageById?(messageId: string): Promise<WwebjsMessage | null | undefined>;
   info?: { wid?: { user?: string } } | undefined;
 }
+
+/** whatsapp-web.js's MessageMedia: the file as base64 with its type and name. */
+export interface WwebjsMediaLike {
+  mimetype: string;
+  data: string;
+  filename?: string | null | undefined;
+  filesize?: number | null | undefined;
+}
+
+/** Makes the library's MessageMedia (sendMessage recognises a file by its class). */
+export type WwebjsMediaFactory = (media: {
+  mimetype: string;
+  data: string;
+  filename: string | undefined;
+  filesize: number;
+}) => Promise<WwebjsMediaLike>;
+
+export const createRealWwebjsMedia: WwebjsMediaFactory = async (media) => {
+  const { default: wwebjs } = await import('whatsapp-web.js');
+  return new wwebjs.MessageMedia(media.mimetype, media.data, media.filename ?? null, media.filesize);
+};
 
 /** whatsapp-web.js's Chat, as far as backfill reads it. */
 export interface WwebjsChatLike {
@@ -94,6 +121,8 @@ export interface WwebjsOptions extends WwebjsClientSettings {
   initTimeoutMs: number;
   /** Injected in tests; defaults to the real whatsapp-web.js Client. */
   createClient?: WwebjsClientFactory;
+  /** Defaults to the real whatsapp-web.js MessageMedia. */
+  createMedia?: WwebjsMediaFactory;
 }
 
 /**
@@ -361,6 +390,26 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
     if (!/^\d{6,20}$/.test(to) && !to.includes('@'))
       throw new PermanentSendError('recipient is not a phone number');
     const sent = await client.sendMessage(numberToJid(to), text);
+    return { waMessageId: sent.id._serialized };
+  }
+
+  /** As sendText, with the file as a MessageMedia and the caption as sendMessage's option. */
+  async sendMedia(to: string, media: OutboundMedia, _opts: SendOptions): Promise<{ waMessageId: string }> {
+    const client = this.client;
+    if (!client || !this.isReady) throw new EngineNotReadyError();
+    if (!/^\d{6,20}$/.test(to) && !to.includes('@'))
+      throw new PermanentSendError('recipient is not a phone number');
+    const file = await (this.opts.createMedia ?? createRealWwebjsMedia)({
+      mimetype: media.mimeType,
+      data: media.data.toString('base64'),
+      filename: media.fileName,
+      filesize: media.data.length,
+    });
+    const sent = await client.sendMessage(
+      numberToJid(to),
+      file,
+      media.caption ? { caption: media.caption } : {},
+    );
     return { waMessageId: sent.id._serialized };
   }
 }
