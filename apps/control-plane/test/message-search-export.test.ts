@@ -238,6 +238,73 @@ describe('full-text search', () => {
   });
 });
 
+describe('full-text search over captions', () => {
+  it("finds a word in an image's or a document's caption and in a text, better match first, never another tenant's", async () => {
+    // Rows as the worker stores them: a media message's caption is its body (and meta.caption).
+    const ids: Record<string, string> = {};
+    for (const side of ['c', 'd'] as const) {
+      const tenant = await createTenant(stack.db, `search-${side}`);
+      ids[side] = tenant.id;
+      await createUser(stack.db, `viewer@${side}.test`, [{ tenantId: tenant.id, role: 'VIEWER' }]);
+    }
+    const row = (tenantId: string, body: string, extra: Record<string, unknown>, ageMs: number) =>
+      stack.db.messageLog.create({
+        data: {
+          tenantId,
+          direction: 'IN',
+          fromNumber: '4915550077',
+          toNumber: '4915100000000',
+          body,
+          status: 'RECEIVED',
+          createdAt: new Date(Date.now() - ageMs),
+          ...extra,
+        },
+      });
+    const image = { type: 'IMAGE', mediaStatus: 'STORED', mediaMime: 'image/jpeg' } as const;
+    await row(
+      ids.c!,
+      'Our croissant counter, croissant after croissant',
+      { ...image, meta: { caption: 'Our croissant counter, croissant after croissant' } },
+      30_000,
+    );
+    await row(ids.c!, 'Can I order one croissant for Monday?', { type: 'TEXT' }, 20_000);
+    await row(
+      ids.c!,
+      'the menu',
+      {
+        type: 'DOCUMENT',
+        mediaStatus: 'STORED',
+        mediaMime: 'application/pdf',
+        meta: { caption: 'the menu', fileName: 'croissant-menu.pdf' },
+      },
+      10_000,
+    );
+    await row(ids.c!, '', { ...image, meta: {} }, 5_000); // a picture without a caption
+    await row(
+      ids.d!,
+      'croissant croissant croissant croissant',
+      { ...image, meta: { caption: 'croissant croissant croissant croissant' } },
+      1_000,
+    );
+
+    const found = await page('/portal/tenant/current/logs?q=croissant', 'viewer@c.test');
+    // The caption saying it three times ranks above the text saying it once; D's better match is not there.
+    expect(found.items.map((m) => [m.body, (m as Item & { type: string }).type])).toEqual([
+      ['Our croissant counter, croissant after croissant', 'IMAGE'],
+      ['Can I order one croissant for Monday?', 'TEXT'],
+    ]);
+    expect(found.items[0]!.highlights).toHaveLength(3);
+    // A word only in a caption finds only that media message.
+    const caption = await page('/portal/tenant/current/logs?q=counter', 'viewer@c.test');
+    expect(caption.items.map((m) => m.body)).toEqual(['Our croissant counter, croissant after croissant']);
+    const doc = await page('/portal/tenant/current/logs?q=menu', 'viewer@c.test');
+    expect(doc.items.map((m) => (m as Item & { type: string }).type)).toEqual(['DOCUMENT']);
+    // Positive control: tenant D's own search finds its row.
+    const d = await page('/portal/tenant/current/logs?q=croissant', 'viewer@d.test');
+    expect(d.items.map((m) => m.body)).toEqual(['croissant croissant croissant croissant']);
+  });
+});
+
 describe('CSV export', () => {
   it('streams every row of the filter (past one cursor batch, exactly at the cap), quoted and defused', async () => {
     const res = await get('/portal/tenant/current/logs/export');
