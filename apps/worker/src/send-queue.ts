@@ -222,8 +222,13 @@ export class SendQueue {
     );
     if (isSent) {
       log.info({ messageId, to: maskPhone(attempt.toNumber), attempt: attempt.attempts }, 'message sent');
-      this.opts.onSent(messageId, waMessageId);
+    } else {
+      // An earlier try of this write can have committed while its answer was lost (the database went
+      // away mid-reply): the row has moved on. The network has the message either way.
+      log.warn({ messageId, attempt: attempt.attempts }, 'message sent; its row was no longer QUEUED');
     }
+    // Acks that came back before this point wait for it; without it they would never be applied.
+    this.opts.onSent(messageId, waMessageId);
   }
 
   /** Text, or a file with its caption (the row's body), through the engine. */

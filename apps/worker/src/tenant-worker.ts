@@ -43,6 +43,12 @@ export interface StartHooks {
 }
 
 const PENDING_ACK_TTL_MS = 60_000;
+/**
+ * Acks waiting for their SENT write, at most (the oldest go first). Bounded by count, not by age: the
+ * SENT write of a message sent just before a database outage waits as long as the outage lasts, and
+ * its acks must still be there when it lands.
+ */
+const PENDING_ACKS_MAX = 10_000;
 /** Per sent message: enough for each ack status racing its SENT write once, plus one that cannot apply. */
 const MAX_ACK_REPUSHES = 4;
 const BACKFILL_STOP_MS = 1_000;
@@ -292,9 +298,12 @@ export class TenantWorker {
       this.pipeline.pushAck(waMessageId, status);
       return;
     }
-    dropOlderThan(this.pendingAcks, now - PENDING_ACK_TTL_MS);
     const known = this.pendingAcks.get(waMessageId);
     if (!known || known.status !== 'READ') this.pendingAcks.set(waMessageId, { status, at: now });
+    for (const id of this.pendingAcks.keys()) {
+      if (this.pendingAcks.size <= PENDING_ACKS_MAX) break;
+      this.pendingAcks.delete(id);
+    }
   }
 
   private applyPendingAck(waMessageId: string): void {
