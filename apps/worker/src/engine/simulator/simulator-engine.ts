@@ -238,10 +238,17 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
       while (this.isCurrent(connection)) {
         try {
           const batch = await this.network.readInbox(conn, this.opts.tenantId, cursor, READ_BLOCK_MS);
-          for (const { entryId, ...message } of batch) {
+          for (const entry of batch) {
             if (!this.isCurrent(connection)) return;
-            cursor = entryId;
-            this.emit('message', message);
+            cursor = entry.entryId;
+            if (entry.kind === 'message') {
+              const { entryId: _entryId, kind: _kind, ...message } = entry;
+              this.emit('message', message);
+            } else if (entry.kind === 'edit') {
+              this.emit('message_edit', { waMessageId: entry.waMessageId, body: entry.body, editedAt: entry.at });
+            } else {
+              this.emit('message_revoke', { waMessageId: entry.waMessageId, revokedAt: entry.at });
+            }
           }
         } catch (err) {
           if (!this.isCurrent(connection)) return;
@@ -310,6 +317,8 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
         this.scheduleLink(0);
         return;
       case 'inbound':
+      case 'edit':
+      case 'revoke':
         // Customers write to the phone (SimulatorNetwork.deliverInbound), not to a running client.
         this.opts.logger.warn(
           'simulator command ignored: inbound messages go to the network, not the client',
