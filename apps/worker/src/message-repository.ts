@@ -157,7 +157,9 @@ export class MessageRepository {
         ON CONFLICT (message_id, edited_at) DO NOTHING
         RETURNING message_id
       ), updated AS (
-        UPDATE message_logs SET body = ${body}, edited_at = ${editedAt}, updated_at = now()
+        UPDATE message_logs SET body = ${body}, edited_at = ${editedAt}, updated_at = now(),
+          -- A media message's text is its caption: both say the new one.
+          meta = CASE WHEN meta ? 'caption' THEN jsonb_set(meta, '{caption}', to_jsonb(${body}::text)) ELSE meta END
         WHERE id IN (SELECT message_id FROM history)
         RETURNING id
       )
