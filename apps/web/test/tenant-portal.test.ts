@@ -371,7 +371,12 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
     );
     const from = '4915550011';
     await simulate(stack, DEMO.tenant, { type: 'inbound', from, id: 'E2E-EDIT', text: 'Pick-up at 10' });
-    await simulate(stack, DEMO.tenant, { type: 'inbound', from, id: 'E2E-DEL', text: 'My card number is 4111' });
+    await simulate(stack, DEMO.tenant, {
+      type: 'inbound',
+      from,
+      id: 'E2E-DEL',
+      text: 'My card number is 4111',
+    });
     await simulate(stack, DEMO.tenant, { type: 'inbound', from, id: 'E2E-PLAIN', text: 'Thanks a lot' });
     const row = (id: string) =>
       stack.db.messageLog.findFirst({ where: { tenantId: demoTenantId, waMessageId: id } });
@@ -385,11 +390,15 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
     await waitFor(
       'edits and deletion stored',
       async () =>
-        (await row('E2E-EDIT'))?.body === 'Pick-up at 12 please' && (await row('E2E-DEL'))?.deletedAt !== null,
+        (await row('E2E-EDIT'))?.body === 'Pick-up at 12 please' &&
+        (await row('E2E-DEL'))?.deletedAt !== null,
       { timeoutMs: 15_000 },
     );
     // An edit without its target is refused by the route, naming the field.
-    const bad = await stack.admin('POST', `/admin/tenants/${DEMO.tenant}/simulate`, { type: 'edit', text: 'x' });
+    const bad = await stack.admin('POST', `/admin/tenants/${DEMO.tenant}/simulate`, {
+      type: 'edit',
+      text: 'x',
+    });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('targetId');
     // What a worker with DELETED_MESSAGE_CONTENT=remove leaves of a deleted message: the row, no text.
@@ -446,7 +455,9 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
     await listRow('Pick-up at 12 please').waitFor({ timeout: 15_000 });
     const listEdited = listRow('Pick-up at 12 please').getByTestId('message-edited');
     await listEdited.locator('summary').click();
-    await expect(listEdited.getByTestId('message-edit').first().textContent()).resolves.toContain('Pick-up at 10');
+    await expect(listEdited.getByTestId('message-edit').first().textContent()).resolves.toContain(
+      'Pick-up at 10',
+    );
     await expect(
       listRow('My card number is 4111').getByTestId('message-deleted').textContent(),
     ).resolves.toBe('Deleted');

@@ -54,7 +54,10 @@ describe('edits and deletions of inbound messages (real worker, simulator networ
   it('an edit replaces the text and keeps the earlier one with its time, once; a deletion marks it and keeps the content', async () => {
     const { tenant, worker } = await linkedWorker();
     const phone = network(suite);
-    const { waMessageId } = await phone.deliverInbound(tenant.id, { from: '15557770001', text: 'table for two' });
+    const { waMessageId } = await phone.deliverInbound(tenant.id, {
+      from: '15557770001',
+      text: 'table for two',
+    });
     const stored = await waitFor('message stored', () => inboundRow(tenant.id, waMessageId));
     expect(stored).toMatchObject({ body: 'table for two', editedAt: null, deletedAt: null, edits: [] });
 
@@ -65,7 +68,9 @@ describe('edits and deletions of inbound messages (real worker, simulator networ
     });
     const firstAt = Number(first.entryId.split('-')[0]);
     expect(edited.editedAt?.getTime()).toBe(firstAt);
-    expect(edited.edits.map((e) => [e.previousBody, e.editedAt.getTime()])).toEqual([['table for two', firstAt]]);
+    expect(edited.edits.map((e) => [e.previousBody, e.editedAt.getTime()])).toEqual([
+      ['table for two', firstAt],
+    ]);
     // The search follows the text: the new word finds the row, the replaced one no longer does.
     expect(await searchIds(tenant.id, 'three')).toEqual([stored.id]);
     expect(await searchIds(tenant.id, 'two')).toEqual([]);
@@ -102,7 +107,10 @@ describe('edits and deletions of inbound messages (real worker, simulator networ
   it('the same edit and deletion delivered twice (a replay) give one history entry and one deletion time', async () => {
     const { tenant, worker } = await linkedWorker();
     const phone = network(suite);
-    const { waMessageId } = await phone.deliverInbound(tenant.id, { from: '15557770002', text: 'order 12 pizzas' });
+    const { waMessageId } = await phone.deliverInbound(tenant.id, {
+      from: '15557770002',
+      text: 'order 12 pizzas',
+    });
     await waitFor('message stored', () => inboundRow(tenant.id, waMessageId));
     const edit = await phone.deliverEdit(tenant.id, { waMessageId, text: 'order 13 pizzas' });
     const edited = await waitFor('edit applied', async () => {
@@ -132,7 +140,10 @@ describe('edits and deletions of inbound messages (real worker, simulator networ
   it('DELETED_MESSAGE_CONTENT=remove: the deleted message is kept as a marked row with no text and no history', async () => {
     const { tenant, worker } = await linkedWorker({ DELETED_MESSAGE_CONTENT: 'remove' });
     const phone = network(suite);
-    const { waMessageId } = await phone.deliverInbound(tenant.id, { from: '15557770003', text: 'my secret code' });
+    const { waMessageId } = await phone.deliverInbound(tenant.id, {
+      from: '15557770003',
+      text: 'my secret code',
+    });
     await waitFor('message stored', () => inboundRow(tenant.id, waMessageId));
     await phone.deliverEdit(tenant.id, { waMessageId, text: 'my secret code 4711' });
     await waitFor('edit applied', async () => (await inboundRow(tenant.id, waMessageId))?.edits.length === 1);
@@ -156,8 +167,12 @@ describe('edits and deletions of inbound messages (real worker, simulator networ
     const phone = network(suite);
     const early = 'false_15557770004@c.us_EARLY0001';
     await phone.deliverEdit(tenant.id, { waMessageId: early, text: 'the edited text' });
-    await waitFor('edit kept as pending', async () =>
-      (await suite.db.pendingMessageChange.count({ where: { tenantId: tenant.id, waMessageId: early } })) === 1,
+    await waitFor(
+      'edit kept as pending',
+      async () =>
+        (await suite.db.pendingMessageChange.count({
+          where: { tenantId: tenant.id, waMessageId: early },
+        })) === 1,
     );
     // An id that never arrives: kept too, and the worker keeps storing other messages.
     await phone.deliverRevoke(tenant.id, { waMessageId: 'false_15557770004@c.us_NEVER0001' });
@@ -172,9 +187,13 @@ describe('edits and deletions of inbound messages (real worker, simulator networ
     });
     expect(applied.edits.map((e) => e.previousBody)).toEqual(['the first text']);
     const left = await suite.db.pendingMessageChange.findMany({ where: { tenantId: tenant.id } });
-    expect(left.map((p) => [p.waMessageId, p.kind])).toEqual([['false_15557770004@c.us_NEVER0001', 'REVOKE']]);
+    expect(left.map((p) => [p.waMessageId, p.kind])).toEqual([
+      ['false_15557770004@c.us_NEVER0001', 'REVOKE'],
+    ]);
     const log = readLog(suite.logDir, tenant.slug);
-    expect(log.filter((l) => String(l.msg).startsWith('edit or deletion for a message not stored'))).toHaveLength(2);
+    expect(
+      log.filter((l) => String(l.msg).startsWith('edit or deletion for a message not stored')),
+    ).toHaveLength(2);
     expect(log.some((l) => l.level === 'fatal' || l.level === 60)).toBe(false);
     expect(worker.child.exitCode).toBeNull();
     await stop(worker);

@@ -551,7 +551,12 @@ describe('wwebjs engine', () => {
     client.emit('message_edit', edited, 'see you at 6', 'see you at 5');
     client.emit('message_edit', edited, 'see you at 6', 'see you at 5');
     // Our own message edited from the phone is not a customer's edit: nothing changes for it.
-    client.emit('message_edit', { ...edited, fromMe: true, id: { ...edited.id, _serialized: 'true_x_OWN1' } }, 'x', 'y');
+    client.emit(
+      'message_edit',
+      { ...edited, fromMe: true, id: { ...edited.id, _serialized: 'true_x_OWN1' } },
+      'x',
+      'y',
+    );
     const afterEdit = await waitFor('edit applied', async () => {
       const r = await row('EDIT1');
       return r?.body === 'see you at 6' ? r : undefined;
@@ -577,9 +582,16 @@ describe('wwebjs engine', () => {
 
     // An edit for a message not stored yet is kept, then applied when the message arrives.
     const late = wwebjsMessage('19990007777', me, 'first text', 'LATE1');
-    client.emit('message_edit', { ...late, latestEditSenderTimestampMs: Date.now() + 1_000 }, 'second text', 'first text');
+    client.emit(
+      'message_edit',
+      { ...late, latestEditSenderTimestampMs: Date.now() + 1_000 },
+      'second text',
+      'first text',
+    );
     await waitFor('edit kept as pending', () =>
-      suite.db.pendingMessageChange.findFirst({ where: { tenantId: tenant.id, waMessageId: late.id._serialized } }),
+      suite.db.pendingMessageChange.findFirst({
+        where: { tenantId: tenant.id, waMessageId: late.id._serialized },
+      }),
     );
     client.emit('message', late);
     const applied = await waitFor('pending edit applied', async () => {

@@ -237,7 +237,8 @@ export class SimulatorNetwork {
     }
     if (cmd.type === 'edit' || cmd.type === 'revoke') {
       if (!cmd.targetId) throw new Error(`${cmd.type} needs the id of the message it changes (targetId)`);
-      if (cmd.type === 'edit') await this.deliverEdit(tenantId, { waMessageId: cmd.targetId, text: cmd.text ?? '' });
+      if (cmd.type === 'edit')
+        await this.deliverEdit(tenantId, { waMessageId: cmd.targetId, text: cmd.text ?? '' });
       else await this.deliverRevoke(tenantId, { waMessageId: cmd.targetId });
       return { delivered: 1, waMessageId: cmd.targetId };
     }
@@ -297,7 +298,12 @@ export class SimulatorNetwork {
    * Waits up to `blockMs` for messages, edits and deletions after `cursor` (on `conn`, which it blocks
    * meanwhile).
    */
-  async readInbox(conn: Redis, tenantId: string, cursor: string, blockMs: number): Promise<NetworkInboxEntry[]> {
+  async readInbox(
+    conn: Redis,
+    tenantId: string,
+    cursor: string,
+    blockMs: number,
+  ): Promise<NetworkInboxEntry[]> {
     const reply = await conn.xread(
       'COUNT',
       500,

@@ -245,7 +245,11 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
               const { entryId: _entryId, kind: _kind, ...message } = entry;
               this.emit('message', message);
             } else if (entry.kind === 'edit') {
-              this.emit('message_edit', { waMessageId: entry.waMessageId, body: entry.body, editedAt: entry.at });
+              this.emit('message_edit', {
+                waMessageId: entry.waMessageId,
+                body: entry.body,
+                editedAt: entry.at,
+              });
             } else {
               this.emit('message_revoke', { waMessageId: entry.waMessageId, revokedAt: entry.at });
             }
