@@ -162,6 +162,50 @@ describe('edits and deletions of inbound messages (real worker, simulator networ
     await stop(worker);
   });
 
+  it('edits and deletions made while no worker ran are applied by the next one (backfill), with messages that arrived meanwhile', async () => {
+    const tenant = await createTenant(suite);
+    const phone = network(suite);
+    const first = spawnWorker(suite, tenantEnv(tenant.id));
+    await waitForSessionState(suite, tenant.id, 'CONNECTED');
+    const before = await phone.deliverInbound(tenant.id, { from: '15557770005', text: 'two coffees' });
+    await waitFor('message stored', () => inboundRow(tenant.id, before.waMessageId));
+    await stop(first);
+
+    // While stopped: the stored message is edited, a new one arrives and is edited, another is deleted.
+    await phone.deliverEdit(tenant.id, { waMessageId: before.waMessageId, text: 'three coffees' });
+    const meanwhile = await phone.deliverInbound(tenant.id, { from: '15557770005', text: 'and a cake' });
+    await phone.deliverEdit(tenant.id, { waMessageId: meanwhile.waMessageId, text: 'and two cakes' });
+    const gone = await phone.deliverInbound(tenant.id, { from: '15557770005', text: 'oops wrong chat' });
+    await phone.deliverRevoke(tenant.id, { waMessageId: gone.waMessageId });
+    // Nothing applied without a worker (the control for what the next one does).
+    expect(await inboundRow(tenant.id, before.waMessageId)).toMatchObject({
+      body: 'two coffees',
+      editedAt: null,
+    });
+
+    const second = spawnWorker(suite, tenantEnv(tenant.id));
+    await waitFor(
+      'backfilled changes applied',
+      async () =>
+        (await inboundRow(tenant.id, before.waMessageId))?.body === 'three coffees' &&
+        (await inboundRow(tenant.id, meanwhile.waMessageId))?.body === 'and two cakes' &&
+        (await inboundRow(tenant.id, gone.waMessageId))?.deletedAt != null,
+      { timeoutMs: 20_000 },
+    );
+    expect((await inboundRow(tenant.id, before.waMessageId))!.edits.map((e) => e.previousBody)).toEqual([
+      'two coffees',
+    ]);
+    expect((await inboundRow(tenant.id, meanwhile.waMessageId))!.edits.map((e) => e.previousBody)).toEqual([
+      'and a cake',
+    ]);
+    expect(await inboundRow(tenant.id, gone.waMessageId)).toMatchObject({ body: 'oops wrong chat' });
+    await waitFor(
+      'no change left pending',
+      async () => (await suite.db.pendingMessageChange.count({ where: { tenantId: tenant.id } })) === 0,
+    );
+    await stop(second);
+  });
+
   it('an edit and a deletion for a message not stored yet wait as pending rows and apply when it arrives; the worker goes on', async () => {
     const { tenant, worker } = await linkedWorker();
     const phone = network(suite);

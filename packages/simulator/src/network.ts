@@ -255,10 +255,25 @@ export class SimulatorNetwork {
 
   /**
    * Messages the phone received at or after `since` (oldest first, at most `limit`). Edits and
-   * deletions in that time are not part of it (see readInbox).
+   * deletions in that time are not part of it (see changesSince).
    */
   async inboxSince(tenantId: string, since: Date, limit: number): Promise<NetworkInbound[]> {
-    const out: NetworkInbound[] = [];
+    const entries = await this.entriesSince(tenantId, since, limit, 'message');
+    return entries.map(({ kind: _kind, ...message }) => message as NetworkInbound);
+  }
+
+  /** Edits and deletions the phone received at or after `since` (oldest first, at most `limit`). */
+  async changesSince(tenantId: string, since: Date, limit: number): Promise<NetworkChange[]> {
+    return (await this.entriesSince(tenantId, since, limit, 'change')) as NetworkChange[];
+  }
+
+  private async entriesSince(
+    tenantId: string,
+    since: Date,
+    limit: number,
+    want: 'message' | 'change',
+  ): Promise<NetworkInboxEntry[]> {
+    const out: NetworkInboxEntry[] = [];
     let start = `${Math.max(0, since.getTime())}-0`;
     const to = simulatedPhoneNumber(tenantId);
     while (out.length < limit) {
@@ -271,10 +286,7 @@ export class SimulatorNetwork {
       )) as StreamEntries;
       for (const [entryId, raw] of batch) {
         const entry = toEntry(entryId, raw, to);
-        if (entry.kind === 'message' && out.length < limit) {
-          const { kind: _kind, ...message } = entry;
-          out.push(message);
-        }
+        if ((entry.kind === 'message') === (want === 'message') && out.length < limit) out.push(entry);
       }
       if (batch.length === 0) break;
       start = `(${batch[batch.length - 1]![0]}`;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { SimulatorNetwork, simulatedPhoneNumber } from '@wa-fleet/simulator';
+import { SimulatorNetwork, simulatedPhoneNumber, type NetworkChange } from '@wa-fleet/simulator';
 import { SIMULATOR_COMMANDS, type SimulatorCommand } from '@wa-fleet/shared';
 import { EngineError, EngineNotReadyError, PermanentSendError } from '../errors.ts';
 import type {
@@ -160,9 +160,28 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
     this.scheduleLink(0);
   }
 
+  /**
+   * The messages since `since`; the edits and deletions of that time are passed on as events right
+   * after (a change whose message the worker has not stored yet waits for it there, so the order
+   * between the two does not matter, and one seen twice changes nothing).
+   */
   async fetchMessagesSince(since: Date, limit: number): Promise<InboundMessage[]> {
-    const found = await this.network.inboxSince(this.opts.tenantId, since, limit);
+    const [found, changes] = await Promise.all([
+      this.network.inboxSince(this.opts.tenantId, since, limit),
+      this.network.changesSince(this.opts.tenantId, since, limit),
+    ]);
+    this.later(0, () => {
+      for (const change of changes) this.emitChange(change);
+    });
     return found.map(({ entryId: _entryId, ...message }) => message);
+  }
+
+  private emitChange(change: NetworkChange): void {
+    if (change.kind === 'edit') {
+      this.emit('message_edit', { waMessageId: change.waMessageId, body: change.body, editedAt: change.at });
+    } else {
+      this.emit('message_revoke', { waMessageId: change.waMessageId, revokedAt: change.at });
+    }
   }
 
   async downloadMedia(waMessageId: string): Promise<DownloadedMedia | undefined> {
