@@ -301,6 +301,91 @@ describe('reading', () => {
     expect(bad.json().error.message).toContain('cursor');
   });
 
+  it('message reads carry edits (earlier texts, oldest first) and deletions; the list and the portal agree; another tenant reads none of it', async () => {
+    const key = await createApiKey(app, OWNER, { name: 'edits-reader', scopes: ['messages:read'] });
+    // Rows as the worker leaves them after two edits and, for the second message, a deletion.
+    const edited = await stack.db.messageLog.create({
+      data: {
+        tenantId,
+        direction: 'IN',
+        fromNumber: '4916000000777',
+        toNumber: '4915100000000',
+        body: 'edited thrice text',
+        status: 'RECEIVED',
+        waMessageId: 'edits-1',
+        editedAt: new Date('2026-12-02T10:02:00Z'),
+        edits: {
+          create: [
+            {
+              id: '0193d3a0-0000-7000-8000-000000000002',
+              tenantId,
+              previousBody: 'second text',
+              editedAt: new Date('2026-12-02T10:02:00Z'),
+            },
+            {
+              id: '0193d3a0-0000-7000-8000-000000000001',
+              tenantId,
+              previousBody: 'first text',
+              editedAt: new Date('2026-12-02T10:01:00Z'),
+            },
+          ],
+        },
+      },
+    });
+    const deleted = await stack.db.messageLog.create({
+      data: {
+        tenantId,
+        direction: 'IN',
+        fromNumber: '4916000000777',
+        toNumber: '4915100000000',
+        body: 'deleted but kept text',
+        status: 'RECEIVED',
+        waMessageId: 'edits-2',
+        deletedAt: new Date('2026-12-02T10:03:00Z'),
+      },
+    });
+    const one = await v1('GET', `/v1/messages/${edited.id}`, key.secret);
+    expect(one.statusCode).toBe(200);
+    expect(one.json()).toMatchObject({
+      body: 'edited thrice text',
+      editedAt: '2026-12-02T10:02:00.000Z',
+      deletedAt: null,
+      edits: [
+        { previousBody: 'first text', editedAt: '2026-12-02T10:01:00.000Z' },
+        { previousBody: 'second text', editedAt: '2026-12-02T10:02:00.000Z' },
+      ],
+    });
+    expect((await v1('GET', `/v1/messages/${deleted.id}`, key.secret)).json()).toMatchObject({
+      body: 'deleted but kept text',
+      editedAt: null,
+      edits: [],
+      deletedAt: '2026-12-02T10:03:00.000Z',
+    });
+    // The list (searched by the current text) says the same, and matches the portal's list.
+    const query = 'q=thrice';
+    const list = await v1('GET', `/v1/messages?${query}`, key.secret);
+    const portal = await app.inject({
+      method: 'GET',
+      url: `/portal/tenant/current/logs?${query}`,
+      headers: portalHeaders(OWNER),
+    });
+    expect(list.json().items.map((m: { id: string; edits: unknown[] }) => [m.id, m.edits.length])).toEqual([
+      [edited.id, 2],
+    ]);
+    expect(list.json()).toEqual(portal.json());
+    // A replaced text is history only: searching it finds nothing.
+    expect((await v1('GET', '/v1/messages?q=second', key.secret)).json().items).toEqual([]);
+
+    const otherId = (await createTenant(stack.db, 'edits-other')).id;
+    await createUser(stack.db, 'owner@edits-other.test', [{ tenantId: otherId, role: 'TENANT_ADMIN' }]);
+    const other = await createApiKey(app, 'owner@edits-other.test', {
+      name: 'other',
+      scopes: ['messages:read'],
+    });
+    expect((await v1('GET', `/v1/messages/${edited.id}`, other.secret)).statusCode).toBe(404);
+    expect((await v1('GET', '/v1/messages?q=thrice', other.secret)).json().items).toEqual([]);
+  });
+
   it("reads the key's tenant's session and worker status", async () => {
     const key = await createApiKey(app, OWNER, { name: 'status', scopes: ['session:read'] });
     await stack.db.whatsAppSession.update({

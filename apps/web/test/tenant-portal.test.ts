@@ -360,6 +360,113 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
     await context.close();
   });
 
+  it('an edited message shows "edited" with its earlier texts and times; a deleted one a "Deleted" marker, its text only when kept', async () => {
+    await simulate(stack, DEMO.tenant, { type: 'link' });
+    await waitFor(
+      'demo linked',
+      async () =>
+        (await stack.db.whatsAppSession.findUnique({ where: { tenantId: demoTenantId } }))?.state ===
+        'CONNECTED',
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const from = '4915550011';
+    await simulate(stack, DEMO.tenant, { type: 'inbound', from, id: 'E2E-EDIT', text: 'Pick-up at 10' });
+    await simulate(stack, DEMO.tenant, {
+      type: 'inbound',
+      from,
+      id: 'E2E-DEL',
+      text: 'My card number is 4111',
+    });
+    await simulate(stack, DEMO.tenant, { type: 'inbound', from, id: 'E2E-PLAIN', text: 'Thanks a lot' });
+    const row = (id: string) =>
+      stack.db.messageLog.findFirst({ where: { tenantId: demoTenantId, waMessageId: id } });
+    await waitFor('three messages stored', async () => (await row('E2E-PLAIN')) !== null, {
+      timeoutMs: 15_000,
+    });
+    // Through the control plane's simulate route: the customer edits twice and deletes one message.
+    await simulate(stack, DEMO.tenant, { type: 'edit', targetId: 'E2E-EDIT', text: 'Pick-up at 11' });
+    await simulate(stack, DEMO.tenant, { type: 'edit', targetId: 'E2E-EDIT', text: 'Pick-up at 12 please' });
+    await simulate(stack, DEMO.tenant, { type: 'revoke', targetId: 'E2E-DEL' });
+    await waitFor(
+      'edits and deletion stored',
+      async () =>
+        (await row('E2E-EDIT'))?.body === 'Pick-up at 12 please' &&
+        (await row('E2E-DEL'))?.deletedAt !== null,
+      { timeoutMs: 15_000 },
+    );
+    // An edit without its target is refused by the route, naming the field.
+    const bad = await stack.admin('POST', `/admin/tenants/${DEMO.tenant}/simulate`, {
+      type: 'edit',
+      text: 'x',
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('targetId');
+    // What a worker with DELETED_MESSAGE_CONTENT=remove leaves of a deleted message: the row, no text.
+    await stack.db.messageLog.create({
+      data: {
+        tenantId: demoTenantId,
+        direction: 'IN',
+        fromNumber: from,
+        toNumber: simulatedPhoneNumber(demoTenantId),
+        body: '',
+        waMessageId: 'E2E-REMOVED',
+        status: 'RECEIVED',
+        deletedAt: new Date(),
+      },
+    });
+
+    await owner.goto(`${stack.portalUrl}/conversations`);
+    const chat = owner.locator(`[data-testid="conversation"][data-contact="${from}"]`);
+    await chat.waitFor({ timeout: 15_000 });
+    await chat.click();
+    const thread = owner.getByTestId('thread');
+    const bubbles = thread.getByTestId('bubble');
+    await waitFor('four bubbles', async () => (await bubbles.count()) === 4, { timeoutMs: 15_000 });
+    const bubble = (text: string) => thread.locator('[data-testid="bubble"]', { hasText: text });
+    const edited = bubble('Pick-up at 12 please');
+    const marker = edited.getByTestId('message-edited');
+    await expect(marker.locator('summary').textContent()).resolves.toBe('edited');
+    // Closed, the earlier texts are not on show; opened, both are, oldest first, each with its time.
+    expect(await marker.getByTestId('message-edit').first().isVisible()).toBe(false);
+    await marker.locator('summary').click();
+    const earlier = marker.getByTestId('message-edit');
+    await earlier.first().waitFor();
+    expect(await earlier.allTextContents()).toEqual([
+      expect.stringMatching(/^Pick-up at 10 \(replaced .+ UTC[+-]\d\d:\d\d\)$/),
+      expect.stringMatching(/^Pick-up at 11 \(replaced .+ UTC[+-]\d\d:\d\d\)$/),
+    ]);
+    expect(await edited.getByTestId('message-deleted').count()).toBe(0);
+    // Deleted, content kept (the default): the marker and the text.
+    const deleted = bubble('My card number is 4111');
+    await expect(deleted.getByTestId('message-deleted').textContent()).resolves.toBe('Deleted');
+    expect(await deleted.getByTestId('message-edited').count()).toBe(0);
+    // Deleted, content removed: the marker and a line saying so, no empty bubble.
+    const removed = bubble('This message was deleted by its sender.');
+    await expect(removed.getByTestId('message-deleted').textContent()).resolves.toBe('Deleted');
+    // The control: an untouched message has neither marker.
+    const plain = bubble('Thanks a lot');
+    expect(await plain.getByTestId('message-deleted').count()).toBe(0);
+    expect(await plain.getByTestId('message-edited').count()).toBe(0);
+    await saveScreenshot(owner, 'conversation-edits.png');
+
+    // The Messages page shows the same markers, and the search finds the edited text by its new words.
+    await owner.goto(`${stack.portalUrl}/messages`);
+    const listRow = (text: string) => owner.locator('[data-testid="message-row"]', { hasText: text });
+    await listRow('Pick-up at 12 please').waitFor({ timeout: 15_000 });
+    const listEdited = listRow('Pick-up at 12 please').getByTestId('message-edited');
+    await listEdited.locator('summary').click();
+    await expect(listEdited.getByTestId('message-edit').first().textContent()).resolves.toContain(
+      'Pick-up at 10',
+    );
+    await expect(
+      listRow('My card number is 4111').getByTestId('message-deleted').textContent(),
+    ).resolves.toBe('Deleted');
+    await expect(
+      listRow('This message was deleted by its sender.').getByTestId('message-deleted').textContent(),
+    ).resolves.toBe('Deleted');
+    expect(await listRow('Thanks a lot').getByTestId('message-edited').count()).toBe(0);
+  });
+
   it('a chat shows an image thumbnail, a voice note, a document, a location and a reaction; files only for the own tenant', async () => {
     await simulate(stack, DEMO.tenant, { type: 'link' });
     await waitFor(

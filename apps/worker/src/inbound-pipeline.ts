@@ -2,11 +2,12 @@ import type { Logger } from '@wa-fleet/logger';
 import { maskPhone, TimeoutError, withTimeout } from '@wa-fleet/shared';
 import type { AutoReplyRuleCache } from './auto-reply-rules.ts';
 import { RetryAbortedError, retryUntilDone, type RetryPolicy } from './db-retry.ts';
-import type { AckStatus, InboundMessage } from './engine/index.ts';
+import type { AckStatus, InboundEdit, InboundMessage, InboundRevoke } from './engine/index.ts';
 import type { InboundSpool, SpoolRecord } from './inbound-spool.ts';
 import type { InboundToStore, MessageRepository } from './message-repository.ts';
 
 type MessageRecord = Extract<SpoolRecord, { kind: 'message' }>;
+type ChangeRecord = Extract<SpoolRecord, { kind: 'edit' | 'revoke' }>;
 
 /** How often waiting events are checked for spilling to the spool while the database fails. */
 const SPILL_CHECK_MS = 200;
@@ -40,8 +41,9 @@ interface Waiting {
 }
 
 /**
- * Engine events (inbound messages, acks) -> the database, in arrival order: auto-reply rule -> message
- * stored once with its reply QUEUED (one statement) -> reply enqueued; ack applied. Messages that wait
+ * Engine events (inbound messages, acks, edits, deletions) -> the database, in arrival order: auto-reply
+ * rule -> message stored once with its reply QUEUED (one statement) -> reply enqueued; ack applied; edit
+ * or deletion applied (or kept as pending until its message is stored). Messages that wait
  * in a row (no ack between them, at most INBOUND_BATCH_MAX) are stored by one statement together; a
  * batch the database refuses for its content is retried one message at a time, so only the bad one is
  * set aside.
@@ -95,6 +97,19 @@ export class InboundPipeline {
 
   pushAck(waMessageId: string, status: AckStatus): void {
     this.push({ kind: 'ack', waMessageId, status });
+  }
+
+  pushEdit(edit: InboundEdit): void {
+    this.push({
+      kind: 'edit',
+      waMessageId: edit.waMessageId,
+      body: edit.body,
+      editedAt: edit.editedAt.toISOString(),
+    });
+  }
+
+  pushRevoke(revoke: InboundRevoke): void {
+    this.push({ kind: 'revoke', waMessageId: revoke.waMessageId, revokedAt: revoke.revokedAt.toISOString() });
   }
 
   /** Events not yet in the database, in memory (the rest is in the spool). */
@@ -221,6 +236,7 @@ export class InboundPipeline {
     try {
       const first = items[0]!.record;
       if (first.kind === 'ack') await this.handleAck(first.waMessageId, first.status);
+      else if (first.kind === 'edit' || first.kind === 'revoke') await this.handleChange(first);
       else await this.handleMessages(items.map((w) => w.record as MessageRecord));
       return true;
     } catch (err) {
@@ -290,6 +306,14 @@ export class InboundPipeline {
       },
       context,
     );
+    // Edits and deletions that came before their message: applied now (duplicates included, so a
+    // replay after a crash between the two statements still applies them).
+    const applied = await this.retry(
+      'applying edits and deletions that waited for their message',
+      () => messages.applyPendingChanges(messagesIn.map((m) => m.waMessageId)),
+      context,
+    );
+    if (applied > 0) log.info({ count: applied }, 'waiting edits or deletions applied to their message');
     for (const [i, { message, reply }] of items.entries()) {
       const row = stored[i];
       if (!row) {
@@ -320,6 +344,35 @@ export class InboundPipeline {
     }
   }
 
+  /**
+   * An edit or a deletion for everyone. One for a message not stored (yet) is kept as pending and
+   * applied when the message arrives; a repeated one changes nothing.
+   */
+  private async handleChange(record: ChangeRecord): Promise<void> {
+    const { messages, log } = this.deps;
+    const context = { waMessageId: record.waMessageId, kind: record.kind };
+    const outcome = await this.retry(
+      record.kind === 'edit' ? 'applying a message edit' : 'applying a message deletion',
+      () =>
+        record.kind === 'edit'
+          ? messages.applyEdit(record.waMessageId, record.body, new Date(record.editedAt))
+          : messages.applyRevoke(record.waMessageId, new Date(record.revokedAt)),
+      context,
+    );
+    const what = record.kind === 'edit' ? 'inbound message edited' : 'inbound message deleted for everyone';
+    if (outcome.result === 'applied') {
+      log.info({ messageId: outcome.messageId, kind: record.kind }, what);
+      if (record.kind === 'edit') log.debug({ messageId: outcome.messageId, body: record.body }, 'new body');
+    } else if (outcome.result === 'unchanged') {
+      log.debug(context, 'edit or deletion already applied (or older than the last one): nothing changed');
+    } else {
+      log.warn(
+        context,
+        'edit or deletion for a message not stored (yet): kept as pending, applied when the message arrives',
+      );
+    }
+  }
+
   private async handleAck(waMessageId: string, status: AckStatus): Promise<void> {
     const isApplied = await this.retry(
       'applying a message ack',
@@ -331,7 +384,7 @@ export class InboundPipeline {
   }
 }
 
-/** The first ack alone, or the run of messages at the start of `items` (up to the first ack). */
+/** The first ack, edit or deletion alone, or the run of messages at the start of `items` (up to the first ack). */
 function takeBatch(items: Waiting[]): Waiting[] {
   if (items[0]?.record.kind !== 'message') return items.slice(0, 1);
   const end = items.findIndex((w) => w.record.kind !== 'message');

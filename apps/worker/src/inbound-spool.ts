@@ -31,7 +31,11 @@ export type SpoolRecord =
       rawType?: string;
       meta?: MessageMeta;
     }
-  | { kind: 'ack'; waMessageId: string; status: AckStatus };
+  | { kind: 'ack'; waMessageId: string; status: AckStatus }
+  /** The sender edited an inbound message: its new text, and WhatsApp's ISO time of the edit. */
+  | { kind: 'edit'; waMessageId: string; body: string; editedAt: string }
+  /** The sender deleted an inbound message for everyone (ISO time). */
+  | { kind: 'revoke'; waMessageId: string; revokedAt: string };
 
 const SEGMENT = /^(\d{12})\.jsonl$/;
 

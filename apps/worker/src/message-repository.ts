@@ -47,13 +47,24 @@ const ACK_FROM: Record<AckStatus, string[]> = {
   FAILED: ['SENT'],
 };
 
+/** What became of an edit or a deletion: `unknown` = no such inbound message (kept as pending). */
+export interface ChangeOutcome {
+  result: 'applied' | 'unchanged' | 'unknown';
+  messageId?: string;
+}
+
+/** DELETED_MESSAGE_CONTENT: a message deleted for everyone keeps its text (and edit history) or loses it. */
+export type DeletedContent = 'keep' | 'remove';
+
 export class MessageRepository {
   private readonly db: DbClient;
   private readonly tenantId: string;
+  private readonly deletedContent: DeletedContent;
 
-  constructor(db: DbClient, tenantId: string) {
+  constructor(db: DbClient, tenantId: string, opts: { deletedContent?: DeletedContent } = {}) {
     this.db = db;
     this.tenantId = tenantId;
+    this.deletedContent = opts.deletedContent ?? 'keep';
   }
 
   /**
@@ -129,6 +140,108 @@ export class MessageRepository {
           }
         : undefined,
     );
+  }
+
+  /**
+   * A new text for an inbound message: the text it had becomes a message_edits row and the row takes
+   * the new one (body_tsv, generated, follows), in one statement. `unchanged` when this edit was
+   * applied before ((message, editedAt) is unique, and a text equal to the current one is no edit),
+   * when it is not newer than the last one, or when the message was deleted for everyone.
+   */
+  async applyEdit(waMessageId: string, body: string, editedAt: Date): Promise<ChangeOutcome> {
+    const rows = await this.db.$queryRaw<{ id: string; applied: boolean }[]>`
+      WITH target AS (
+        SELECT id, body, edited_at, deleted_at FROM message_logs
+        WHERE tenant_id = ${this.tenantId}::uuid AND direction = 'IN' AND wa_message_id = ${waMessageId}
+        FOR UPDATE
+      ), history AS (
+        INSERT INTO message_edits (id, tenant_id, message_id, previous_body, edited_at)
+        SELECT ${uuidv7()}::uuid, ${this.tenantId}::uuid, t.id, t.body, ${editedAt} FROM target t
+        WHERE t.deleted_at IS NULL AND t.body IS DISTINCT FROM ${body}
+          AND (t.edited_at IS NULL OR t.edited_at < ${editedAt})
+        ON CONFLICT (message_id, edited_at) DO NOTHING
+        RETURNING message_id
+      ), updated AS (
+        UPDATE message_logs SET body = ${body}, edited_at = ${editedAt}, updated_at = now(),
+          -- A media message's text is its caption: both say the new one.
+          meta = CASE WHEN meta ? 'caption' THEN jsonb_set(meta, '{caption}', to_jsonb(${body}::text)) ELSE meta END
+        WHERE id IN (SELECT message_id FROM history)
+        RETURNING id
+      )
+      SELECT t.id::text AS id, EXISTS (SELECT 1 FROM updated) AS applied FROM target t`;
+    return this.changeOutcome(rows, { kind: 'EDIT', waMessageId, changedAt: editedAt, body });
+  }
+
+  /**
+   * Marks an inbound message deleted for everyone (once: the first deletion's time stays). With
+   * DELETED_MESSAGE_CONTENT=remove its text, caption, contact card and edit history go too; the row
+   * (who wrote, when, its type) stays either way.
+   */
+  async applyRevoke(waMessageId: string, revokedAt: Date): Promise<ChangeOutcome> {
+    const remove = this.deletedContent === 'remove';
+    const rows = await this.db.$queryRaw<{ id: string; applied: boolean }[]>`
+      WITH target AS (
+        SELECT id FROM message_logs
+        WHERE tenant_id = ${this.tenantId}::uuid AND direction = 'IN' AND wa_message_id = ${waMessageId}
+        FOR UPDATE
+      ), updated AS (
+        UPDATE message_logs SET deleted_at = ${revokedAt},
+          body = CASE WHEN ${remove} THEN '' ELSE body END,
+          meta = CASE WHEN ${remove} THEN meta - 'caption' - 'vcard' ELSE meta END,
+          updated_at = now()
+        WHERE id IN (SELECT id FROM target) AND deleted_at IS NULL
+        RETURNING id
+      ), forgotten AS (
+        DELETE FROM message_edits WHERE ${remove} AND message_id IN (SELECT id FROM updated)
+      )
+      SELECT t.id::text AS id, EXISTS (SELECT 1 FROM updated) AS applied FROM target t`;
+    return this.changeOutcome(rows, { kind: 'REVOKE', waMessageId, changedAt: revokedAt, body: null });
+  }
+
+  /** The outcome of a change; one for a message not stored is kept in pending_message_changes. */
+  private async changeOutcome(
+    rows: { id: string; applied: boolean }[],
+    pending: { kind: 'EDIT' | 'REVOKE'; waMessageId: string; changedAt: Date; body: string | null },
+  ): Promise<ChangeOutcome> {
+    const row = rows[0];
+    if (row) return { result: row.applied ? 'applied' : 'unchanged', messageId: row.id };
+    await this.db.$executeRaw`
+      INSERT INTO pending_message_changes (tenant_id, wa_message_id, kind, changed_at, body)
+      VALUES (${this.tenantId}::uuid, ${pending.waMessageId.slice(0, 128)}, ${pending.kind}, ${pending.changedAt},
+        ${pending.body})
+      ON CONFLICT DO NOTHING`;
+    return { result: 'unknown' };
+  }
+
+  /**
+   * Applies the pending edits and deletions of these (just stored) messages, oldest first, and drops
+   * them; how many were applied. Safe to repeat: each change is idempotent.
+   */
+  async applyPendingChanges(waMessageIds: readonly string[]): Promise<number> {
+    if (waMessageIds.length === 0) return 0;
+    const pending = await this.db.pendingMessageChange.findMany({
+      where: { tenantId: this.tenantId, waMessageId: { in: waMessageIds.map((id) => id.slice(0, 128)) } },
+      orderBy: [{ changedAt: 'asc' }],
+    });
+    let applied = 0;
+    for (const change of pending) {
+      const outcome =
+        change.kind === 'EDIT'
+          ? await this.applyEdit(change.waMessageId, change.body ?? '', change.changedAt)
+          : await this.applyRevoke(change.waMessageId, change.changedAt);
+      // Still unknown (an outbound row of the same id, say): it stays pending, nothing is lost.
+      if (outcome.result === 'unknown') continue;
+      if (outcome.result === 'applied') applied += 1;
+      await this.db.pendingMessageChange.deleteMany({
+        where: {
+          tenantId: this.tenantId,
+          waMessageId: change.waMessageId,
+          kind: change.kind,
+          changedAt: change.changedAt,
+        },
+      });
+    }
+    return applied;
   }
 
   /**

@@ -99,7 +99,7 @@ export class TenantWorker {
     const { config, tenant, db, log } = deps;
     this.pid = deps.pid ?? process.pid;
     this.status = new WorkerStatusRepository(db, tenant);
-    this.messages = new MessageRepository(db, tenant.id);
+    this.messages = new MessageRepository(db, tenant.id, { deletedContent: config.DELETED_MESSAGE_CONTENT });
     this.rules = new AutoReplyRuleCache(db, tenant.id, log);
     this.session = new SessionRecorder(db, tenant.id, log);
     this.engine = deps.engine;
@@ -286,6 +286,10 @@ export class TenantWorker {
     });
     // Acks go through the pipeline too: retried, spooled and replayed like messages, never dropped.
     engine.on('message_ack', (waMessageId, status) => this.pipeline.pushAck(waMessageId, status));
+    // Edits and deletions for everyone as well (no backfill brings them back: even while stopping they
+    // are taken, and spooled once the pipeline stopped).
+    engine.on('message_edit', (edit) => this.pipeline.pushEdit(edit));
+    engine.on('message_revoke', (revoke) => this.pipeline.pushRevoke(revoke));
     engine.on('fatal', (err) => onFatal(err));
   }
 

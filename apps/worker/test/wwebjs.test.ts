@@ -622,6 +622,84 @@ describe('wwebjs engine', () => {
     await close();
   });
 
+  it('maps message_edit and message_revoke_everyone: the new text with its history, once; the deletion marked; an edit before its message waits for it (fake client)', async () => {
+    const tenant = await createTenant(suite);
+    const me = '15550004444';
+    const { clients, fatal, close } = await startFakeWorker(tenant);
+    await waitFor('client initialized', () => clients[0]?.isInitialized);
+    const client = clients[0]!;
+    client.info = { wid: { user: me, server: 'c.us', _serialized: `${me}@c.us` }, pushname: 'Acme' };
+    client.emit('ready');
+    await waitForSessionState(suite, tenant.id, 'CONNECTED');
+    const row = (key: string) =>
+      suite.db.messageLog.findFirst({
+        where: { tenantId: tenant.id, direction: 'IN', waMessageId: { endsWith: key } },
+        include: { edits: { orderBy: { editedAt: 'asc' } } },
+      });
+
+    const original = wwebjsMessage('19990007777', me, 'see you at 5', 'EDIT1');
+    client.emit('message', original);
+    await waitFor('message stored', () => row('EDIT1'));
+    // As the library emits it: (message as it is now, newBody, prevBody). Twice: one history entry.
+    const editedAt = Date.now();
+    const edited = { ...original, body: 'see you at 6', latestEditSenderTimestampMs: editedAt };
+    client.emit('message_edit', edited, 'see you at 6', 'see you at 5');
+    client.emit('message_edit', edited, 'see you at 6', 'see you at 5');
+    // Our own message edited from the phone is not a customer's edit: nothing changes for it.
+    client.emit(
+      'message_edit',
+      { ...edited, fromMe: true, id: { ...edited.id, _serialized: 'true_x_OWN1' } },
+      'x',
+      'y',
+    );
+    const afterEdit = await waitFor('edit applied', async () => {
+      const r = await row('EDIT1');
+      return r?.body === 'see you at 6' ? r : undefined;
+    });
+    expect(afterEdit.editedAt?.getTime()).toBe(editedAt);
+    expect(afterEdit.edits.map((e) => [e.previousBody, e.editedAt.getTime()])).toEqual([
+      ['see you at 5', editedAt],
+    ]);
+
+    // Deleted for everyone: (revoked message, the message before it was revoked).
+    client.emit(
+      'message_revoke_everyone',
+      { ...original, type: 'revoked', body: '', timestamp: Math.floor(Date.now() / 1000) },
+      edited,
+    );
+    const afterRevoke = await waitFor('deletion applied', async () => {
+      const r = await row('EDIT1');
+      return r?.deletedAt ? r : undefined;
+    });
+    // Kept (DELETED_MESSAGE_CONTENT defaults to keep): the text and its history stay readable.
+    expect(afterRevoke).toMatchObject({ body: 'see you at 6' });
+    expect(afterRevoke.edits).toHaveLength(1);
+
+    // An edit for a message not stored yet is kept, then applied when the message arrives.
+    const late = wwebjsMessage('19990007777', me, 'first text', 'LATE1');
+    client.emit(
+      'message_edit',
+      { ...late, latestEditSenderTimestampMs: Date.now() + 1_000 },
+      'second text',
+      'first text',
+    );
+    await waitFor('edit kept as pending', () =>
+      suite.db.pendingMessageChange.findFirst({
+        where: { tenantId: tenant.id, waMessageId: late.id._serialized },
+      }),
+    );
+    client.emit('message', late);
+    const applied = await waitFor('pending edit applied', async () => {
+      const r = await row('LATE1');
+      return r?.body === 'second text' ? r : undefined;
+    });
+    expect(applied.edits.map((e) => e.previousBody)).toEqual(['first text']);
+    // None left, the own message's edit included (it never became a pending change).
+    expect(await suite.db.pendingMessageChange.count({ where: { tenantId: tenant.id } })).toBe(0);
+    expect(fatal).toEqual([]);
+    await close();
+  });
+
   it('with the real library and Chromium offline: ERROR with a readable lastError within the init timeout, no Chromium left', async () => {
     const tenant = await createTenant(suite);
     const initTimeoutMs = 15_000;

@@ -153,7 +153,7 @@ export const controlPlaneSchema = z.object({
  * variable the worker does not read, secret or not, never reaches a worker's environment.
  */
 const WORKER_TUNING =
-  /^(SIM_|SEND_|WWEBJS_|INBOUND_|MEDIA_|DB_RETRY_|CHROMIUM_PATH$|LOG_MAX_SIZE_BYTES$|LOG_MAX_FILES$)/;
+  /^(SIM_|SEND_|WWEBJS_|INBOUND_|MEDIA_|DB_RETRY_|CHROMIUM_PATH$|DELETED_MESSAGE_CONTENT$|LOG_MAX_SIZE_BYTES$|LOG_MAX_FILES$)/;
 /**
  * The engines' own settings. Each engine declares its schema in its folder (apps/worker/src/engine/<name>/
  * config.ts), which this package cannot import; the worker's registry test fails when an engine declares

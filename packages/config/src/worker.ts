@@ -37,6 +37,11 @@ export const workerSchema = z.object({
   /** Downloads tried per file before it is marked FAILED. */
   MEDIA_MAX_ATTEMPTS: positiveInt(8),
   /**
+   * A message its sender deleted for everyone is marked deleted either way; `keep` keeps its text (and
+   * the texts before its edits) for the tenant to read, `remove` empties them.
+   */
+  DELETED_MESSAGE_CONTENT: z.enum(['keep', 'remove']).default('keep'),
+  /**
    * The fleet's engine when the tenant row names none. Any text here: the worker checks it against the
    * engine registry after reading its tenant, so a wrong name ends as the worker's readable lastError.
    * Each engine's own settings (SIM_*, WWEBJS_*, CHROMIUM_PATH) are its registry entry's configSchema,

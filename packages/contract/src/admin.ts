@@ -195,7 +195,8 @@ export const adminRoutes = {
     summary:
       'Simulated WhatsApp network of a simulator tenant: `inbound` stores a customer message on its phone ' +
       '(whether or not a worker runs; the worker takes it live or by backfill), other types are session ' +
-      'commands for the running worker; `fail_media` makes the next `count` media downloads fail. 409 when the tenant runs another engine',
+      'commands for the running worker; `fail_media` makes the next `count` media downloads fail; `edit` (new `text`) ' +
+      'and `revoke` (deleted for everyone) change the customer message `targetId`. 409 when the tenant runs another engine',
     params: TenantParams,
     body: Type.Object(
       {
@@ -219,7 +220,10 @@ export const adminRoutes = {
         latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
         longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
         locationName: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-        /** `inbound` REACTION: the emoji and the WhatsApp id of the message reacted to. */
+        /**
+         * `inbound` REACTION: the emoji and the WhatsApp id of the message reacted to; `edit` / `revoke`:
+         * the WhatsApp id of the customer's message changed.
+         */
         emoji: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
         targetId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
       },
@@ -229,7 +233,7 @@ export const adminRoutes = {
       202: Type.Object({
         /** inbound: 1 (stored on the phone); a command: how many running workers heard it. */
         delivered: Type.Integer(),
-        /** inbound: the WhatsApp id the message got. */
+        /** inbound: the WhatsApp id the message got; edit / revoke: the id of the message changed. */
         waMessageId: Type.Optional(Type.String()),
       }),
       ...errorResponses,

@@ -106,6 +106,17 @@ export const MessageSchema = Type.Object({
       error: Nullable(Type.String()),
     }),
   ),
+  /**
+   * Inbound: when the sender last edited the text (null: never edited). `body` is the text as it is
+   * now; `edits` the texts it had before, oldest first, each with when it was replaced.
+   */
+  editedAt: Nullable(DateTime),
+  edits: Type.Array(Type.Object({ previousBody: Type.String(), editedAt: DateTime })),
+  /**
+   * Inbound: when the sender deleted it for everyone (null: not deleted). Its text and edits are kept
+   * or emptied by the workers' DELETED_MESSAGE_CONTENT setting (keep by default).
+   */
+  deletedAt: Nullable(DateTime),
   createdAt: DateTime,
   updatedAt: DateTime,
   /**

@@ -44,6 +44,9 @@ const exampleMessage = {
   rawType: null,
   meta: {},
   media: null,
+  editedAt: null,
+  edits: [],
+  deletedAt: null,
   createdAt: '2026-12-02T09:30:00.000Z',
   updatedAt: '2026-12-02T09:30:02.000Z',
 };

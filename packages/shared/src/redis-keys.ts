@@ -40,6 +40,8 @@ export const SIMULATOR_COMMANDS = [
   'fail_sends',
   'enter_pairing_code',
   'fail_media',
+  'edit',
+  'revoke',
 ] as const;
 export type SimulatorCommandType = (typeof SIMULATOR_COMMANDS)[number];
 
@@ -67,7 +69,10 @@ export interface SimulatorCommand {
   latitude?: number;
   longitude?: number;
   locationName?: string;
-  /** For a REACTION `inbound`: the emoji and the WhatsApp id of the message it is on. */
+  /**
+   * For a REACTION `inbound`: the emoji and the WhatsApp id of the message it is on. For `edit` (new
+   * `text`) and `revoke` (deleted for everyone): the WhatsApp id of the customer's message changed.
+   */
   emoji?: string;
   targetId?: string;
 }

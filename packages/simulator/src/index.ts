@@ -6,6 +6,8 @@ export {
   simulatorNetworkKeys,
   simulatedPhoneNumber,
   type NetworkInbound,
+  type NetworkInboxEntry,
+  type NetworkChange,
   type NetworkAck,
   type NetworkSend,
   type NetworkSendMedia,

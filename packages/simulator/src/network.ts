@@ -63,6 +63,21 @@ export interface NetworkInbound {
   meta?: MessageMeta;
 }
 
+/** A customer edited (new `body`) or deleted for everyone a message it sent (see deliverEdit). */
+export interface NetworkChange {
+  entryId: string;
+  kind: 'edit' | 'revoke';
+  /** The id of the message changed. */
+  waMessageId: string;
+  /** edit: the new text. */
+  body: string;
+  /** When the change was made (the entry's arrival time). */
+  at: Date;
+}
+
+/** What the phone's inbox stream holds, in arrival order: messages, and changes to earlier ones. */
+export type NetworkInboxEntry = ({ kind: 'message' } & NetworkInbound) | NetworkChange;
+
 /** What a customer sends besides text (see deliverInbound). */
 export interface InboundContent {
   type?: MessageType | undefined;
@@ -174,6 +189,34 @@ export class SimulatorNetwork {
   }
 
   /**
+   * The customer edits a message it sent earlier (`waMessageId`, known to the phone or not): the edit
+   * goes to the phone's inbox after it, like any later message.
+   */
+  async deliverEdit(
+    tenantId: string,
+    change: { waMessageId: string; text: string },
+  ): Promise<{ entryId: string }> {
+    return this.addChange(tenantId, ['kind', 'edit', 'id', change.waMessageId, 'body', change.text]);
+  }
+
+  /** The customer deletes a message it sent earlier for everyone. */
+  async deliverRevoke(tenantId: string, change: { waMessageId: string }): Promise<{ entryId: string }> {
+    return this.addChange(tenantId, ['kind', 'revoke', 'id', change.waMessageId]);
+  }
+
+  private async addChange(tenantId: string, fields: string[]): Promise<{ entryId: string }> {
+    const entryId = (await this.redis.xadd(
+      this.keys(tenantId).inbox,
+      'MAXLEN',
+      '~',
+      String(STREAM_MAX_LEN),
+      '*',
+      ...fields,
+    )) as string;
+    return { entryId };
+  }
+
+  /**
    * The file of a message, as a phone downloads it; undefined when the network has none. Fails while
    * `fail_media` has failures left (each download attempt uses one).
    */
@@ -203,6 +246,13 @@ export class SimulatorNetwork {
       });
       return { delivered: 1, waMessageId };
     }
+    if (cmd.type === 'edit' || cmd.type === 'revoke') {
+      if (!cmd.targetId) throw new Error(`${cmd.type} needs the id of the message it changes (targetId)`);
+      if (cmd.type === 'edit')
+        await this.deliverEdit(tenantId, { waMessageId: cmd.targetId, text: cmd.text ?? '' });
+      else await this.deliverRevoke(tenantId, { waMessageId: cmd.targetId });
+      return { delivered: 1, waMessageId: cmd.targetId };
+    }
     if (cmd.type === 'fail_media') {
       // A network-side fault: it holds whether or not a worker runs, and across worker restarts.
       await this.redis.set(
@@ -214,9 +264,27 @@ export class SimulatorNetwork {
     return { delivered: await this.redis.publish(this.keys(tenantId).commands, JSON.stringify(cmd)) };
   }
 
-  /** Messages the phone received at or after `since` (oldest first, at most `limit`). */
+  /**
+   * Messages the phone received at or after `since` (oldest first, at most `limit`). Edits and
+   * deletions in that time are not part of it (see changesSince).
+   */
   async inboxSince(tenantId: string, since: Date, limit: number): Promise<NetworkInbound[]> {
-    const out: NetworkInbound[] = [];
+    const entries = await this.entriesSince(tenantId, since, limit, 'message');
+    return entries.map(({ kind: _kind, ...message }) => message as NetworkInbound);
+  }
+
+  /** Edits and deletions the phone received at or after `since` (oldest first, at most `limit`). */
+  async changesSince(tenantId: string, since: Date, limit: number): Promise<NetworkChange[]> {
+    return (await this.entriesSince(tenantId, since, limit, 'change')) as NetworkChange[];
+  }
+
+  private async entriesSince(
+    tenantId: string,
+    since: Date,
+    limit: number,
+    want: 'message' | 'change',
+  ): Promise<NetworkInboxEntry[]> {
+    const out: NetworkInboxEntry[] = [];
     let start = `${Math.max(0, since.getTime())}-0`;
     const to = simulatedPhoneNumber(tenantId);
     while (out.length < limit) {
@@ -227,7 +295,10 @@ export class SimulatorNetwork {
         'COUNT',
         Math.min(1_000, limit - out.length),
       )) as StreamEntries;
-      for (const [entryId, raw] of batch) out.push(toInbound(entryId, raw, to));
+      for (const [entryId, raw] of batch) {
+        const entry = toEntry(entryId, raw, to);
+        if ((entry.kind === 'message') === (want === 'message') && out.length < limit) out.push(entry);
+      }
       if (batch.length === 0) break;
       start = `(${batch[batch.length - 1]![0]}`;
     }
@@ -246,8 +317,16 @@ export class SimulatorNetwork {
     return last?.[0] ?? '0-0';
   }
 
-  /** Waits up to `blockMs` for messages after `cursor` (on `conn`, which it blocks meanwhile). */
-  async readInbox(conn: Redis, tenantId: string, cursor: string, blockMs: number): Promise<NetworkInbound[]> {
+  /**
+   * Waits up to `blockMs` for messages, edits and deletions after `cursor` (on `conn`, which it blocks
+   * meanwhile).
+   */
+  async readInbox(
+    conn: Redis,
+    tenantId: string,
+    cursor: string,
+    blockMs: number,
+  ): Promise<NetworkInboxEntry[]> {
     const reply = await conn.xread(
       'COUNT',
       500,
@@ -258,7 +337,7 @@ export class SimulatorNetwork {
       cursor,
     );
     const to = simulatedPhoneNumber(tenantId);
-    return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) => toInbound(entryId, raw, to));
+    return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) => toEntry(entryId, raw, to));
   }
 
   /** Receipts after the client's saved position (or after `cursor`), waiting up to `blockMs`. */
@@ -360,9 +439,13 @@ export class SimulatorNetwork {
   }
 }
 
-function toInbound(entryId: string, raw: string[], to: string): NetworkInbound {
+function toEntry(entryId: string, raw: string[], to: string): NetworkInboxEntry {
   const f = fieldsOf(raw);
-  const message: NetworkInbound = {
+  if (f.kind === 'edit' || f.kind === 'revoke') {
+    return { entryId, kind: f.kind, waMessageId: f.id ?? '', body: f.body ?? '', at: entryTime(entryId) };
+  }
+  const message: NetworkInboxEntry = {
+    kind: 'message',
     entryId,
     waMessageId: f.id ?? entryId,
     from: f.from ?? '',

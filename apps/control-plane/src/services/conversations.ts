@@ -2,7 +2,7 @@
 // outbound rows), with how many inbound messages came since the tenant last read each chat.
 import { Prisma, type DbClient } from '@wa-fleet/db';
 import { notFound } from '../errors.ts';
-import { toMessageDto } from './message-queries.ts';
+import { EDITS_INCLUDE, toMessageDto } from './message-queries.ts';
 
 const CONTACT_SQL = Prisma.sql`CASE WHEN m.direction = 'IN' THEN m.from_number ELSE m.to_number END`;
 
@@ -24,7 +24,10 @@ export async function listConversations(db: DbClient, tenantId: string, limit: n
     LEFT JOIN conversation_reads r ON r.tenant_id = ${tenantId}::uuid AND r.contact = l.contact
     ORDER BY l.created_at DESC, l.id DESC
     LIMIT ${limit}`;
-  const rows = await db.messageLog.findMany({ where: { tenantId, id: { in: last.map((l) => l.id) } } });
+  const rows = await db.messageLog.findMany({
+    where: { tenantId, id: { in: last.map((l) => l.id) } },
+    include: EDITS_INCLUDE,
+  });
   const byId = new Map(rows.map((r) => [r.id, r]));
   return {
     items: last.flatMap((l) => {
@@ -73,8 +76,9 @@ export async function listThread(
     where,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: opts.limit,
+    include: EDITS_INCLUDE,
   });
-  return { items: rows.reverse().map(toMessageDto) };
+  return { items: rows.reverse().map((row) => toMessageDto(row)) };
 }
 
 export async function markConversationRead(db: DbClient, tenantId: string, contact: string) {

@@ -18,8 +18,15 @@ import { richFields } from './message-media.ts';
 export type MessageListQuery = RouteQuery<'GET /portal/tenant/current/logs'>;
 export type MessageFilter = Omit<MessageListQuery, 'limit' | 'cursor' | 'sort'>;
 export type MessageRow = Prisma.MessageLogGetPayload<object>;
+type EditRow = { previousBody: string; editedAt: Date };
 
-export function toMessageDto(m: MessageRow) {
+/** What a message read includes to show a message's earlier texts (oldest first). */
+export const EDITS_INCLUDE = {
+  edits: { select: { previousBody: true, editedAt: true }, orderBy: { editedAt: 'asc' } },
+} satisfies Prisma.MessageLogInclude;
+
+/** `m.edits` when the read included them (EDITS_INCLUDE or withEdits); none otherwise. */
+export function toMessageDto(m: MessageRow & { edits?: EditRow[] }) {
   return {
     id: m.id,
     direction: m.direction,
@@ -33,6 +40,9 @@ export function toMessageDto(m: MessageRow) {
     replyToId: m.replyToId,
     attempts: m.attempts,
     sentBy: m.sentByKind ? { kind: m.sentByKind, id: m.sentById, label: m.sentByLabel } : null,
+    editedAt: m.editedAt?.toISOString() ?? null,
+    edits: (m.edits ?? []).map((e) => ({ previousBody: e.previousBody, editedAt: e.editedAt.toISOString() })),
+    deletedAt: m.deletedAt?.toISOString() ?? null,
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
     ...richFields(m),
@@ -181,13 +191,33 @@ export function messagePageSql(tenantId: string, query: MessageListQuery): Prism
     ORDER BY ${order}`;
 }
 
+/** Rows read with raw SQL, given their earlier texts (one query, only for rows that were edited). */
+export async function withEdits<R extends MessageRow>(
+  db: DbClient,
+  tenantId: string,
+  rows: R[],
+): Promise<(R & { edits: EditRow[] })[]> {
+  const edited = rows.filter((r) => r.editedAt !== null).map((r) => r.id);
+  const edits =
+    edited.length === 0
+      ? []
+      : await db.messageEdit.findMany({
+          where: { tenantId, messageId: { in: edited } },
+          select: { messageId: true, previousBody: true, editedAt: true },
+          orderBy: { editedAt: 'asc' },
+        });
+  const byMessage = new Map<string, EditRow[]>();
+  for (const e of edits) byMessage.set(e.messageId, [...(byMessage.get(e.messageId) ?? []), e]);
+  return rows.map((r) => ({ ...r, edits: byMessage.get(r.id) ?? [] }));
+}
+
 /** One page of a tenant's messages: newest first, or best match first when searching. */
 export async function listTenantMessages(db: DbClient, tenantId: string, query: MessageListQuery) {
   const limit = query.limit ?? 50;
   const isSearch = query.q !== undefined;
   const isRelevance = isSearch && query.sort !== 'newest';
   const rows = await db.$queryRaw<ListRow[]>(messagePageSql(tenantId, query));
-  const page = rows.slice(0, limit);
+  const page = await withEdits(db, tenantId, rows.slice(0, limit));
   const last = page.at(-1);
   return {
     items: page.map((row) => {
@@ -229,6 +259,6 @@ export function messageExportCountSql(tenantId: string, filter: MessageFilter, c
 
 /** One message of the tenant, or undefined: another tenant's id is as unknown as a made-up one. */
 export async function findTenantMessage(db: DbClient, tenantId: string, id: string) {
-  const row = await db.messageLog.findFirst({ where: { id, tenantId } });
+  const row = await db.messageLog.findFirst({ where: { id, tenantId }, include: EDITS_INCLUDE });
   return row ? toMessageDto(row) : undefined;
 }

@@ -7,6 +7,8 @@ export type {
   EngineContext,
   EngineDefinition,
   InboundMessage,
+  InboundEdit,
+  InboundRevoke,
   DownloadedMedia,
   AckStatus,
   SendOptions,

@@ -24,6 +24,22 @@ export interface InboundMessage {
   meta?: MessageMeta;
 }
 
+/** The sender changed the text of a message it sent earlier (WhatsApp's "edit"). */
+export interface InboundEdit {
+  /** WhatsApp's id of the edited message (the one first received). */
+  waMessageId: string;
+  /** The new text (a media message: its new caption). */
+  body: string;
+  /** When WhatsApp says the edit was made: with the message, what makes a repeated edit one. */
+  editedAt: Date;
+}
+
+/** The sender deleted a message it sent earlier for everyone (WhatsApp's "revoke"). */
+export interface InboundRevoke {
+  waMessageId: string;
+  revokedAt: Date;
+}
+
 /** A message's file as the engine downloaded it. */
 export interface DownloadedMedia {
   data: Buffer;
@@ -66,6 +82,10 @@ export interface EngineEvents {
   auth_failed: [info: { message: string }];
   message: [message: InboundMessage];
   message_ack: [waMessageId: string, status: AckStatus];
+  /** An inbound message got a new text (arrives after the message, or before it: both are kept). */
+  message_edit: [edit: InboundEdit];
+  /** An inbound message was deleted for everyone by its sender. */
+  message_revoke: [revoke: InboundRevoke];
   /** The engine cannot go on: the worker records ERROR and exits so PM2 restarts it. */
   fatal: [error: Error];
 }

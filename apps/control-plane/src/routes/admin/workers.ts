@@ -105,6 +105,15 @@ const routes: FastifyPluginAsync = async (app) => {
     if (command.type === 'inbound' && !command.from) {
       throw new AppError('VALIDATION_ERROR', 'body/from: an inbound message needs a sender');
     }
+    if ((command.type === 'edit' || command.type === 'revoke') && !command.targetId) {
+      throw new AppError(
+        'VALIDATION_ERROR',
+        `body/targetId: ${command.type} needs the WhatsApp id of the message it changes`,
+      );
+    }
+    if (command.type === 'edit' && command.text === undefined) {
+      throw new AppError('VALIDATION_ERROR', 'body/text: an edit needs the new text');
+    }
     const result = await new SimulatorNetwork(app.redis, app.config.REDIS_PREFIX).command(tenant.id, command);
     await writeAudit(app.db, {
       actor: request.actor,

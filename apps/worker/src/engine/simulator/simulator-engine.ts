@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { SimulatorNetwork, simulatedPhoneNumber } from '@wa-fleet/simulator';
+import { SimulatorNetwork, simulatedPhoneNumber, type NetworkChange } from '@wa-fleet/simulator';
 import { SIMULATOR_COMMANDS, type SimulatorCommand } from '@wa-fleet/shared';
 import { EngineError, EngineNotReadyError, PermanentSendError } from '../errors.ts';
 import type {
@@ -174,9 +174,28 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
     this.scheduleLink(0);
   }
 
+  /**
+   * The messages since `since`; the edits and deletions of that time are passed on as events right
+   * after (a change whose message the worker has not stored yet waits for it there, so the order
+   * between the two does not matter, and one seen twice changes nothing).
+   */
   async fetchMessagesSince(since: Date, limit: number): Promise<InboundMessage[]> {
-    const found = await this.network.inboxSince(this.opts.tenantId, since, limit);
+    const [found, changes] = await Promise.all([
+      this.network.inboxSince(this.opts.tenantId, since, limit),
+      this.network.changesSince(this.opts.tenantId, since, limit),
+    ]);
+    this.later(0, () => {
+      for (const change of changes) this.emitChange(change);
+    });
     return found.map(({ entryId: _entryId, ...message }) => message);
+  }
+
+  private emitChange(change: NetworkChange): void {
+    if (change.kind === 'edit') {
+      this.emit('message_edit', { waMessageId: change.waMessageId, body: change.body, editedAt: change.at });
+    } else {
+      this.emit('message_revoke', { waMessageId: change.waMessageId, revokedAt: change.at });
+    }
   }
 
   async downloadMedia(waMessageId: string): Promise<DownloadedMedia | undefined> {
@@ -252,10 +271,21 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
       while (this.isCurrent(connection)) {
         try {
           const batch = await this.network.readInbox(conn, this.opts.tenantId, cursor, READ_BLOCK_MS);
-          for (const { entryId, ...message } of batch) {
+          for (const entry of batch) {
             if (!this.isCurrent(connection)) return;
-            cursor = entryId;
-            this.emit('message', message);
+            cursor = entry.entryId;
+            if (entry.kind === 'message') {
+              const { entryId: _entryId, kind: _kind, ...message } = entry;
+              this.emit('message', message);
+            } else if (entry.kind === 'edit') {
+              this.emit('message_edit', {
+                waMessageId: entry.waMessageId,
+                body: entry.body,
+                editedAt: entry.at,
+              });
+            } else {
+              this.emit('message_revoke', { waMessageId: entry.waMessageId, revokedAt: entry.at });
+            }
           }
         } catch (err) {
           if (!this.isCurrent(connection)) return;
@@ -324,6 +354,8 @@ export class SimulatorEngine extends EventEmitter<EngineEvents> implements WaEng
         this.scheduleLink(0);
         return;
       case 'inbound':
+      case 'edit':
+      case 'revoke':
         // Customers write to the phone (SimulatorNetwork.deliverInbound), not to a running client.
         this.opts.logger.warn(
           'simulator command ignored: inbound messages go to the network, not the client',

@@ -13,8 +13,10 @@ import {
   type AckStatus,
   type DownloadedMedia,
   type EngineEvents,
+  type InboundEdit,
   type InboundMessage,
   type OutboundMedia,
+  type InboundRevoke,
   type SendOptions,
   type WaEngine,
 } from '../types.ts';
@@ -92,6 +94,8 @@ export interface WwebjsMessage {
     description?: string;
   };
   vCards?: string[];
+  /** Set by the library on an edited message: when its latest edit was made (milliseconds). */
+  latestEditSenderTimestampMs?: number;
   /** The raw WhatsApp Web model: mimetype, filename, size, width, height of a media message. */
   _data?: Record<string, unknown>;
   downloadMedia?(): Promise<{ mimetype?: string; data: string; filename?: string | null } | undefined>;
@@ -285,6 +289,17 @@ export class WwebjsEngine extends EventEmitter<EngineEvents> implements WaEngine
       if (msg.hasMedia) this.rememberMedia(msg);
       this.emit('message', message);
     });
+    // (message, newBody, prevBody): the message as it is now, edited.
+    on('message_edit', (msg: WwebjsMessage, newBody: unknown) => {
+      const edit = toEdit(msg, newBody);
+      if (edit) this.emit('message_edit', edit);
+    });
+    // (message, revokedMsg): `message` is the revoked one (same id as what was sent), revokedMsg the
+    // message before revocation when the library still had it.
+    on('message_revoke_everyone', (msg: WwebjsMessage, revoked: WwebjsMessage | null | undefined) => {
+      const revoke = toRevoke(msg, revoked);
+      if (revoke) this.emit('message_revoke', revoke);
+    });
     on('message_reaction', (reaction: WwebjsReaction) => {
       const message = reactionToInbound(reaction, client.info?.wid?.user ?? '');
       if (message) this.emit('message', message);
@@ -472,6 +487,24 @@ export function toInbound(msg: WwebjsMessage): InboundMessage | undefined {
   }
   message.meta = meta;
   return message;
+}
+
+/** An edit of someone else's message, in our shape; undefined for our own. */
+export function toEdit(msg: WwebjsMessage, newBody: unknown): InboundEdit | undefined {
+  if (!msg?.id?._serialized || msg.fromMe) return undefined;
+  const body = typeof newBody === 'string' ? newBody : (msg.body ?? '');
+  const ms = numberOf(msg.latestEditSenderTimestampMs);
+  return { waMessageId: msg.id._serialized, body, editedAt: ms ? new Date(ms) : new Date() };
+}
+
+/** Someone else deleting their message for everyone, in our shape; undefined for our own. */
+export function toRevoke(
+  msg: WwebjsMessage,
+  revoked: WwebjsMessage | null | undefined,
+): InboundRevoke | undefined {
+  const id = msg?.id?._serialized ?? revoked?.id?._serialized;
+  if (!id || msg?.fromMe || revoked?.fromMe) return undefined;
+  return { waMessageId: id, revokedAt: msg.timestamp ? new Date(msg.timestamp * 1000) : new Date() };
 }
 
 /** A reaction someone else put on a message, as a REACTION message (`body` the emoji). */

@@ -7,6 +7,7 @@ import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { Loading } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
+import { MessageChanges, RemovedContent, isContentRemoved } from '@/components/message-changes.tsx';
 import { MESSAGE_TYPE_LABELS } from '../messages/message-filter-state.ts';
 
 const REFRESH_MS = 4_000;
@@ -17,6 +18,7 @@ const mediaUrl = (id: string, thumbnail = false) =>
 
 /** One line about the last message of a chat, for the list. */
 function preview(m: MessageDto): string {
+  if (isContentRemoved(m)) return 'Message deleted';
   if (m.type === 'TEXT') return m.body;
   const label = MESSAGE_TYPE_LABELS[m.type];
   const text = m.meta.caption ?? m.meta.fileName ?? m.meta.locationName ?? '';
@@ -152,10 +154,11 @@ function Bubble({ message: m, reactions }: { message: MessageDto; reactions: Mes
       data-type={m.type}
       data-id={m.id}
     >
-      <Content message={m} />
+      {isContentRemoved(m) ? <RemovedContent /> : <Content message={m} />}
       <div className="small muted bubble-meta">
         <time dateTime={m.createdAt}>{formatDateTimeZone(m.createdAt)}</time>
         {m.direction === 'OUT' && <StatusBadge value={m.status} />}
+        <MessageChanges message={m} />
       </div>
       {reactions.length > 0 && (
         <div className="reactions" data-testid="reactions" aria-label="Reactions">

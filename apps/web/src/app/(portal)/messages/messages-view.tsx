@@ -8,6 +8,7 @@ import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { DataTable } from '@/components/data-table.tsx';
 import { Loading } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
+import { MessageChanges, RemovedContent, isContentRemoved } from '@/components/message-changes.tsx';
 import { MessageFiltersForm } from './message-filters.tsx';
 import {
   EMPTY_FILTERS,
@@ -254,7 +255,12 @@ function MessagesTable({ items, isSearch }: { items: MessageDto[]; isSearch: boo
                 {MESSAGE_TYPE_LABELS[m.type]}
               </span>
             )}{' '}
-            <HighlightedText text={m.body} ranges={m.highlights} />
+            {isContentRemoved(m) ? (
+              <RemovedContent />
+            ) : (
+              <HighlightedText text={m.body} ranges={m.highlights} />
+            )}{' '}
+            <MessageChanges message={m} />
           </td>
           <td data-label="Status">
             <StatusBadge value={m.status} />
