@@ -292,7 +292,9 @@ describe('CSV export', () => {
     ]);
     // Exactly at the cap it fits (the page asks this before it starts the download).
     const size = (url: string, email?: string) =>
-      get(`/portal/tenant/current/logs/export/size${url}`, email).then((r) => r.json());
+      get(`/portal/tenant/current/logs/export/size${url}`, email).then((r) =>
+        r.json<{ fits: boolean; maxRows: number }>(),
+      );
     expect(await size('')).toEqual({ fits: true, maxRows: TOTAL_A });
 
     await stack.db.messageLog.create({
