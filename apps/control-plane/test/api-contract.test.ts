@@ -76,6 +76,7 @@ describe('API contract', () => {
       'POST /portal/tenant/current/pairing-code',
       'GET /portal/tenant/current/logs',
       'GET /portal/tenant/current/logs/export',
+      'GET /portal/tenant/current/logs/export/size',
       'POST /portal/tenant/current/messages',
       'GET /portal/tenant/current/messages/{id}/media',
       'GET /portal/tenant/current/conversations',

@@ -1,27 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
 import { workerAppName } from '@wa-fleet/shared';
 import type { Pm2Driver } from '../src/services/pm2-driver.ts';
-import { adminHeaders, createTenant, createTestStack, type TestStack } from './helpers.ts';
+import {
+  adminHeaders,
+  createTenant,
+  createTestStack,
+  spawnControlPlane,
+  type RunningControlPlane,
+  type TestStack,
+} from './helpers.ts';
 import { isAlive, waitForStatus, workerEnv } from './worker-helpers.ts';
-
-const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-interface RunningPlane {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
 
 let stack: TestStack;
 let pm2: Pm2Driver;
 const planes: ChildProcess[] = [];
 
-/** Starts `src/server.ts` as its own process, as PM2 or an operator would, and waits for its ready line. */
-async function startControlPlane(overrides: Record<string, string> = {}): Promise<RunningPlane> {
+/** The control plane as its own process, with fast reconcile and stale checks. */
+async function startControlPlane(overrides: Record<string, string> = {}): Promise<RunningControlPlane> {
   const env = stack.env(
     workerEnv({
       RECONCILE_INTERVAL_MS: '1000',
@@ -30,28 +27,10 @@ async function startControlPlane(overrides: Record<string, string> = {}): Promis
       ...overrides,
     }),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: appDir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  planes.push(child);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await waitFor(
-    'control plane ready line',
-    () => {
-      if (child.exitCode !== null) throw new Error(`control plane exited: ${out}`);
-      const line = out.split('\n').find((l) => l.includes('control plane ready'));
-      return line ? (JSON.parse(line) as { url: string }).url : undefined;
-    },
-    { timeoutMs: 20_000 },
-  );
-  return { child, url, output: () => out };
+  return spawnControlPlane(env, 20_000, planes);
 }
 
-async function api(plane: RunningPlane, method: string, url: string) {
+async function api(plane: RunningControlPlane, method: string, url: string) {
   const res = await fetch(`${plane.url}${url}`, { method, headers: adminHeaders });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

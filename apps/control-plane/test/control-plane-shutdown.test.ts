@@ -1,41 +1,27 @@
 // The control plane process stopped with SIGINT: it must close and exit 0 on its own (close-with-grace
 // exits 1 once its 10 s grace is over), also after a log stream was followed and aborted, and also when
 // the PM2 daemon died under it. src/server.ts runs as its own process, as in production.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
-import { adminHeaders, createTenant, createTestStack, type TestStack } from './helpers.ts';
+import {
+  adminHeaders,
+  createTenant,
+  createTestStack,
+  spawnControlPlane,
+  type RunningControlPlane,
+  type TestStack,
+} from './helpers.ts';
 import { isAlive, waitForStatus, workerEnv, workerRow } from './worker-helpers.ts';
-
-const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 let stack: TestStack;
 const planes: ChildProcess[] = [];
 
-async function startControlPlane(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+async function startControlPlane(): Promise<RunningControlPlane> {
   const env = stack.env(workerEnv({ RECONCILE_INTERVAL_MS: '500', STALE_CHECK_INTERVAL_MS: '500' }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: appDir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  planes.push(child);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await waitFor(
-    'control plane ready line',
-    () => {
-      if (child.exitCode !== null) throw new Error(`control plane exited: ${out}`);
-      const line = out.split('\n').find((l) => l.includes('control plane ready'));
-      return line ? (JSON.parse(line) as { url: string }).url : undefined;
-    },
-    { timeoutMs: 30_000 },
-  );
-  return { child, url, output: () => out };
+  return spawnControlPlane(env, 30_000, planes);
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

@@ -1,11 +1,15 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadControlPlaneConfig, type ControlPlaneConfig } from '@wa-fleet/config';
 import { createDbClient, type DbClient } from '@wa-fleet/db';
 import type { WaEngineName } from '@wa-fleet/shared';
 import { createMigratedTestDatabase } from '@wa-fleet/db/testing';
+import { waitFor } from '@wa-fleet/devstack';
+import { createServiceLogger } from '@wa-fleet/logger';
 import { workerAppName } from '@wa-fleet/shared';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../src/app.ts';
@@ -171,3 +175,66 @@ export async function createApiKey(
 }
 
 export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
+export interface RunningControlPlane {
+  child: ChildProcess;
+  url: string;
+  /** Everything it printed so far. */
+  output: () => string;
+}
+
+const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Starts `src/server.ts` as its own process with `env`, as PM2 or an operator would, and waits for its
+ * ready line. The child joins `started` at once, so the caller's cleanup stops it (by its pid) even
+ * when it never gets ready.
+ */
+export async function spawnControlPlane(
+  env: Record<string, string>,
+  readyTimeoutMs: number,
+  started: ChildProcess[],
+): Promise<RunningControlPlane> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: APP_DIR,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await waitFor(
+    'control plane ready line',
+    () => {
+      if (child.exitCode !== null) throw new Error(`control plane exited: ${out}`);
+      const line = out.split('\n').find((l) => l.includes('control plane ready'));
+      return line ? (JSON.parse(line) as { url: string }).url : undefined;
+    },
+    { timeoutMs: readyTimeoutMs },
+  );
+  return { child, url, output: () => out };
+}
+
+/**
+ * An app logging at debug to `control-plane.log` in the stack's log dir (what on-call reads), without
+ * background jobs; not yet ready, so a test can add routes of its own first.
+ */
+export async function buildAppLoggingToFile(
+  stack: TestStack,
+): Promise<{ app: FastifyInstance; logFile: string }> {
+  const logger = await createServiceLogger({
+    service: 'control-plane',
+    logDir: stack.logDir,
+    fileName: 'control-plane.log',
+    level: 'debug',
+    stdout: false,
+  });
+  const app = await buildApp(stack.config({ LOG_LEVEL: 'debug' }), {
+    db: stack.db,
+    driver: stack.driver,
+    logger,
+    runBackgroundJobs: false,
+  });
+  return { app, logFile: path.join(stack.logDir, 'control-plane.log') };
+}

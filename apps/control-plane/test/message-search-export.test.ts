@@ -348,7 +348,7 @@ describe('CSV export', () => {
     ).toEqual(['pizza pizza pizza pizza from tenant b']);
   });
 
-  it('takes the list filters, and refuses (413, nothing sent) when more rows than the cap match', async () => {
+  it('takes the list filters, and refuses (413, nothing sent) when more rows than the cap match; the size route says so first', async () => {
     const out = parseCsv((await get('/portal/tenant/current/logs/export?direction=OUT')).body).slice(1);
     expect(out).toHaveLength(BULK / 3 + SPECIAL.length);
     expect(out.every((r) => r[1] === 'OUT')).toBe(true);
@@ -357,6 +357,12 @@ describe('CSV export', () => {
       'Do you deliver pizza tonight?',
       'Pizza, pizza and more pizza: the best pizza in town',
     ]);
+    // Exactly at the cap it fits (the page asks this before it starts the download).
+    const size = (url: string, email?: string) =>
+      get(`/portal/tenant/current/logs/export/size${url}`, email).then((r) =>
+        r.json<{ fits: boolean; maxRows: number }>(),
+      );
+    expect(await size('')).toEqual({ fits: true, maxRows: TOTAL_A });
 
     await stack.db.messageLog.create({
       data: {
@@ -373,9 +379,16 @@ describe('CSV export', () => {
     expect(over.json().error.code).toBe('EXPORT_TOO_LARGE');
     expect(over.json().error.message).toContain(`more than ${TOTAL_A}`);
     expect(over.headers['content-type']).toContain('application/json');
+    expect(await size('')).toEqual({ fits: false, maxRows: TOTAL_A });
+    // Only the own tenant's rows count: B's one row fits.
+    expect(await size('', 'viewer@b.test')).toEqual({ fits: true, maxRows: TOTAL_A });
     // A narrower filter still exports.
     expect((await get('/portal/tenant/current/logs/export?direction=IN')).statusCode).toBe(200);
+    expect(await size('?direction=IN')).toEqual({ fits: true, maxRows: TOTAL_A });
     const bad = await get('/portal/tenant/current/logs/export?direction=SIDEWAYS');
     expect(bad.statusCode).toBe(400);
+    const badSize = await get('/portal/tenant/current/logs/export/size?direction=SIDEWAYS');
+    expect(badSize.statusCode).toBe(400);
+    expect(badSize.json().error.message).toContain('direction');
   });
 });

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { waitFor } from '@wa-fleet/devstack';
-import { createServiceLogger } from '@wa-fleet/logger';
-import { buildApp } from '../src/app.ts';
 import {
   adminHeaders,
   bearer,
+  buildAppLoggingToFile,
   buildTestApp,
   createApiKey,
   createTenant,
@@ -37,20 +35,7 @@ const v1 = (method: 'GET' | 'POST', url: string, secret: string | undefined, pay
 
 beforeAll(async () => {
   stack = await createTestStack();
-  const logger = await createServiceLogger({
-    service: 'control-plane',
-    logDir: stack.logDir,
-    fileName: 'control-plane.log',
-    level: 'debug',
-    stdout: false,
-  });
-  logFile = path.join(stack.logDir, 'control-plane.log');
-  app = await buildApp(stack.config({ LOG_LEVEL: 'debug' }), {
-    db: stack.db,
-    driver: stack.driver,
-    logger,
-    runBackgroundJobs: false,
-  });
+  ({ app, logFile } = await buildAppLoggingToFile(stack));
   await app.ready();
   tenantId = (await createTenant(stack.db, 'keys')).id;
   await createUser(stack.db, OWNER, [{ tenantId, role: 'TENANT_ADMIN' }]);

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { waitFor } from '@wa-fleet/devstack';
-import { createServiceLogger } from '@wa-fleet/logger';
-import { buildApp } from '../src/app.ts';
 import {
   ADMIN_KEY,
   adminHeaders,
+  buildAppLoggingToFile,
   createTenant,
   createTestStack,
   createUser,
@@ -43,20 +41,7 @@ function waitForRequestLine(what: string, match: (line: LogLine) => boolean): Pr
 beforeAll(async () => {
   stack = await createTestStack();
   // debug, as on-call would set it while chasing a problem: shows where the quiet lines go.
-  const logger = await createServiceLogger({
-    service: 'control-plane',
-    logDir: stack.logDir,
-    fileName: 'control-plane.log',
-    level: 'debug',
-    stdout: false,
-  });
-  logFile = path.join(stack.logDir, 'control-plane.log');
-  app = await buildApp(stack.config({ LOG_LEVEL: 'debug' }), {
-    db: stack.db,
-    driver: stack.driver,
-    logger,
-    runBackgroundJobs: false,
-  });
+  ({ app, logFile } = await buildAppLoggingToFile(stack));
   // A route that fails the way a bug would, to see what a 5xx leaves in the log.
   app.get('/test-only/boom', async () => {
     throw new Error('database exploded');

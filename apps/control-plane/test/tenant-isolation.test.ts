@@ -39,6 +39,7 @@ const READS = [
   '/portal/tenant/current/logs',
   '/portal/tenant/current/logs?q=secret',
   '/portal/tenant/current/logs/export',
+  '/portal/tenant/current/logs/export/size',
   '/portal/tenant/current/auto-replies',
   '/portal/tenant/current/setup-requests',
   '/portal/tenant/current/stats?days=3',

@@ -41,6 +41,8 @@ const receiver = new WebhookReceiver();
 const tenant = { id: '', slug: 'hooks-a' };
 let key = '';
 let keyWithoutScope = '';
+/** The row id of `key`, as the audit log names it. */
+let keyRowId = '';
 
 interface Delivery {
   id: string;
@@ -98,8 +100,12 @@ beforeAll(async () => {
   const row = await createTenant(stack.db, tenant.slug);
   tenant.id = row.id;
   await createUser(stack.db, 'admin@hooks-a.test', [{ tenantId: row.id, role: 'TENANT_ADMIN' }]);
-  key = (await createApiKey(app, 'admin@hooks-a.test', { name: 'hooks', scopes: ['webhooks:manage'] }))
-    .secret;
+  const manager = await createApiKey(app, 'admin@hooks-a.test', {
+    name: 'hooks',
+    scopes: ['webhooks:manage'],
+  });
+  key = manager.secret;
+  keyRowId = manager.id;
   keyWithoutScope = (
     await createApiKey(app, 'admin@hooks-a.test', { name: 'reader', scopes: ['messages:read'] })
   ).secret;
@@ -258,6 +264,25 @@ describe('webhook delivery', () => {
       createHmac('sha256', secret).update(`${tt}.${testReq.raw}`).digest('hex'),
     );
     await api('DELETE', `/v1/webhooks/${endpoint.id}`);
+    // Each change left one audit row naming the key that made it.
+    const trail = await stack.db.auditLog.findMany({
+      where: { tenantId: tenant.id, details: { path: ['webhookId'], equals: endpoint.id } },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(trail.map((row) => row.action)).toEqual([
+      'webhook.create',
+      'webhook.rotate-secret',
+      'webhook.delete',
+    ]);
+    for (const row of trail) {
+      expect(row.tenantSlug).toBe(tenant.slug);
+      expect(row.actor).toMatch(/^tenant-key:/);
+      expect(row.details).toMatchObject({ apiKeyId: keyRowId, webhookId: endpoint.id });
+    }
+    expect(trail[0]!.details).toMatchObject({
+      url: receiver.url(route),
+      eventTypes: ['message.received', 'message.status'],
+    });
   });
 
   it("dead letters: replay-all-failed replays only that endpoint's, a single replay reaches the receiver", async () => {

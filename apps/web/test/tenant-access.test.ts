@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
 import { launchBrowser, newContext, saveScreenshot, signIn } from './support/browser.ts';
 import { TEST_PASSWORD } from './support/keys.ts';
-import { DEMO, seedDemo, startWorker } from './support/seed.ts';
+import { DEMO, seedDemo, startWorker, waitForWorkerQr } from './support/seed.ts';
 import { startStack, type E2eStack } from './support/stack.ts';
 
 describe('tenant access in the portal (real control plane, simulator worker, Chromium)', () => {
@@ -18,17 +18,7 @@ describe('tenant access in the portal (real control plane, simulator worker, Chr
     seedDemo(stack);
     demoTenantId = (await stack.db.tenant.findUniqueOrThrow({ where: { slug: DEMO.tenant } })).id;
     await startWorker(stack, DEMO.tenant);
-    await waitFor(
-      'demo worker RUNNING with a QR',
-      async () => {
-        const t = await stack.db.tenant.findUniqueOrThrow({
-          where: { id: demoTenantId },
-          include: { worker: true, session: true },
-        });
-        return t.worker?.status === 'RUNNING' && t.session?.state === 'QR';
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
-    );
+    await waitForWorkerQr(stack, demoTenantId);
     browser = await launchBrowser();
   });
 

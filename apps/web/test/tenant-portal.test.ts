@@ -5,7 +5,14 @@ import { waitFor } from '@wa-fleet/devstack';
 import { samplePng, simulatedPhoneNumber } from '@wa-fleet/simulator';
 import { fitsWidth, launchBrowser, newContext, saveScreenshot, signIn } from './support/browser.ts';
 import { TEST_PASSWORD } from './support/keys.ts';
-import { DEMO, createSecondTenant, seedDemo, simulate, startWorker } from './support/seed.ts';
+import {
+  DEMO,
+  createSecondTenant,
+  seedDemo,
+  simulate,
+  startWorker,
+  waitForWorkerQr,
+} from './support/seed.ts';
 import { startStack, type E2eStack } from './support/stack.ts';
 
 const OTHER = { tenant: 'beta-shop', owner: 'owner@beta.local' } as const;
@@ -24,17 +31,7 @@ describe('tenant portal (real control plane, simulator workers, Chromium)', () =
     await createSecondTenant(stack, OTHER.tenant, OTHER.owner);
     demoTenantId = (await stack.db.tenant.findUniqueOrThrow({ where: { slug: DEMO.tenant } })).id;
     await startWorker(stack, DEMO.tenant);
-    await waitFor(
-      'demo worker RUNNING with a QR',
-      async () => {
-        const t = await stack.db.tenant.findUniqueOrThrow({
-          where: { id: demoTenantId },
-          include: { worker: true, session: true },
-        });
-        return t.worker?.status === 'RUNNING' && t.session?.state === 'QR';
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
-    );
+    await waitForWorkerQr(stack, demoTenantId);
     browser = await launchBrowser();
     ownerContext = await newContext(browser);
     owner = await ownerContext.newPage();

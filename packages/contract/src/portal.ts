@@ -355,6 +355,23 @@ export const portalRoutes = {
       ...errorResponses,
     },
   },
+  'GET /portal/tenant/current/logs/export/size': {
+    tags,
+    summary:
+      'Whether the CSV export of this filter fits MESSAGE_EXPORT_MAX_ROWS (asked before the download, ' +
+      'so the portal can say why instead of starting a download that gets 413)',
+    description:
+      'Counts the matching rows only up to maxRows + 1. The export itself checks the cap again when it ' +
+      'starts: rows written in between can still make it answer 413.',
+    querystring: MessageFilterQuery,
+    response: {
+      200: Type.Object({
+        fits: Type.Boolean({ description: 'false: more than maxRows messages match' }),
+        maxRows: Type.Integer({ description: 'MESSAGE_EXPORT_MAX_ROWS' }),
+      }),
+      ...errorResponses,
+    },
+  },
   'POST /portal/tenant/current/messages': {
     tags,
     summary:

@@ -14,6 +14,7 @@ export const PORTAL_API = {
   'GET /portal/tenant/current/setup-requests': '/api/tenant/setup-requests',
   'POST /portal/tenant/current/setup-requests': '/api/tenant/setup-requests',
   'GET /portal/tenant/current/logs': '/api/tenant/messages',
+  'GET /portal/tenant/current/logs/export/size': '/api/tenant/messages/export/size',
   'POST /portal/tenant/current/messages': '/api/tenant/messages',
   'GET /portal/tenant/current/conversations': '/api/tenant/conversations',
   'GET /portal/tenant/current/conversations/:contact/messages': '/api/tenant/conversations/:contact/messages',

@@ -166,10 +166,14 @@ type ParamContext = { params?: Promise<Record<string, string | string[] | undefi
 /**
  * A route handler that forwards to control-plane route K: the URL's dynamic segments (named as the
  * contract's path parameters), the query string and the body are validated against K's schemas before
- * anything is sent, then the answer is relayed. A tenant or id that is not a slug or uuid never reaches
- * a control-plane path.
+ * anything is sent, then `answer` turns the control plane's response into the browser's. A tenant or id
+ * that is not a slug or uuid never reaches a control-plane path.
  */
-export function proxyRoute<K extends RouteKey>(key: K, opts: { bodyLimit?: () => number } = {}) {
+function forwardRoute<K extends RouteKey>(
+  key: K,
+  answer: (upstream: Response) => Promise<Response> | Response,
+  opts: { isStream?: boolean; bodyLimit?: (() => number) | undefined } = {},
+) {
   return async (req: NextRequest, ctx: ParamContext = {}): Promise<Response> => {
     const input: Record<string, unknown> = {};
     if (routeHasPart(key, 'params')) {
@@ -188,8 +192,37 @@ export function proxyRoute<K extends RouteKey>(key: K, opts: { bodyLimit?: () =>
         if (!body.ok) return body.response;
         input.body = body.value;
       }
-      const upstream = await openRoute(key, { ...input, as: identityOf(session) } as RouteInput<K>);
-      return relay(upstream);
+      const upstream = await openRoute(key, {
+        ...input,
+        as: identityOf(session),
+        ...(opts.isStream ? { signal: req.signal } : {}),
+      } as RouteInput<K>);
+      return answer(upstream);
     });
   };
+}
+
+/** A route handler that forwards to control-plane route K and relays its JSON answer (see forwardRoute). */
+export function proxyRoute<K extends RouteKey>(key: K, opts: { bodyLimit?: () => number } = {}) {
+  return forwardRoute(key, relay, { bodyLimit: opts.bodyLimit });
+}
+
+/**
+ * A route handler that relays a byte stream of control-plane route K (a file, a CSV, Server-Sent
+ * Events) as it comes, checked as proxyRoute checks. The browser's disconnect aborts the upstream
+ * request, so no stream outlives the page that opened it. `respond` builds the browser's response from
+ * a successful answer with a body; an error, or an answer `respond` refuses (null), is relayed as JSON.
+ */
+export function streamRoute<K extends RouteKey>(
+  key: K,
+  respond: (upstream: Response & { body: ReadableStream<Uint8Array> }) => Response | null,
+) {
+  return forwardRoute(
+    key,
+    (upstream) => {
+      if (!upstream.ok || !upstream.body) return relay(upstream);
+      return respond(upstream as Response & { body: ReadableStream<Uint8Array> }) ?? relay(upstream);
+    },
+    { isStream: true },
+  );
 }

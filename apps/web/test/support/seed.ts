@@ -53,6 +53,21 @@ export async function startWorker(stack: E2eStack, slug: string): Promise<void> 
   if (res.status !== 202) throw new Error(`start ${slug}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/** Waits until the tenant's worker is RUNNING and its session shows a QR code (not linked yet). */
+export async function waitForWorkerQr(stack: E2eStack, tenantId: string): Promise<void> {
+  await waitFor(
+    'worker RUNNING with a QR',
+    async () => {
+      const t = await stack.db.tenant.findUniqueOrThrow({
+        where: { id: tenantId },
+        include: { worker: true, session: true },
+      });
+      return t.worker?.status === 'RUNNING' && t.session?.state === 'QR';
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+}
+
 export async function simulate(
   stack: E2eStack,
   slug: string,

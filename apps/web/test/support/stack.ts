@@ -28,8 +28,11 @@ function requireEnv(name: 'TEST_DATABASE_URL' | 'TEST_REDIS_URL'): string {
   return value;
 }
 
-/** Everything the portal needs, for real: database, Redis, control plane, PM2 (temp home), portal. */
-export async function startStack(): Promise<E2eStack> {
+/**
+ * Everything the portal needs, for real: database, Redis, control plane, PM2 (temp home), portal.
+ * `controlPlaneEnv` adds to (or replaces) the control plane's settings, e.g. a small export cap.
+ */
+export async function startStack(opts: { controlPlaneEnv?: Record<string, string> } = {}): Promise<E2eStack> {
   requireEnv('TEST_DATABASE_URL');
   const redisUrl = requireEnv('TEST_REDIS_URL');
   const cleanups: (() => Promise<void>)[] = [];
@@ -81,6 +84,7 @@ export async function startStack(): Promise<E2eStack> {
       WEBHOOK_RETRY_BASE_MS: '200',
       WEBHOOK_RETRY_MAX_DELAY_MS: '1000',
       WEBHOOK_SWEEP_INTERVAL_MS: '1000',
+      ...opts.controlPlaneEnv,
     };
     const controlPlane = startProcess(process.execPath, ['--import', 'tsx', CONTROL_PLANE_SERVER], {
       cwd: REPO_ROOT,

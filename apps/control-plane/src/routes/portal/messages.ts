@@ -100,6 +100,15 @@ const routes: FastifyPluginAsync = async (app) => {
   let exportPool: pg.Pool | undefined;
   app.addHook('onClose', async () => exportPool?.end());
 
+  // Asked before a download, so the page can explain a refused export instead of a failed download.
+  serve(app, 'GET /portal/tenant/current/logs/export/size', async (request) => {
+    const maxRows = app.config.MESSAGE_EXPORT_MAX_ROWS;
+    const [counted] = await app.db.$queryRaw<{ n: number }[]>(
+      messageExportCountSql(currentTenant(request).id, request.query, maxRows),
+    );
+    return { fits: (counted?.n ?? 0) <= maxRows, maxRows };
+  });
+
   serve(app, 'GET /portal/tenant/current/logs/export', async (request, reply) => {
     const tenant = currentTenant(request);
     const cap = app.config.MESSAGE_EXPORT_MAX_ROWS;

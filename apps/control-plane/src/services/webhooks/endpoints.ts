@@ -24,6 +24,22 @@ export interface WebhookActor {
   details?: Record<string, string | null>;
 }
 
+/** One audit row of a webhook change: the caller's tenant, actor and details, and what changed. */
+function auditWebhook(
+  db: Pick<DbClient, 'auditLog'>,
+  who: WebhookActor,
+  action: string,
+  details: Prisma.InputJsonObject,
+): Promise<void> {
+  return writeAudit(db, {
+    actor: who.actor,
+    action,
+    tenantId: who.tenant.id,
+    tenantSlug: who.tenant.slug,
+    details: { ...who.details, ...details },
+  });
+}
+
 const ENDPOINT_SELECT = {
   id: true,
   url: true,
@@ -140,12 +156,10 @@ export async function createEndpoint(
       },
       select: ENDPOINT_SELECT,
     });
-    await writeAudit(tx, {
-      actor: who.actor,
-      action: 'webhook.create',
-      tenantId: who.tenant.id,
-      tenantSlug: who.tenant.slug,
-      details: { ...who.details, webhookId: created.id, url, eventTypes: created.eventTypes },
+    await auditWebhook(tx, who, 'webhook.create', {
+      webhookId: created.id,
+      url,
+      eventTypes: created.eventTypes,
     });
     return created;
   });
@@ -178,13 +192,7 @@ export async function updateEndpoint(
       },
       select: ENDPOINT_SELECT,
     });
-    await writeAudit(tx, {
-      actor: who.actor,
-      action: 'webhook.update',
-      tenantId: who.tenant.id,
-      tenantSlug: who.tenant.slug,
-      details: { ...who.details, webhookId: id, changed: Object.keys(body) },
-    });
+    await auditWebhook(tx, who, 'webhook.update', { webhookId: id, changed: Object.keys(body) });
     return updated;
   });
   // Re-enabled: what waited goes out now.
@@ -196,13 +204,7 @@ export async function deleteEndpoint(db: DbClient, who: WebhookActor, id: string
   await findEndpoint(db, who.tenant.id, id);
   await db.$transaction(async (tx) => {
     await tx.webhookEndpoint.delete({ where: { id } });
-    await writeAudit(tx, {
-      actor: who.actor,
-      action: 'webhook.delete',
-      tenantId: who.tenant.id,
-      tenantSlug: who.tenant.slug,
-      details: { ...who.details, webhookId: id },
-    });
+    await auditWebhook(tx, who, 'webhook.delete', { webhookId: id });
   });
 }
 
@@ -215,13 +217,7 @@ export async function rotateSecret(db: DbClient, who: WebhookActor, id: string) 
       data: { secret, secretRotatedAt: new Date() },
       select: ENDPOINT_SELECT,
     });
-    await writeAudit(tx, {
-      actor: who.actor,
-      action: 'webhook.rotate-secret',
-      tenantId: who.tenant.id,
-      tenantSlug: who.tenant.slug,
-      details: { ...who.details, webhookId: id },
-    });
+    await auditWebhook(tx, who, 'webhook.rotate-secret', { webhookId: id });
     return updated;
   });
   return { endpoint: toEndpointDto(row), secret };
@@ -245,13 +241,7 @@ export async function resumeEndpoint(
       where: { endpointId: id, status: 'PENDING' },
       data: { nextAttemptAt: new Date() },
     });
-    await writeAudit(tx, {
-      actor: who.actor,
-      action: 'webhook.resume',
-      tenantId: who.tenant.id,
-      tenantSlug: who.tenant.slug,
-      details: { ...who.details, webhookId: id },
-    });
+    await auditWebhook(tx, who, 'webhook.resume', { webhookId: id });
     return updated;
   });
   await dispatcher.wake(id);
@@ -371,13 +361,7 @@ export async function replayDelivery(
   if (!row) throw notFound(`webhook delivery ${deliveryId}`);
   if (count === 0)
     throw new AppError('CONFLICT', 'this delivery is still pending: it is already being delivered');
-  await writeAudit(db, {
-    actor: who.actor,
-    action: 'webhook.replay',
-    tenantId: who.tenant.id,
-    tenantSlug: who.tenant.slug,
-    details: { ...who.details, webhookId: id, deliveryId },
-  });
+  await auditWebhook(db, who, 'webhook.replay', { webhookId: id, deliveryId });
   await dispatcher.wake(id);
   return toDeliveryDto(row);
 }
@@ -399,13 +383,7 @@ export async function replayFailed(
     },
     data: { ...replayData, nextAttemptAt: new Date() },
   });
-  await writeAudit(db, {
-    actor: who.actor,
-    action: 'webhook.replay-failed',
-    tenantId: who.tenant.id,
-    tenantSlug: who.tenant.slug,
-    details: { ...who.details, webhookId: id, since, replayed: String(count) },
-  });
+  await auditWebhook(db, who, 'webhook.replay-failed', { webhookId: id, since, replayed: String(count) });
   if (count > 0) await dispatcher.wake(id);
   return { replayed: count };
 }

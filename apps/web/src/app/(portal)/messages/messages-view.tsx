@@ -1,5 +1,5 @@
 'use client';
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import type { MessageDto, SessionState } from '@wa-fleet/contract';
 import { callRoute, type ApiError } from '@/lib/api-client.ts';
 import { formatDateTime } from '@/lib/format.ts';
@@ -16,6 +16,7 @@ import {
   toFilterQuery,
   toSearch,
   MESSAGE_TYPE_LABELS,
+  type MessageFilterQuery,
   type MessageFilters,
 } from './message-filter-state.ts';
 
@@ -127,6 +128,7 @@ export function MessagesView() {
   }
 
   const exportHref = `/api/tenant/messages/export${filterKey ? `?${filterKey}` : ''}`;
+  const exportCheck = useExportCheck(query, filterKey);
   return (
     <>
       <MessageFiltersForm value={filters} onApply={setFilters} />
@@ -139,14 +141,31 @@ export function MessagesView() {
         >
           {isPaused ? 'Resume auto-refresh' : 'Pause auto-refresh'}
         </button>
-        <a className="button secondary" href={exportHref} download data-testid="export-csv">
-          Export CSV
+        <a
+          className="button secondary"
+          href={exportHref}
+          download
+          data-testid="export-csv"
+          ref={exportCheck.linkRef}
+          onClick={exportCheck.onClick}
+          aria-busy={exportCheck.isChecking}
+        >
+          {exportCheck.isChecking ? 'Checking export…' : 'Export CSV'}
         </a>
         <span className="muted small" role="status" aria-live="polite">
           {isPaused ? 'Auto-refresh paused.' : `Refreshes every ${REFRESH_MS / 1000} s.`}
           {refreshedAt ? ` Last update ${formatDateTime(refreshedAt)}.` : ''}
         </span>
       </div>
+      {exportCheck.maxRows !== undefined && (
+        <div className="banner banner-warn" role="alert" data-testid="export-too-large">
+          <strong>Too many messages for one CSV file.</strong> More than{' '}
+          {exportCheck.maxRows.toLocaleString('en')} messages match these filters, and one export holds at
+          most {exportCheck.maxRows.toLocaleString('en')}. Narrow the filters or the date range (From date, To
+          date), then export again.
+        </div>
+      )}
+      <ApiErrorNotice error={exportCheck.error} what="start the export" />
       <ApiErrorNotice error={error} what="load messages" />
       {isLoading ? (
         <Loading text="Loading messages…" />
@@ -168,6 +187,55 @@ export function MessagesView() {
       )}
     </>
   );
+}
+
+/**
+ * The Export CSV link asks first whether the filter's rows fit the control plane's export cap. Over it,
+ * the page says so and what to do, and no download starts (the export itself would answer 413, which a
+ * browser shows only as a failed download). Under it, the link's own download goes ahead, so the file
+ * still streams from the server to disk as it is written.
+ */
+function useExportCheck(query: MessageFilterQuery, filterKey: string) {
+  const linkRef = useRef<HTMLAnchorElement>(null);
+  const isCheckedRef = useRef(false);
+  const [isChecking, setIsChecking] = useState(false);
+  const [maxRows, setMaxRows] = useState<number>();
+  const [error, setError] = useState<ApiError>();
+
+  // Other filters: whatever was said about the previous ones no longer applies.
+  useEffect(() => {
+    setMaxRows(undefined);
+    setError(undefined);
+  }, [filterKey]);
+
+  async function onClick(event: MouseEvent<HTMLAnchorElement>) {
+    if (isCheckedRef.current) {
+      // The click this check made itself: the browser downloads.
+      isCheckedRef.current = false;
+      return;
+    }
+    event.preventDefault();
+    if (isChecking) return;
+    setIsChecking(true);
+    setMaxRows(undefined);
+    setError(undefined);
+    const res = await callRoute('GET /portal/tenant/current/logs/export/size', { query });
+    setIsChecking(false);
+    if (!res.ok) setError(res.error);
+    else if (!res.data.fits) setMaxRows(res.data.maxRows);
+    else {
+      isCheckedRef.current = true;
+      linkRef.current?.click();
+    }
+  }
+
+  return {
+    linkRef,
+    onClick: (e: MouseEvent<HTMLAnchorElement>) => void onClick(e),
+    isChecking,
+    maxRows,
+    error,
+  };
 }
 
 function EmptyMessages({

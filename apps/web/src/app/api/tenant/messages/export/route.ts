@@ -1,32 +1,22 @@
-import type { NextRequest } from 'next/server';
-import { openRoute } from '@/server/control-plane.ts';
-import { identityOf, parseQuery, relay, withUser } from '@/server/proxy.ts';
+import { streamRoute } from '@/server/proxy.ts';
 
 const ROUTE = 'GET /portal/tenant/current/logs/export';
 
 /**
  * CSV of every message matching the current filter. The control plane writes it from one database
  * cursor; this handler only relays the bytes as they come (memory stays flat whatever the count). An
- * export over the control plane's MESSAGE_EXPORT_MAX_ROWS is refused (413) before any row is sent.
+ * export over the control plane's MESSAGE_EXPORT_MAX_ROWS is refused (413) before any row is sent; the
+ * Messages page asks GET .../export/size first, so it can say so instead of starting the download.
  */
-export function GET(req: NextRequest): Promise<Response> {
-  return withUser(req, async (session) => {
-    const parsed = parseQuery(req, ROUTE);
-    if (!parsed.ok) return parsed.response;
-    const upstream = await openRoute(ROUTE, {
-      query: parsed.value ?? {},
-      as: identityOf(session),
-      signal: req.signal,
-    });
-    const type = upstream.headers.get('content-type') ?? '';
-    if (!upstream.ok || !type.startsWith('text/csv') || !upstream.body) return relay(upstream);
-    return new Response(upstream.body, {
-      headers: {
-        'content-type': type,
-        'content-disposition':
-          upstream.headers.get('content-disposition') ?? 'attachment; filename="messages.csv"',
-        'cache-control': 'no-store',
-      },
-    });
+export const GET = streamRoute(ROUTE, (upstream) => {
+  const type = upstream.headers.get('content-type') ?? '';
+  if (!type.startsWith('text/csv')) return null;
+  return new Response(upstream.body, {
+    headers: {
+      'content-type': type,
+      'content-disposition':
+        upstream.headers.get('content-disposition') ?? 'attachment; filename="messages.csv"',
+      'cache-control': 'no-store',
+    },
   });
-}
+});

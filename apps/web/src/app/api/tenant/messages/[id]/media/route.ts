@@ -1,15 +1,8 @@
-import type { NextRequest } from 'next/server';
-import { checkRequestPart } from '@wa-fleet/contract';
-import { openRoute } from '@/server/control-plane.ts';
-import { identityOf, jsonError, parseQuery, relay, withUser } from '@/server/proxy.ts';
+import { streamRoute } from '@/server/proxy.ts';
 
 export const dynamic = 'force-dynamic';
 
 const ROUTE = 'GET /portal/tenant/current/messages/:id/media';
-
-interface Context {
-  params: Promise<{ id: string }>;
-}
 
 /** Headers of the control plane's answer that describe the file; nothing else is passed on. */
 const PASSED = ['content-type', 'content-length', 'content-disposition'] as const;
@@ -19,28 +12,15 @@ const PASSED = ['content-type', 'content-length', 'content-disposition'] as cons
  * the message up by id and the session's tenant, so the browser never reaches a file by path and
  * another tenant's id is a 404. The bytes are relayed as they come, never cached.
  */
-export async function GET(req: NextRequest, ctx: Context): Promise<Response> {
-  const params = checkRequestPart(ROUTE, 'params', await ctx.params);
-  if (!params.ok) return jsonError(400, 'VALIDATION_ERROR', params.message);
-  return withUser(req, async (session) => {
-    const query = parseQuery(req, ROUTE);
-    if (!query.ok) return query.response;
-    const upstream = await openRoute(ROUTE, {
-      params: params.value,
-      query: query.value,
-      as: identityOf(session),
-      signal: req.signal,
-    });
-    if (!upstream.ok || !upstream.body) return relay(upstream);
-    const headers = new Headers({
-      'cache-control': 'private, no-store',
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': "default-src 'none'; sandbox",
-    });
-    for (const name of PASSED) {
-      const value = upstream.headers.get(name);
-      if (value) headers.set(name, value);
-    }
-    return new Response(upstream.body, { status: 200, headers });
+export const GET = streamRoute(ROUTE, (upstream) => {
+  const headers = new Headers({
+    'cache-control': 'private, no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; sandbox",
   });
-}
+  for (const name of PASSED) {
+    const value = upstream.headers.get(name);
+    if (value) headers.set(name, value);
+  }
+  return new Response(upstream.body, { status: 200, headers });
+});
