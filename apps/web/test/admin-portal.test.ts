@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@wa-fleet/devstack';
-import { formatDateTime, formatLogTime } from '../src/lib/format.ts';
+import { formatDateTime, formatLogTimeZone } from '../src/lib/format.ts';
 import { checkKeyboardStart, findAccessibilityProblems } from './support/accessibility.ts';
 import { launchBrowser, newContext, saveScreenshot, signIn } from './support/browser.ts';
 import { TEST_PASSWORD } from './support/keys.ts';
@@ -155,9 +155,9 @@ describe('admin portal (real control plane, PM2, simulator worker, Chromium)', (
     const times = await stored.evaluateAll((els) => els.map((el) => el.getAttribute('data-time') ?? ''));
     expect(new Set(times).size).toBe(2);
     for (const time of times) expect(Date.parse(time)).toBeGreaterThanOrEqual(startedAt - 2_000);
-    // What is shown is the time written in the line, to the millisecond, not the time it arrived.
+    // What is shown is the time written in the line, to the millisecond with its zone, not the time it arrived.
     const shown = await stored.locator('.log-time').first().allTextContents();
-    expect(shown[0]).toBe(formatLogTime(times[0]));
+    expect(shown[0]).toBe(formatLogTimeZone(times[0]));
     expect(Date.parse(times[1]!)).toBeGreaterThan(Date.parse(times[0]!));
     await saveScreenshot(admin, 'admin-tenant-detail.png');
 

@@ -85,8 +85,11 @@ describe('API keys page (real control plane, Chromium)', () => {
     expect(html).toContain(`wak_${keyId}_`);
     expect(html).not.toContain(secret);
     expect(html).not.toContain(secret.slice(-43));
-    // The use above was recorded: "Last used" is no longer "never".
-    await expect(row.locator('td[data-label="Last used"]').textContent()).resolves.not.toBe('never');
+    // The use above was recorded: "Last used" is no longer "never"; it and the expiry are local times with
+    // their zone.
+    const zoned = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC[+-]\d\d:\d\d$/;
+    await expect(row.locator('td[data-label="Last used"]').textContent()).resolves.toMatch(zoned);
+    await expect(row.locator('td[data-label="Expires"]').textContent()).resolves.toMatch(zoned);
     expect(await findAccessibilityProblems(owner)).toEqual([]);
     await saveScreenshot(owner, 'api-keys.png', 'api-keys.png');
 

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ageSince, formatAge, formatBytes, formatDateTime, formatLogTime, formatPercent } from './format.ts';
+import {
+  ageSince,
+  formatAge,
+  formatBytes,
+  formatDateTime,
+  formatDateTimeUtc,
+  formatDateTimeZone,
+  formatLogTime,
+  formatLogTimeZone,
+  formatPercent,
+} from './format.ts';
 
 describe('display formats', () => {
   it('says how old a heartbeat is in words an operator reads at a glance', () => {
@@ -29,5 +39,25 @@ describe('display formats', () => {
     expect(formatLogTime('garbage')).toBe('garbage');
     expect(formatPercent(12.5)).toBe('12.5%');
     expect(formatPercent(null)).toBe('—');
+  });
+
+  it("shows an instant in the viewer's zone with its offset, and in UTC before the zone is known", () => {
+    const saved = process.env.TZ;
+    try {
+      const iso = '2026-12-02T13:05:09.250Z';
+      process.env.TZ = 'Asia/Kolkata';
+      expect(formatDateTimeZone(iso)).toBe('2026-12-02 18:35:09 UTC+05:30');
+      expect(formatLogTimeZone(iso)).toBe('2026-12-02 18:35:09.250 UTC+05:30');
+      process.env.TZ = 'America/New_York';
+      expect(formatDateTimeZone(iso)).toBe('2026-12-02 08:05:09 UTC-05:00');
+      // Summer time is the offset of that instant, not of today.
+      expect(formatDateTimeZone('2026-07-01T12:00:00Z')).toBe('2026-07-01 08:00:00 UTC-04:00');
+      expect(formatDateTimeUtc(iso)).toBe('2026-12-02 13:05:09 UTC');
+      expect(formatDateTimeZone(null)).toBe('—');
+      expect(formatDateTimeUtc('garbage')).toBe('garbage');
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
   });
 });

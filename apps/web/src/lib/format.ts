@@ -52,17 +52,17 @@ function formatLocal(iso: string | null | undefined, withMs: boolean): string {
   return withMs ? `${text}.${pad(d.getMilliseconds(), 3)}` : text;
 }
 
-/** Local date and time with seconds, e.g. "2026-11-22 14:03:07". */
+/** Local date and time with seconds, no zone, e.g. "2026-11-22 14:03:07" (only with a zone beside it). */
 export function formatDateTime(iso: string | null | undefined): string {
   return formatLocal(iso, false);
 }
 
-/** Date and time with milliseconds, for log lines. */
+/** Date and time with milliseconds, no zone, for log lines. */
 export function formatLogTime(iso: string | null | undefined): string {
   return formatLocal(iso, true);
 }
 
-/** The viewer's UTC offset at `d`, e.g. "UTC+01:00" (the zone every time in the chat views carries). */
+/** The viewer's UTC offset at `d`, e.g. "UTC+01:00", "UTC+05:30", "UTC-05:00". */
 export function utcOffset(d: Date): string {
   const minutes = -d.getTimezoneOffset();
   const sign = minutes >= 0 ? '+' : '-';
@@ -70,9 +70,25 @@ export function utcOffset(d: Date): string {
   return `UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/** Local date and time with the zone, e.g. "2026-11-22 14:03:07 UTC+01:00". */
-export function formatDateTimeZone(iso: string | null | undefined): string {
+function withZone(iso: string | null | undefined, withMs: boolean): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${formatDateTime(iso)} ${utcOffset(d)}`;
+  return Number.isNaN(d.getTime()) ? iso : `${formatLocal(iso, withMs)} ${utcOffset(d)}`;
+}
+
+/** Local date and time with the viewer's zone, e.g. "2026-11-22 14:03:07 UTC+01:00": how the portal shows times. */
+export function formatDateTimeZone(iso: string | null | undefined): string {
+  return withZone(iso, false);
+}
+
+/** Local time with milliseconds and the zone, for log lines. */
+export function formatLogTimeZone(iso: string | null | undefined): string {
+  return withZone(iso, true);
+}
+
+/** The same instant in UTC, e.g. "2026-11-22 13:03:07 UTC": what the server renders before the browser's zone is known. */
+export function formatDateTimeUtc(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }

@@ -20,12 +20,17 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-export async function newContext(browser: Browser, opts: { phone?: boolean } = {}): Promise<BrowserContext> {
-  const context = await browser.newContext(
-    opts.phone
+/** A fresh browser profile; `timezoneId` (e.g. "Asia/Kolkata") is the zone the page's clock reads in. */
+export async function newContext(
+  browser: Browser,
+  opts: { phone?: boolean; timezoneId?: string } = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    ...(opts.phone
       ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
-      : { viewport: { width: 1280, height: 860 } },
-  );
+      : { viewport: { width: 1280, height: 860 } }),
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
+  });
   context.setDefaultTimeout(20_000);
   return context;
 }

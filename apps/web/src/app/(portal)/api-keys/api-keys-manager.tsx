@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { ApiKeyDto, ApiKeyScope } from '@wa-fleet/contract';
 import { callRoute } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
-import { formatDateTime } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
@@ -118,12 +118,12 @@ export function ApiKeysManager() {
               </td>
               <td data-label="Scopes">{k.scopes.join(', ')}</td>
               <td data-label="Created">
-                {formatDateTime(k.createdAt)}
+                <LocalTime iso={k.createdAt} />
                 <br />
                 <span className="muted small">{k.createdBy}</span>
               </td>
-              <td data-label="Expires">{k.expiresAt ? formatDateTime(k.expiresAt) : 'never'}</td>
-              <td data-label="Last used">{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : 'never'}</td>
+              <td data-label="Expires">{<LocalTime iso={k.expiresAt} fallback="never" />}</td>
+              <td data-label="Last used">{<LocalTime iso={k.lastUsedAt} fallback="never" />}</td>
               <td data-label="Status">
                 <StatusBadge value={k.status.toUpperCase()} label={`Key ${k.name}`} />
               </td>

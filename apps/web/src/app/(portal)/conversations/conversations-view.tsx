@@ -2,7 +2,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ConversationDto, MessageDto } from '@wa-fleet/contract';
 import { callRoute } from '@/lib/api-client.ts';
-import { formatBytes, formatDateTimeZone } from '@/lib/format.ts';
+import { formatBytes } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { Loading } from '@/components/notices.tsx';
@@ -93,7 +94,9 @@ function ChatItem({
           </span>
         )}
         <span className="small muted chat-preview">{preview(chat.lastMessage)}</span>
-        <span className="small muted">{formatDateTimeZone(chat.lastMessage.createdAt)}</span>
+        <span className="small muted">
+          <LocalTime iso={chat.lastMessage.createdAt} />
+        </span>
       </button>
     </li>
   );
@@ -156,7 +159,7 @@ function Bubble({ message: m, reactions }: { message: MessageDto; reactions: Mes
     >
       {isContentRemoved(m) ? <RemovedContent /> : <Content message={m} />}
       <div className="small muted bubble-meta">
-        <time dateTime={m.createdAt}>{formatDateTimeZone(m.createdAt)}</time>
+        <LocalTime iso={m.createdAt} />
         {m.direction === 'OUT' && <StatusBadge value={m.status} />}
         <MessageChanges message={m} />
       </div>

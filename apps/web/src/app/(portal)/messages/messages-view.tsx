@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import type { MessageDto, SessionState } from '@wa-fleet/contract';
 import { callRoute, type ApiError } from '@/lib/api-client.ts';
-import { formatDateTime } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { DataTable } from '@/components/data-table.tsx';
@@ -154,7 +154,14 @@ export function MessagesView() {
         </a>
         <span className="muted small" role="status" aria-live="polite">
           {isPaused ? 'Auto-refresh paused.' : `Refreshes every ${REFRESH_MS / 1000} s.`}
-          {refreshedAt ? ` Last update ${formatDateTime(refreshedAt)}.` : ''}
+          {refreshedAt ? (
+            <>
+              {' '}
+              Last update <LocalTime iso={refreshedAt} />.
+            </>
+          ) : (
+            ''
+          )}
         </span>
       </div>
       {exportCheck.maxRows !== undefined && (
@@ -304,7 +311,7 @@ function MessagesTable({ items, isSearch }: { items: MessageDto[]; isSearch: boo
       {items.map((m) => (
         <tr key={m.id} data-testid="message-row" data-direction={m.direction}>
           <td className="nowrap" data-label="Time">
-            {formatDateTime(m.createdAt)}
+            <LocalTime iso={m.createdAt} />
           </td>
           <td data-label="Direction">
             {m.direction === 'IN' ? 'In' : 'Out'}

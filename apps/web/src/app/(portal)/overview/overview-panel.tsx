@@ -1,5 +1,6 @@
 'use client';
-import { formatAge, formatDateTime } from '@/lib/format.ts';
+import { formatAge } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import type { QrDto, SessionState } from '@wa-fleet/contract';
 import { callRoute } from '@/lib/api-client.ts';
 import { usePoll } from '@/lib/use-poll.ts';
@@ -41,11 +42,7 @@ export function OverviewPanel({ canRestart, canLink }: { canRestart: boolean; ca
               <dd data-testid="heartbeat-age">{formatAge(data.worker.heartbeatAgeMs)}</dd>
               <dt>Started</dt>
               <dd data-testid="worker-started">
-                {data.worker.startedAt ? (
-                  <time dateTime={data.worker.startedAt}>{formatDateTime(data.worker.startedAt)}</time>
-                ) : (
-                  '—'
-                )}
+                {data.worker.startedAt ? <LocalTime iso={data.worker.startedAt} /> : '—'}
               </dd>
               {data.worker.lastError && (
                 <>
@@ -66,7 +63,9 @@ export function OverviewPanel({ canRestart, canLink }: { canRestart: boolean; ca
               {data.session.lastSeenAt && (
                 <>
                   <dt>Last seen</dt>
-                  <dd>{formatDateTime(data.session.lastSeenAt)}</dd>
+                  <dd>
+                    <LocalTime iso={data.session.lastSeenAt} />
+                  </dd>
                 </>
               )}
             </dl>
@@ -131,7 +130,16 @@ function QrBody({ state, qr }: { state: SessionState | undefined; qr: QrDto | un
         </p>
         <img src={qr.qr} alt="QR code to link your WhatsApp number" width={320} height={320} />
         <p className="hint">
-          The code refreshes by itself{qr.updatedAt ? ` (last ${formatDateTime(qr.updatedAt)})` : ''}.
+          The code refreshes by itself
+          {qr.updatedAt ? (
+            <>
+              {' '}
+              (last <LocalTime iso={qr.updatedAt} />)
+            </>
+          ) : (
+            ''
+          )}
+          .
         </p>
       </div>
     );

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import type { QrDto } from '@wa-fleet/contract';
 import { callRoute } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
-import { formatDateTime } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { useApiAction } from '@/lib/use-api-action.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { Field } from '@/components/field.tsx';
@@ -113,8 +113,8 @@ function PairingState({ pairing, now }: { pairing: Pairing; now: number }) {
       </p>
       <p className="hint" data-testid="pairing-expiry">
         {left > 0 ? `Expires in ${formatCountdown(left)}` : 'Expired'} (
-        <time dateTime={pairing.expiresAt}>{formatDateTime(pairing.expiresAt)}</time>); a new code appears
-        here by itself until the phone is linked.
+        <LocalTime iso={pairing.expiresAt} />
+        ); a new code appears here by itself until the phone is linked.
       </p>
     </div>
   );

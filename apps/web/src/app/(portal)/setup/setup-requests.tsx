@@ -1,7 +1,7 @@
 'use client';
 import { callRoute } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
-import { formatDateTime } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
@@ -63,7 +63,9 @@ export function SetupRequests({ canRequest }: { canRequest: boolean }) {
         >
           {items.map((r) => (
             <tr key={r.id}>
-              <td className="nowrap">{formatDateTime(r.createdAt)}</td>
+              <td className="nowrap">
+                <LocalTime iso={r.createdAt} />
+              </td>
               <td>
                 <StatusBadge value={r.status} />
               </td>

@@ -37,7 +37,7 @@ export function StatsView() {
         <p className="empty card">No messages in this period, so there is nothing to chart.</p>
       ) : (
         <section className="card chart" aria-labelledby="chart-title">
-          <h2 id="chart-title">Messages per day</h2>
+          <h2 id="chart-title">Messages per day (UTC days)</h2>
           <Legend />
           <BarChart rows={rows} />
           <details>
@@ -140,7 +140,7 @@ function BarChart({ rows }: { rows: DayStats[] }) {
 
 function StatsTable({ rows }: { rows: DayStats[] }) {
   return (
-    <DataTable caption="Messages per day" columns={['Day', 'Inbound', 'Outbound', 'Failed']}>
+    <DataTable caption="Messages per day (UTC days)" columns={['Day (UTC)', 'Inbound', 'Outbound', 'Failed']}>
       {rows.map((r) => (
         <tr key={r.day}>
           <td>{r.day}</td>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { WebhookDeliveryDto, WebhookEndpointDto } from '@wa-fleet/contract';
 import { callRoute } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
-import { formatDateTime } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
@@ -142,7 +142,9 @@ export function WebhooksManager() {
                   </>
                 )}
               </td>
-              <td data-label="Created">{formatDateTime(e.createdAt)}</td>
+              <td data-label="Created">
+                <LocalTime iso={e.createdAt} />
+              </td>
               <td>
                 <div className="actions">
                   <button type="button" className="secondary" onClick={() => setSelected(e.id)}>
@@ -290,19 +292,24 @@ function Deliveries({ endpoint }: { endpoint: WebhookEndpointDto }) {
                 <br />
                 <span className="muted small">{d.eventId}</span>
                 <br />
-                <span className="muted small">{formatDateTime(d.createdAt)}</span>
+                <span className="muted small">
+                  <LocalTime iso={d.createdAt} />
+                </span>
               </td>
               <td data-label="Status">
                 <StatusBadge value={d.status} label={`Delivery ${d.eventId}`} />
                 {d.nextAttemptAt && (
-                  <span className="muted small"> next try {formatDateTime(d.nextAttemptAt)}</span>
+                  <span className="muted small">
+                    {' '}
+                    next try <LocalTime iso={d.nextAttemptAt} />
+                  </span>
                 )}
               </td>
               <td data-label="Attempts">
                 <ol className="small" data-testid="attempts">
                   {d.attemptLog.map((a, i) => (
                     <li key={i}>
-                      {formatDateTime(a.startedAt)}:{' '}
+                      <LocalTime iso={a.startedAt} />:{' '}
                       {a.statusCode === null ? 'no answer' : `HTTP ${a.statusCode}`}, {a.latencyMs} ms
                       {a.error ? ` (${a.error})` : ''}
                       {a.responseExcerpt ? (

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import type { AuditEntryDto } from '@wa-fleet/contract';
 import { callRoute, type ApiError } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
-import { formatDateTime } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { DataTable } from '@/components/data-table.tsx';
 import { Field } from '@/components/field.tsx';
@@ -79,7 +79,9 @@ export function AuditLogView() {
         >
           {items.map((a) => (
             <tr key={a.id}>
-              <td className="nowrap">{formatDateTime(a.createdAt)}</td>
+              <td className="nowrap">
+                <LocalTime iso={a.createdAt} />
+              </td>
               <td>{a.actor}</td>
               <td className="mono">{a.tenantSlug ?? '—'}</td>
               <td className="mono">{a.action}</td>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { SetupRequestStatus } from '@wa-fleet/contract';
 import { callRoute } from '@/lib/api-client.ts';
 import { formText } from '@/lib/form.ts';
-import { formatDateTime } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { useApiAction } from '@/lib/use-api-action.ts';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
@@ -70,7 +70,7 @@ export function SetupRequestsAdmin() {
             <p>
               <StatusBadge value={r.status} /> <strong>{r.tenantSlug}</strong>{' '}
               <span className="muted small">
-                {r.userEmail ?? 'unknown user'} · {formatDateTime(r.createdAt)}
+                {r.userEmail ?? 'unknown user'} · <LocalTime iso={r.createdAt} />
               </span>
             </p>
             <p style={{ whiteSpace: 'pre-wrap' }}>{r.notes}</p>

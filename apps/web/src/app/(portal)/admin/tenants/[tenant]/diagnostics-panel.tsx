@@ -1,5 +1,6 @@
 'use client';
-import { formatAge, formatDateTime } from '@/lib/format.ts';
+import { formatAge } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { Loading } from '@/components/notices.tsx';
@@ -43,7 +44,9 @@ export function DiagnosticsPanel({ slug }: { slug: string }) {
                 queued, {d.messages.failed} failed)
               </dd>
               <dt>Last message</dt>
-              <dd>{formatDateTime(d.messages.lastMessageAt)}</dd>
+              <dd>
+                <LocalTime iso={d.messages.lastMessageAt} />
+              </dd>
             </dl>
             <div>
               <strong>Members</strong>

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { LogLevel, LogLineDto as LogLine } from '@wa-fleet/contract';
 import { portalUrl } from '@/lib/portal-api.ts';
-import { formatLogTime } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { Options } from '@/components/field.tsx';
 import { extraFields, levelLabel, lineKey } from './log-line.ts';
 
@@ -124,7 +124,7 @@ export function LogTail({ slug }: { slug: string }) {
                 data-time={typeof line.time === 'string' ? line.time : ''}
               >
                 <span className="log-time">
-                  {formatLogTime(typeof line.time === 'string' ? line.time : undefined)}
+                  <LocalTime iso={typeof line.time === 'string' ? line.time : undefined} withMs />
                 </span>{' '}
                 <span className={`log-level lvl-${label}`}>{label.toUpperCase()}</span>{' '}
                 {typeof line.msg === 'string' ? line.msg : ''}{' '}

@@ -1,7 +1,8 @@
 'use client';
 import Link from 'next/link';
 import { callApi } from '@/lib/api-client.ts';
-import { formatAge, formatBytes, formatDateTime, formatDuration, formatPercent } from '@/lib/format.ts';
+import { formatAge, formatBytes, formatDuration, formatPercent } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { Loading } from '@/components/notices.tsx';
@@ -56,7 +57,9 @@ export function TenantDetailView({ slug }: { slug: string }) {
               <dt>Restarts</dt>
               <dd>{health?.restartCount ?? t.worker.restartCount}</dd>
               <dt>Started</dt>
-              <dd>{formatDateTime(t.worker.startedAt)}</dd>
+              <dd>
+                <LocalTime iso={t.worker.startedAt} />
+              </dd>
               {t.worker.lastError && (
                 <>
                   <dt>Last error</dt>
@@ -82,7 +85,9 @@ export function TenantDetailView({ slug }: { slug: string }) {
               <dt>Linked number</dt>
               <dd>{t.session.phoneNumber ?? '—'}</dd>
               <dt>Created</dt>
-              <dd>{formatDateTime(t.createdAt)}</dd>
+              <dd>
+                <LocalTime iso={t.createdAt} />
+              </dd>
             </dl>
             <div className="actions" style={{ marginTop: '0.75rem' }}>
               <button type="button" className="secondary" onClick={() => void openTenantPages()}>

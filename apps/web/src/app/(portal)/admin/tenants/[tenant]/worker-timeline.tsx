@@ -1,19 +1,12 @@
 'use client';
-import { formatDateTime, formatDuration } from '@/lib/format.ts';
+import { formatDuration } from '@/lib/format.ts';
+import { LocalTime } from '@/components/local-time.tsx';
 import { usePoll } from '@/lib/use-poll.ts';
 import { ApiErrorNotice } from '@/components/api-error-notice.tsx';
 import { Loading } from '@/components/notices.tsx';
 import { StatusBadge } from '@/components/status-badge.tsx';
 
 const LIMIT = 50;
-
-/** "UTC+01:00" for the browser's zone at that instant, so a time read aloud on a call is unambiguous. */
-function zoneOf(iso: string): string {
-  const offset = -new Date(iso).getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  const abs = Math.abs(offset);
-  return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
 
 /**
  * Every status change of the tenant's worker, newest first, with how long each state lasted: on-call
@@ -40,7 +33,7 @@ export function WorkerTimeline({ slug }: { slug: string }) {
             return (
               <li key={`${change.at}-${change.to}-${i}`} data-testid="timeline-entry">
                 <time dateTime={change.at} className="mono">
-                  {formatDateTime(change.at)} {zoneOf(change.at)}
+                  <LocalTime iso={change.at} />
                 </time>{' '}
                 {change.from ? <StatusBadge value={change.from} /> : '—'} → <StatusBadge value={change.to} />
                 <span className="muted">
