@@ -1,4 +1,5 @@
 import type { MessageDto } from '@wa-fleet/contract';
+import { LocalTime } from '@/components/local-time.tsx';
 import { formatDateTimeZone } from '@/lib/format.ts';
 
 /** Deleted for everyone and its content removed (DELETED_MESSAGE_CONTENT=remove): nothing left to show. */
@@ -31,7 +32,7 @@ export function MessageChanges({ message: m }: { message: MessageDto }) {
               <li key={e.editedAt} data-testid="message-edit">
                 <span className="text">{e.previousBody}</span>{' '}
                 <span className="small muted">
-                  (replaced <time dateTime={e.editedAt}>{formatDateTimeZone(e.editedAt)}</time>)
+                  (replaced <LocalTime iso={e.editedAt} />)
                 </span>
               </li>
             ))}
