@@ -214,8 +214,13 @@ describe('body size', () => {
     const context = await newContext(browser);
     await signIn(await context.newPage(), base, DEMO.operator, TEST_PASSWORD);
     const cookie = await cookieValue(context);
-    expect(await post('/api/tenant/messages', { send: 200 * 1024, cookie })).toBe(413);
-    expect(await post('/api/tenant/messages', { declared: 16 * 1024 * 1024, send: 64 * 1024, cookie })).toBe(
+    expect(await post('/api/tenant/auto-replies', { send: 200 * 1024, cookie })).toBe(413);
+    expect(
+      await post('/api/tenant/auto-replies', { declared: 16 * 1024 * 1024, send: 64 * 1024, cookie }),
+    ).toBe(413);
+    // A send may carry a file, so its limit is SEND_MEDIA_MAX_BYTES in base64 plus 64 KiB: past that, 413
+    // before the body is read.
+    expect(await post('/api/tenant/messages', { declared: 64 * 1024 * 1024, send: 64 * 1024, cookie })).toBe(
       413,
     );
     await context.close();

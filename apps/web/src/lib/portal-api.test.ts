@@ -23,7 +23,7 @@ describe('the portal API table', () => {
     const source = readFileSync(file, 'utf8');
     expect(source).toMatch(new RegExp(`export (const|async function) ${method}\\b`));
     // The stream route calls the control plane itself (to relay bytes); the rest proxy.
-    expect(source).toMatch(new RegExp(`(proxyRoute\\('${key}'\\))|(ROUTE = '${key}')`));
+    expect(source).toMatch(new RegExp(`(proxyRoute\\('${key}'[,)])|(ROUTE = '${key}')`));
   });
 
   it('names only routes the contract has, with the same path parameters', () => {
