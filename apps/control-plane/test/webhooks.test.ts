@@ -598,6 +598,135 @@ describe('delivery limits (real receivers)', () => {
   });
 });
 
+describe('pause after failing too long (real receiver)', () => {
+  // Only the time rule can pause here: the dead-letter count is out of reach and no delivery runs out
+  // of attempts, so a failing delivery keeps being retried (every 40 ms to 1 s) until the 2 s are up.
+  const PAUSING = {
+    ...FAST,
+    WEBHOOK_PAUSE_AFTER_FAILING_MS: '2000',
+    WEBHOOK_PAUSE_AFTER_DEAD_LETTERS: '1000',
+    WEBHOOK_MAX_ATTEMPTS: '1000',
+    WEBHOOK_RETRY_MAX_DELAY_MS: '1000',
+  };
+
+  beforeAll(async () => {
+    await app.close();
+    app = await buildTestApp(stack, { runWebhooks: true }, PAUSING);
+  });
+
+  it('an endpoint failing without a success for WEBHOOK_PAUSE_AFTER_FAILING_MS is paused with its reason and gets nothing more; one that recovers in time is not; resuming delivers what waited', async () => {
+    let healthy = false;
+    receiver.respond = (req) => {
+      if (req.path === '/failing-long') return healthy ? { status: 200 } : { status: 500, body: 'broken' };
+      // The control: one 503 asking for a second's patience, then well.
+      if (req.path === '/recovers')
+        return receiver.on('/recovers').length === 0
+          ? { status: 503, headers: { 'retry-after': '1' } }
+          : { status: 200 };
+      return { status: 200 };
+    };
+    const failing = await createEndpoint(receiver.url('/failing-long'));
+    const recovers = await createEndpoint(receiver.url('/recovers'));
+    await inbound('first of the outage');
+    // Polled in the database (the API key's rate limit is shared by the whole file).
+    const endpointRow = (id: string) => stack.db.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+    const attemptsOf = (id: string) =>
+      stack.db.webhookAttempt.findMany({
+        where: { delivery: { endpointId: id } },
+        orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
+      });
+
+    // The control endpoint is failing for a moment (failingSince set), then its retry succeeds and
+    // clears it.
+    const failingOnce = await waitFor('control endpoint failing', async () => {
+      const row = await endpointRow(recovers.endpoint.id);
+      return row.failingSince ?? undefined;
+    });
+    await waitFor('control delivered', async () => {
+      const rows = await stack.db.webhookDelivery.findMany({ where: { endpointId: recovers.endpoint.id } });
+      return rows.length === 1 && rows[0]!.status === 'SUCCEEDED' ? true : undefined;
+    });
+    const controlAttempts = await attemptsOf(recovers.endpoint.id);
+    expect(controlAttempts.map((a) => a.statusCode)).toEqual([503, 200]);
+    expect(failingOnce.toISOString()).toBe(controlAttempts[0]!.startedAt.toISOString());
+    expect(await endpointRow(recovers.endpoint.id)).toMatchObject({
+      failingSince: null,
+      pausedAt: null,
+      consecutiveDead: 0,
+    });
+
+    const paused = await waitFor(
+      'paused for failing too long',
+      async () => {
+        const row = await endpointRow(failing.endpoint.id);
+        return row.pausedAt ? row : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    const tried = await attemptsOf(failing.endpoint.id);
+    const firstFailure = tried[0]!.startedAt;
+    expect(tried.length).toBeGreaterThan(1);
+    expect(tried.every((a) => a.statusCode === 500)).toBe(true);
+    // Paused by the time rule, counted from the first failure, not by dead letters: there are none.
+    expect(paused.failingSince!.toISOString()).toBe(firstFailure.toISOString());
+    expect(paused.consecutiveDead).toBe(0);
+    expect(paused.pausedReason).toBe(
+      `paused: failing without a success since ${firstFailure.toISOString()} (last: HTTP 500)`,
+    );
+    expect(paused.pausedAt!.getTime() - firstFailure.getTime()).toBeGreaterThanOrEqual(2_000);
+    // The attempt before the last one was still inside the window, so it was retried, not paused.
+    expect(tried.at(-2)!.startedAt.getTime() - firstFailure.getTime()).toBeLessThan(2_000);
+
+    // The tenant sees it through the API.
+    const shown = await api('GET', `/v1/webhooks/${failing.endpoint.id}`);
+    expect(shown.statusCode, shown.body).toBe(200);
+    expect(shown.json()).toMatchObject({
+      status: 'paused',
+      pausedAt: paused.pausedAt!.toISOString(),
+      pausedReason: paused.pausedReason,
+    });
+    // The control endpoint, past the same window, is still active.
+    const control = await api('GET', `/v1/webhooks/${recovers.endpoint.id}`);
+    expect(control.json()).toMatchObject({ status: 'active', pausedReason: null });
+
+    // A new event queues up behind the paused endpoint; the waiting delivery had a retry scheduled.
+    await inbound('second of the outage');
+    const waiting = await waitFor('two deliveries waiting', async () => {
+      const rows = await stack.db.webhookDelivery.findMany({
+        where: { endpointId: failing.endpoint.id, status: 'PENDING' },
+      });
+      return rows.length === 2 ? rows : undefined;
+    });
+    const dueBy = Math.max(...waiting.map((d) => d.nextAttemptAt.getTime()));
+    // Past every recorded next-attempt time and a sweep interval (300 ms) beyond it, by the database's
+    // clock; then one more sweep and drain are run here: nothing goes out.
+    await waitFor(
+      'next attempt times passed',
+      async () => {
+        const [{ now }] = await stack.db.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
+        return now.getTime() > dueBy + 300 ? true : undefined;
+      },
+      { timeoutMs: 5_000, intervalMs: 100 },
+    );
+    await app.webhooks.sweep();
+    await app.webhooks.drain(failing.endpoint.id);
+    expect(await attemptsOf(failing.endpoint.id)).toHaveLength(tried.length);
+    expect(receiver.on('/failing-long')).toHaveLength(tried.length);
+
+    healthy = true;
+    const resumed = await api('POST', `/v1/webhooks/${failing.endpoint.id}/resume`);
+    expect(resumed.statusCode, resumed.body).toBe(200);
+    expect(resumed.json()).toMatchObject({ status: 'active', pausedReason: null });
+    const got = await waitFor('waiting deliveries sent after resume', () => {
+      const ok = receiver.on('/failing-long').filter((r) => r.status === 200);
+      return ok.length === 2 ? ok : undefined;
+    });
+    expect(got.map((r) => eventOf(r.raw).data.body)).toEqual(['first of the outage', 'second of the outage']);
+    expect(await endpointRow(failing.endpoint.id)).toMatchObject({ failingSince: null, pausedAt: null });
+    for (const e of [failing, recovers]) await api('DELETE', `/v1/webhooks/${e.endpoint.id}`);
+  });
+});
+
 describe('webhook retention', () => {
   it('deletes events older than the setting with their deliveries and attempts; keeps pending and recent ones', async () => {
     // Disabled, so the running dispatcher leaves the pending delivery alone.
