@@ -703,8 +703,8 @@ describe('pause after failing too long (real receiver)', () => {
     await waitFor(
       'next attempt times passed',
       async () => {
-        const [{ now }] = await stack.db.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
-        return now.getTime() > dueBy + 300 ? true : undefined;
+        const [row] = await stack.db.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
+        return row!.now.getTime() > dueBy + 300 ? true : undefined;
       },
       { timeoutMs: 5_000, intervalMs: 100 },
     );
