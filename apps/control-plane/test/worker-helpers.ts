@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DbClient } from '@wa-fleet/db';
@@ -34,9 +35,16 @@ export function workerEnv(overrides: Record<string, string> = {}): Record<string
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // An exited process not reaped yet (a zombie: its parent died first, and whoever adopted it has not
+  // collected it) still answers signal 0, but it is gone.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return !existsSync('/proc/self/stat'); // no procfs: signal 0 is all there is
   }
 }
 

@@ -10,6 +10,7 @@ import {
   openSync,
   readFileSync,
   readdirSync,
+  existsSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -43,6 +44,8 @@ export class InboundSpool {
   readonly dir: string;
   /** Sequence number of the segment appends go to; undefined = start a new one on the next append. */
   private writeSeq: number | undefined;
+  /** What rejected.jsonl already holds (read on the first rejection), so an event is kept there once. */
+  private rejectedKeys: Set<string> | undefined;
 
   constructor(rootDir: string, tenantId: string) {
     this.dir = path.join(rootDir, tenantId);
@@ -98,7 +101,21 @@ export class InboundSpool {
    * beside the segments, with the reason, for a person to look at: not replayed, not lost.
    */
   reject(record: SpoolRecord, reason: string): void {
-    const fd = openSync(path.join(this.dir, 'rejected.jsonl'), 'a', 0o600);
+    // The same event can come twice (live and by the backfill after a connect); one line is enough.
+    const file = path.join(this.dir, 'rejected.jsonl');
+    this.rejectedKeys ??= new Set(
+      (existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []).flatMap((line) => {
+        try {
+          return line === '' ? [] : [rejectedKey(JSON.parse(line) as SpoolRecord)];
+        } catch {
+          return [];
+        }
+      }),
+    );
+    const key = rejectedKey(record);
+    if (this.rejectedKeys.has(key)) return;
+    this.rejectedKeys.add(key);
+    const fd = openSync(file, 'a', 0o600);
     try {
       writeSync(fd, `${JSON.stringify({ ...record, rejectedAt: new Date().toISOString(), reason })}\n`);
       fsyncSync(fd);
@@ -137,5 +154,19 @@ export class InboundSpool {
     } finally {
       closeSync(fd);
     }
+  }
+}
+
+/** One event, whichever way it came: a message by its id; an edit, deletion or ack by what it says. */
+function rejectedKey(record: SpoolRecord): string {
+  switch (record.kind) {
+    case 'message':
+      return `message:${record.waMessageId}`;
+    case 'ack':
+      return `ack:${record.waMessageId}:${record.status}`;
+    case 'edit':
+      return `edit:${record.waMessageId}:${record.editedAt}:${record.body}`;
+    case 'revoke':
+      return `revoke:${record.waMessageId}`;
   }
 }
