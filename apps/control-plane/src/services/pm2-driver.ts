@@ -252,19 +252,11 @@ export class Pm2Driver implements ProcessDriver {
   private async call<T>(fn: (pm2: RawPm2, cb: Callback<T>) => void, what = 'PM2 call'): Promise<T> {
     const pm2 = await this.connect();
     const pid = this.daemonPid;
-    // A daemon that died between calls: PM2's client would queue the call on a socket that reconnects
-    // forever (or fail it with its own socket error), so say what happened and connect afresh next time.
-    if (!isAlive(pid)) {
-      this.dropConnection(pm2);
-      throw new Pm2DaemonGoneError(pid, what);
-    }
     return new Promise<T>((resolve, reject) => {
-      const gone = () => {
+      const watch = setInterval(() => {
+        if (isAlive(pid)) return;
         end(new Pm2DaemonGoneError(pid, what));
         this.dropConnection(pm2);
-      };
-      const watch = setInterval(() => {
-        if (!isAlive(pid)) gone();
       }, DAEMON_WATCH_MS);
       const end = (err: Error | null, value?: T) => {
         if (!this.inFlight.delete(end)) return;
@@ -273,11 +265,7 @@ export class Pm2Driver implements ProcessDriver {
         else resolve(value as T);
       };
       this.inFlight.add(end);
-      fn(pm2, (err, value) => {
-        // An error from PM2's socket as the daemon dies is the daemon's loss, not a refusal of the call.
-        if (err && !isAlive(pid)) gone();
-        else end(err ? (err instanceof Error ? err : new Error(String(err))) : null, value);
-      });
+      fn(pm2, (err, value) => end(err ? (err instanceof Error ? err : new Error(String(err))) : null, value));
     });
   }
 
